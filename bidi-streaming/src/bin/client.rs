@@ -1,0 +1,14 @@
+//! `cargo run -p bidi-streaming --bin client`: chats with the server:
+//! one request, one reply, repeat. The lesson is in `src/client.rs`.
+
+use clap::Parser;
+use hello_proto::Kind;
+use bidi_streaming::client::{Args, run};
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let args = Args::parse();
+    hello_proto::init_logging("warn");
+    // Prints a failure as one line with its status code, and sets the exit code.
+    hello_proto::client::finish(Kind::BidiStreaming, &args.common, run(&args).await)
+}

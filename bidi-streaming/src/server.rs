@@ -1,0 +1,73 @@
+//! The bidirectional server: `say_hello_chat`.
+//!
+//! The same *channel plus task* pattern as the server-streaming lesson, but
+//! the task's input is the client's own stream: for each request it reads,
+//! it writes one reply. The loop ends when the client half-closes (the
+//! request stream yields `None`) or goes away (the reply channel closes).
+
+use std::time::Duration;
+
+use hello_proto::pb::{HelloReply, HelloRequest, ReplyStream, do_stuff_server::DoStuff};
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::{Request, Response, Status, Streaming};
+use tracing::info;
+
+/// How many replies may wait in the channel for a slow client.
+const CHANNEL_CAPACITY: usize = 16;
+
+/// Our `DoStuff` service, implementing only the bidirectional method.
+#[derive(Debug, Default, Clone)]
+pub struct BidiStreamingService {
+    /// Wait before each reply (`--delay-ms`).
+    pub delay: Duration,
+}
+
+#[tonic::async_trait]
+impl DoStuff for BidiStreamingService {
+    /// Answers `Hello, pid!` to each request, as it arrives.
+    async fn say_hello_chat(
+        &self,
+        request: Request<Streaming<HelloRequest>>,
+    ) -> Result<Response<ReplyStream>, Status> {
+        let mut requests = request.into_inner();
+        let delay = self.delay;
+        let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
+
+        tokio::spawn(async move {
+            loop {
+                // Wait for the next request, unless the client is gone.
+                let next = tokio::select! {
+                    next = requests.message() => next,
+                    _ = tx.closed() => break,
+                };
+                let pid = match next {
+                    Ok(Some(HelloRequest { pid })) => pid,
+                    // The client half-closed: it will send no more. We end
+                    // our side too, which finishes the call with OK.
+                    Ok(None) => break,
+                    // The client's stream broke (it disconnected, or sent
+                    // something invalid): nothing more to read or answer.
+                    Err(status) => {
+                        info!("say_hello_chat: the client's stream broke: {}", status.message());
+                        break;
+                    }
+                };
+                info!("GRPC server in say_hello_chat, pid = {pid}");
+                tokio::time::sleep(delay).await;
+                let reply = HelloReply {
+                    retval: format!("Hello, {pid}!"),
+                };
+                // The reply goes out before we read the next request.
+                if tx.send(Ok(reply)).await.is_err() {
+                    break;
+                }
+            }
+            if tx.is_closed() {
+                info!("say_hello_chat: the client went away; stopped");
+            }
+        });
+
+        Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
+    }
+}

@@ -1,0 +1,14 @@
+//! `cargo run -p client-streaming --bin client`: sends a stream of requests
+//! and prints the one reply. The lesson is in `src/client.rs`.
+
+use clap::Parser;
+use hello_proto::Kind;
+use client_streaming::client::{Args, run};
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let args = Args::parse();
+    hello_proto::init_logging("warn");
+    // Prints a failure as one line with its status code, and sets the exit code.
+    hello_proto::client::finish(Kind::ClientStreaming, &args.common, run(&args).await)
+}

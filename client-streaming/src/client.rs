@@ -1,0 +1,86 @@
+//! The client-streaming client: send a stream, then read one reply.
+//!
+//! The requests come from a channel: a task sends them one by one, at the
+//! pace of `--interval-ms`, and tonic forwards each as it comes out of the
+//! channel. When the task finishes, it drops its sender; the stream ends,
+//! and tonic half-closes the call. That is the server's cue to answer.
+
+use std::time::Duration;
+
+use clap::Parser;
+use hello_proto::{
+    Kind,
+    cli::ClientArgs,
+    client::{connect, request, within},
+    pb::{Client, HelloRequest},
+};
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::Status;
+
+/// Flags of the client-streaming client.
+#[derive(Parser, Debug, Clone)]
+#[command(about = "Sends a stream of requests to a client-streaming server")]
+pub struct Args {
+    /// The flags every client has: --addr, --pid, --timeout-ms, --token, --tls.
+    #[command(flatten)]
+    pub common: ClientArgs,
+
+    /// How many requests to send
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub count: u32,
+
+    /// How long to wait between sends
+    #[arg(long, value_name = "MS", default_value_t = 500)]
+    pub interval_ms: u64,
+}
+
+/// Runs the client as the `client` binary does.
+pub async fn run(args: &Args) -> Result<(), Status> {
+    let mut client = connect(Kind::ClientStreaming, &args.common).await?;
+    let pids = vec![args.common.pid(); args.count as usize];
+    let interval = Duration::from_millis(args.interval_ms);
+    let count = args.count;
+    let reply = say_hello_many(&mut client, pids, interval, args.common.timeout(), move |i, pid| {
+        println!("GRPC client sent: pid = {pid} (request {i} of {count})");
+    })
+    .await?;
+    println!("GRPC client received: {reply}");
+    Ok(())
+}
+
+/// Streams one `HelloRequest` per pid, `interval` apart, then half-closes
+/// and returns the server's one reply. `on_send` sees each request as it goes.
+pub async fn say_hello_many(
+    client: &mut Client,
+    pids: Vec<i32>,
+    interval: Duration,
+    timeout: Option<Duration>,
+    on_send: impl Fn(usize, i32) + Send + 'static,
+) -> Result<String, Status> {
+    // A small channel: the sending task waits for tonic to take each request.
+    let (tx, rx) = mpsc::channel(1);
+    tokio::spawn(async move {
+        for (i, pid) in pids.into_iter().enumerate() {
+            if i > 0 {
+                tokio::time::sleep(interval).await;
+            }
+            // Fails only if the call is over (the server answered early, or
+            // the call failed); then there is no one left to send to.
+            if tx.send(HelloRequest { pid }).await.is_err() {
+                return;
+            }
+            on_send(i + 1, pid);
+        }
+        // `tx` is dropped here: the request stream ends, and the call is
+        // half-closed.
+    });
+
+    within(timeout, async {
+        let response = client
+            .say_hello_many(request(ReceiverStream::new(rx), timeout))
+            .await?;
+        Ok(response.into_inner().retval)
+    })
+    .await
+}

@@ -1,0 +1,47 @@
+//! The client-streaming server: `say_hello_many`.
+//!
+//! The request is a `Streaming<HelloRequest>`: a stream we read with
+//! `message().await`, which yields `Some(request)` for each request and
+//! `None` once the client half-closes. Only then do we know the totals.
+
+use std::time::Duration;
+
+use hello_proto::pb::{HelloReply, HelloRequest, do_stuff_server::DoStuff};
+use tonic::{Request, Response, Status, Streaming};
+use tracing::info;
+
+/// Our `DoStuff` service, implementing only the client-streaming method.
+#[derive(Debug, Default, Clone)]
+pub struct ClientStreamingService {
+    /// Wait before the reply (`--delay-ms`).
+    pub delay: Duration,
+}
+
+#[tonic::async_trait]
+impl DoStuff for ClientStreamingService {
+    /// Counts the requests and sums their pids; answers once, at the end.
+    async fn say_hello_many(
+        &self,
+        request: Request<Streaming<HelloRequest>>,
+    ) -> Result<Response<HelloReply>, Status> {
+        let mut requests = request.into_inner();
+        let mut n: u64 = 0;
+        // An i64 sum: a few int32 pids added up overflow an i32.
+        let mut sum: i64 = 0;
+
+        // `?` ends the call with the stream's error if the client's stream
+        // breaks (for instance if it disconnects before half-closing).
+        while let Some(HelloRequest { pid }) = requests.message().await? {
+            n += 1;
+            sum += i64::from(pid);
+            info!("GRPC server in say_hello_many, pid = {pid} (request {n})");
+        }
+
+        // `None` above: the client half-closed. Time to answer.
+        info!("GRPC server in say_hello_many: the client is done after {n} requests");
+        tokio::time::sleep(self.delay).await;
+        Ok(Response::new(HelloReply {
+            retval: format!("Hello, {n} pids (sum {sum})!"),
+        }))
+    }
+}

@@ -1,0 +1,38 @@
+//! Turns `proto/hello.proto` into Rust before `hello-proto` itself compiles.
+//!
+//! Cargo runs this file first. Two steps, both in pure Rust so that no
+//! system `protoc` is needed (a student's laptop has only Rust):
+//! 1. `protox` parses the `.proto` file into a *file descriptor set*: the
+//!    same machine-readable description `protoc` would produce.
+//! 2. `tonic-prost-build` turns that description into Rust: a struct per
+//!    message (through prost) and a client and a server per service.
+//!
+//! The output lands in `target/.../build/hello-proto-*/out/hello.rs`; see the
+//! crate docs for how to read it.
+
+use std::{env, path::PathBuf};
+
+use protox::prost::Message;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let proto_dir = "../proto";
+    let proto_file = "../proto/hello.proto";
+
+    // Step 1: parse. protox reports a syntax error with file, line and column.
+    let descriptors = protox::compile([proto_file], [proto_dir])?;
+
+    // Keep the descriptor set: gRPC reflection serves it, so tools like
+    // grpcurl can discover our service without having the .proto file.
+    let out_dir = PathBuf::from(env::var("OUT_DIR")?);
+    std::fs::write(out_dir.join("hello_descriptor.bin"), descriptors.encode_to_vec())?;
+
+    // Step 2: generate. Default stubs make every method we do not implement
+    // answer UNIMPLEMENTED, so each lesson crate writes only its own kind.
+    tonic_prost_build::configure()
+        .generate_default_stubs(true)
+        .compile_fds(descriptors)?;
+
+    // Re-run this script only when the interface changes.
+    println!("cargo:rerun-if-changed={proto_file}");
+    Ok(())
+}

@@ -1,0 +1,104 @@
+//! The flags every server and client accepts, parsed by `clap`.
+//!
+//! Each flag is a field; its `///` comment becomes the `--help` text. Each
+//! lesson crate's client adds its own few flags (`--count`, ...) and pulls
+//! these in with `#[command(flatten)]`.
+
+use std::{path::PathBuf, time::Duration};
+
+use clap::{Args, Parser};
+
+use crate::Kind;
+
+/// Flags of every server (`cargo run -p <crate> --bin server -- --help`).
+#[derive(Parser, Debug, Clone, Default)]
+#[command(about = "A hello.DoStuff gRPC server")]
+pub struct ServerArgs {
+    /// Address to listen on, HOST:PORT [default: the crate's port, e.g. 127.0.0.1:8888 for unary]
+    #[arg(long, value_name = "HOST:PORT")]
+    pub addr: Option<String>,
+
+    /// Runtime worker threads: the note's ThreadPoolExecutor(max_workers=N) [default: number of CPUs]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub workers: Option<u16>,
+
+    /// Wait this long before each reply (and each streamed message), to watch deadlines expire
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub delay_ms: u64,
+
+    /// Demand `authorization: Bearer TOKEN` on every hello.DoStuff call
+    #[arg(long, env = "HELLO_TOKEN", hide_env_values = true, value_name = "TOKEN")]
+    pub token: Option<String>,
+
+    /// Serve over TLS, with a development certificate made on first use
+    #[arg(long)]
+    pub tls: bool,
+
+    /// Where the development CA and server certificate live [default: target/dev-certs]
+    #[arg(long, value_name = "DIR")]
+    pub certs: Option<PathBuf>,
+
+    /// On Ctrl-C, how long calls in flight may take to finish before they are cancelled
+    #[arg(long, value_name = "MS", default_value_t = 5000)]
+    pub grace_ms: u64,
+}
+
+impl ServerArgs {
+    /// The `--delay-ms` as a [`Duration`].
+    pub fn delay(&self) -> Duration {
+        Duration::from_millis(self.delay_ms)
+    }
+}
+
+/// Flags of every client, flattened into each crate's own client flags.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ClientArgs {
+    /// Server address HOST:PORT; repeat it, or separate with commas, to spread calls over several servers [default: the crate's port]
+    #[arg(long, value_name = "HOST:PORT", value_delimiter = ',')]
+    pub addr: Vec<String>,
+
+    /// The pid to send [default: this process's id, as in the note]
+    #[arg(long, value_name = "N")]
+    pub pid: Option<i32>,
+
+    /// Give up on each call after this long: the gRPC deadline
+    #[arg(long, value_name = "MS")]
+    pub timeout_ms: Option<u64>,
+
+    /// Send `authorization: Bearer TOKEN` on every call
+    #[arg(long, env = "HELLO_TOKEN", hide_env_values = true, value_name = "TOKEN")]
+    pub token: Option<String>,
+
+    /// Connect over TLS, trusting the development CA
+    #[arg(long)]
+    pub tls: bool,
+
+    /// The CA certificate to trust with --tls [default: target/dev-certs/ca.pem]
+    #[arg(long, value_name = "FILE")]
+    pub ca: Option<PathBuf>,
+}
+
+impl ClientArgs {
+    /// The pid to put in requests: `--pid`, or this process's id as the
+    /// note's client does with `os.getpid()`.
+    pub fn pid(&self) -> i32 {
+        // Process ids fit in an i32 on every platform Rust supports; the
+        // proto field is int32 because the note's is.
+        self.pid
+            .unwrap_or_else(|| i32::try_from(std::process::id()).unwrap_or(i32::MAX))
+    }
+
+    /// The `--timeout-ms` as a [`Duration`], if given.
+    pub fn timeout(&self) -> Option<Duration> {
+        self.timeout_ms.map(Duration::from_millis)
+    }
+
+    /// The addresses to dial: `--addr`, or this kind's default.
+    pub fn addrs(&self, kind: Kind) -> Vec<String> {
+        if self.addr.is_empty() {
+            vec![kind.default_addr().to_owned()]
+        } else {
+            self.addr.clone()
+        }
+    }
+}

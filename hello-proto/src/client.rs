@@ -1,0 +1,212 @@
+//! Calling a server: the channel, deadlines, and errors a student can act on.
+//!
+//! The note's client does three things: open a *channel* to the server
+//! (`grpc.insecure_channel('localhost:8888')`), wrap it in a *stub*
+//! (`DoStuffStub(channel)`), and call methods on the stub. [`connect`] does
+//! the first two; the lesson crates do the calls.
+
+use std::{future::Future, process::ExitCode, time::Duration};
+
+use tonic::{
+    Code, Request, Status,
+    transport::{Channel, Endpoint},
+};
+
+use crate::{Kind, auth::AttachToken, cli::ClientArgs, pb};
+
+/// Opens a channel to the server(s) in `args` and returns the stub for it.
+///
+/// The channel is *lazy*: it connects on the first call, and reconnects by
+/// itself if the server restarts. So a server that is down shows up as a
+/// failed call (UNAVAILABLE), which [`explain`] turns into advice. With
+/// several `--addr`, calls are spread over all of them (tonic's
+/// `Channel::balance_list`): one name, many servers.
+pub async fn connect(kind: Kind, args: &ClientArgs) -> Result<pb::Client, Status> {
+    let scheme = if args.tls { "https" } else { "http" };
+    let tls = if args.tls {
+        let ca = args
+            .ca
+            .clone()
+            .unwrap_or_else(|| crate::tls::default_dir().join("ca.pem"));
+        Some(crate::tls::client_config(&ca).map_err(Status::failed_precondition)?)
+    } else {
+        None
+    };
+
+    let mut endpoints = Vec::new();
+    for addr in args.addrs(kind) {
+        let mut endpoint = Endpoint::from_shared(format!("{scheme}://{addr}"))
+            .map_err(|e| Status::invalid_argument(format!("--addr {addr} is not HOST:PORT ({e})")))?
+            // How long to wait for a TCP connection before failing the call.
+            .connect_timeout(Duration::from_secs(5));
+        if let Some(tls) = &tls {
+            endpoint = endpoint
+                .tls_config(tls.clone())
+                .map_err(|e| Status::failed_precondition(format!("TLS setup failed: {e}")))?;
+        }
+        if args.token.is_some() && !args.tls && !is_loopback(&addr) {
+            tracing::warn!(
+                "sending --token to {addr} without --tls: anyone on the network path can read it"
+            );
+        }
+        endpoints.push(endpoint);
+    }
+
+    let channel = match <[Endpoint; 1]>::try_from(endpoints) {
+        Ok([endpoint]) => endpoint.connect_lazy(),
+        Err(endpoints) => Channel::balance_list(endpoints.into_iter()),
+    };
+
+    // The stub: generated code that turns method calls into gRPC requests.
+    // The interceptor adds the token, if any, to each of them.
+    let token = AttachToken::new(args.token.as_deref())?;
+    Ok(pb::do_stuff_client::DoStuffClient::with_interceptor(channel, token))
+}
+
+/// Wraps `message` in a request carrying the `--timeout-ms` deadline, if any.
+///
+/// The deadline travels to the server as the `grpc-timeout` header, so the
+/// server too knows when to give up. Note that tonic's client only uses it
+/// to bound the wait for the *first* response: see [`within`] for a whole call.
+pub fn request<T>(message: T, timeout: Option<Duration>) -> Request<T> {
+    let mut request = Request::new(message);
+    if let Some(timeout) = timeout {
+        request.set_timeout(timeout);
+    }
+    request
+}
+
+/// Runs a whole call, streams included, within `timeout`.
+///
+/// A gRPC deadline covers the whole call, but tonic's client only enforces
+/// it until the response headers arrive, and a stream can go on long after.
+/// So we bound the complete exchange ourselves. gRPC names an expired
+/// deadline DEADLINE_EXCEEDED; tonic reports its own timer as CANCELLED
+/// ("Timeout expired"), so we give that its proper name too.
+pub async fn within<T>(
+    timeout: Option<Duration>,
+    call: impl Future<Output = Result<T, Status>>,
+) -> Result<T, Status> {
+    let result = match timeout {
+        Some(limit) => tokio::time::timeout(limit, call).await.unwrap_or_else(|_| {
+            Err(Status::deadline_exceeded(format!(
+                "the call did not finish within {} ms",
+                limit.as_millis()
+            )))
+        }),
+        None => call.await,
+    };
+    result.map_err(|status| {
+        if status.code() == Code::Cancelled && status.message() == "Timeout expired" {
+            Status::deadline_exceeded("the deadline passed before the server answered")
+        } else {
+            status
+        }
+    })
+}
+
+/// Ends a client: prints the outcome of `result` and returns the exit code.
+///
+/// Success is exit code 0. A failure is one line on stderr, from
+/// [`explain`], and exit code 1: never a panic or a backtrace.
+pub fn finish(kind: Kind, args: &ClientArgs, result: Result<(), Status>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(status) => {
+            eprintln!("error: {}", explain(kind, args, &status));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// One line that says what went wrong, with the gRPC status code, and what
+/// to do about it.
+pub fn explain(kind: Kind, args: &ClientArgs, status: &Status) -> String {
+    let code = code_name(status.code());
+    let message = status.message();
+    let addrs = args.addrs(kind).join(", ");
+    match status.code() {
+        Code::Unavailable => {
+            let tls_hint = if args.tls {
+                "; if that server runs without --tls, drop --tls"
+            } else {
+                "; if it runs with --tls, add --tls"
+            };
+            format!(
+                "cannot reach the {kind} server at {addrs} ({code}: {message}); is it running? start it with: {}{tls_hint}",
+                kind.server_command()
+            )
+        }
+        Code::Unimplemented => format!(
+            "the server at {addrs} does not implement {} ({code}): it is not a {kind} server; start one with: {} (it listens on {})",
+            kind.methods().join(" / "),
+            kind.server_command(),
+            kind.default_addr()
+        ),
+        Code::DeadlineExceeded => format!(
+            "no answer within the deadline ({code}: {message}); raise --timeout-ms, or lower the server's --delay-ms"
+        ),
+        Code::Unauthenticated => format!(
+            "the server refused the call ({code}: {message}); pass its token with --token or HELLO_TOKEN"
+        ),
+        _ => format!("the call failed ({code}: {message})"),
+    }
+}
+
+/// The canonical name of a status code, as every gRPC implementation prints
+/// it (`UNAVAILABLE`, not tonic's `Unavailable`), so it can be looked up in
+/// the gRPC documentation.
+pub fn code_name(code: Code) -> &'static str {
+    match code {
+        Code::Ok => "OK",
+        Code::Cancelled => "CANCELLED",
+        Code::Unknown => "UNKNOWN",
+        Code::InvalidArgument => "INVALID_ARGUMENT",
+        Code::DeadlineExceeded => "DEADLINE_EXCEEDED",
+        Code::NotFound => "NOT_FOUND",
+        Code::AlreadyExists => "ALREADY_EXISTS",
+        Code::PermissionDenied => "PERMISSION_DENIED",
+        Code::ResourceExhausted => "RESOURCE_EXHAUSTED",
+        Code::FailedPrecondition => "FAILED_PRECONDITION",
+        Code::Aborted => "ABORTED",
+        Code::OutOfRange => "OUT_OF_RANGE",
+        Code::Unimplemented => "UNIMPLEMENTED",
+        Code::Internal => "INTERNAL",
+        Code::Unavailable => "UNAVAILABLE",
+        Code::DataLoss => "DATA_LOSS",
+        Code::Unauthenticated => "UNAUTHENTICATED",
+    }
+}
+
+/// Whether `addr` (HOST:PORT) names this machine, where a plaintext token
+/// cannot be overheard on the network.
+fn is_loopback(addr: &str) -> bool {
+    let host = addr.rsplit_once(':').map_or(addr, |(host, _)| host);
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_addresses_are_recognised() {
+        for addr in ["127.0.0.1:8888", "localhost:1", "[::1]:8888", "127.1.2.3:9"] {
+            assert!(is_loopback(addr), "{addr}");
+        }
+        for addr in ["10.0.0.1:8888", "example.org:443", "[2001:db8::1]:1"] {
+            assert!(!is_loopback(addr), "{addr}");
+        }
+    }
+
+    #[tokio::test]
+    async fn an_expired_tonic_timer_is_named_deadline_exceeded() {
+        let tonic_says = async { Err::<(), _>(Status::cancelled("Timeout expired")) };
+        let status = within(None, tonic_says).await.unwrap_err();
+        assert_eq!(status.code(), Code::DeadlineExceeded);
+    }
+}

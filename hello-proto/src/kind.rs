@@ -1,0 +1,96 @@
+//! The four kinds of gRPC call, one lesson crate each.
+//!
+//! Everything that differs between the four crates but is not the lesson
+//! itself (the default port, the command that starts a server, which methods
+//! a server implements) is written down here once, so that error messages
+//! can point a student at the right crate.
+
+use std::fmt;
+
+/// One of gRPC's four call kinds, and the crate of this workspace that teaches it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// One request, one reply: `say_hello`, `say_hello_again`.
+    Unary,
+    /// One request, a stream of replies: `say_hello_stream`.
+    ServerStreaming,
+    /// A stream of requests, one reply: `say_hello_many`.
+    ClientStreaming,
+    /// Streams both ways on one call: `say_hello_chat`.
+    BidiStreaming,
+}
+
+impl Kind {
+    /// All four, in the order a student meets them.
+    pub const ALL: [Kind; 4] = [
+        Kind::Unary,
+        Kind::ServerStreaming,
+        Kind::ClientStreaming,
+        Kind::BidiStreaming,
+    ];
+
+    /// The crate (and `cargo run -p` package) that teaches this kind.
+    pub const fn crate_name(self) -> &'static str {
+        match self {
+            Kind::Unary => "unary",
+            Kind::ServerStreaming => "server-streaming",
+            Kind::ClientStreaming => "client-streaming",
+            Kind::BidiStreaming => "bidi-streaming",
+        }
+    }
+
+    /// Where this kind's server listens unless told otherwise. Unary keeps the
+    /// lecture note's port 8888; the others follow it, so all four can run at once.
+    pub const fn default_addr(self) -> &'static str {
+        match self {
+            Kind::Unary => "127.0.0.1:8888",
+            Kind::ServerStreaming => "127.0.0.1:8889",
+            Kind::ClientStreaming => "127.0.0.1:8890",
+            Kind::BidiStreaming => "127.0.0.1:8891",
+        }
+    }
+
+    /// The `hello.DoStuff` methods this kind's server implements.
+    pub const fn methods(self) -> &'static [&'static str] {
+        match self {
+            Kind::Unary => &["say_hello", "say_hello_again"],
+            Kind::ServerStreaming => &["say_hello_stream"],
+            Kind::ClientStreaming => &["say_hello_many"],
+            Kind::BidiStreaming => &["say_hello_chat"],
+        }
+    }
+
+    /// Which kind's server implements `method` (a bare name such as
+    /// `say_hello_stream`), if any.
+    pub fn serving(method: &str) -> Option<Kind> {
+        Kind::ALL
+            .into_iter()
+            .find(|kind| kind.methods().contains(&method))
+    }
+
+    /// The command a student types to start this kind's server.
+    pub fn server_command(self) -> String {
+        format!("cargo run -p {} --bin server", self.crate_name())
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.crate_name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_method_has_exactly_one_serving_kind() {
+        for kind in Kind::ALL {
+            for method in kind.methods() {
+                assert_eq!(Kind::serving(method), Some(kind));
+            }
+        }
+        assert_eq!(Kind::serving("say_goodbye"), None);
+    }
+}

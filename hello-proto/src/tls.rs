@@ -1,0 +1,136 @@
+//! Encryption with TLS: the note's "criptografia".
+//!
+//! TLS needs a certificate that the client trusts. On the internet a public
+//! authority signs it; in a workshop we play the authority ourselves: the
+//! first `--tls` server makes a small *development CA* (a key plus a
+//! self-signed certificate) and signs a server certificate for `localhost`
+//! and `127.0.0.1` with it. Clients trust `ca.pem`, and so trust the server.
+//!
+//! The files (`ca.pem`, `server.pem`, `server.key`) go to `target/dev-certs/`
+//! of the workspace, which `cargo clean` removes and git ignores. They are for
+//! learning only: anyone with `server.key` can pose as your server.
+
+use std::{
+    fs,
+    io::Write,
+    path::{Path, PathBuf},
+};
+
+use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+use tonic::transport::{Certificate, ClientTlsConfig, Identity, ServerTlsConfig};
+
+/// The certificate directory used when `--certs`/`--ca` are not given:
+/// `target/dev-certs` at the root of this workspace.
+pub fn default_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("target")
+        .join("dev-certs")
+}
+
+/// Loads the server's certificate and key from `dir`, creating the
+/// development CA and certificate first if they are not there yet.
+///
+/// Returns the TLS settings and whether the files were just created.
+pub fn server_config(dir: &Path) -> Result<(ServerTlsConfig, bool), String> {
+    let (cert, key) = (dir.join("server.pem"), dir.join("server.key"));
+    let created = !(cert.exists() && key.exists() && dir.join("ca.pem").exists());
+    if created {
+        generate(dir)?;
+    }
+    let identity = Identity::from_pem(read(&cert)?, read(&key)?);
+    Ok((ServerTlsConfig::new().identity(identity), created))
+}
+
+/// TLS settings for a client that trusts the CA certificate in `ca_file`.
+pub fn client_config(ca_file: &Path) -> Result<ClientTlsConfig, String> {
+    let ca = read(ca_file).map_err(|e| {
+        format!("{e}; start a server with --tls first (it creates the CA), or pass --ca FILE")
+    })?;
+    Ok(ClientTlsConfig::new().ca_certificate(Certificate::from_pem(ca)))
+}
+
+/// Makes a development CA and a server certificate signed by it, in `dir`.
+fn generate(dir: &Path) -> Result<(), String> {
+    let failed = |e: rcgen::Error| format!("could not make the development certificates: {e}");
+
+    // The CA: a key pair and a certificate that says "I may sign others".
+    let ca_key = KeyPair::generate().map_err(failed)?;
+    let mut ca_params = CertificateParams::default();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "hello-proto development CA");
+    let ca_cert = ca_params.self_signed(&ca_key).map_err(failed)?;
+    let ca = Issuer::new(ca_params, ca_key);
+
+    // The server certificate: valid for the names clients dial. Each string
+    // that parses as an IP address becomes an IP entry, the rest DNS names.
+    let server_key = KeyPair::generate().map_err(failed)?;
+    let server_params = CertificateParams::new(vec![
+        "localhost".to_owned(),
+        "127.0.0.1".to_owned(),
+        "::1".to_owned(),
+    ])
+    .map_err(failed)?;
+    let server_cert = server_params.signed_by(&server_key, &ca).map_err(failed)?;
+
+    fs::create_dir_all(dir).map_err(|e| cannot_write(dir, &e))?;
+    write(&dir.join("ca.pem"), &ca_cert.pem(), false)?;
+    write(&dir.join("server.pem"), &server_cert.pem(), false)?;
+    write(&dir.join("server.key"), &server_key.serialize_pem(), true)?;
+    Ok(())
+}
+
+/// Writes `contents` to `path`; a private key is made readable by its owner
+/// only (mode 0600 on Unix), as ssh insists for its keys too.
+fn write(path: &Path, contents: &str, private: bool) -> Result<(), String> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    if private {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    #[cfg(not(unix))]
+    let _ = private;
+    options
+        .open(path)
+        .and_then(|mut file| file.write_all(contents.as_bytes()))
+        .map_err(|e| cannot_write(path, &e))
+}
+
+fn cannot_write(path: &Path, error: &std::io::Error) -> String {
+    format!(
+        "cannot write {}: {error}; pass --certs DIR with a directory you can write",
+        path.display()
+    )
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, String> {
+    fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn makes_the_files_once_and_reuses_them() {
+        let dir = std::env::temp_dir().join(format!("hello-proto-tls-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let (_, created) = server_config(&dir).unwrap();
+        assert!(created);
+        let ca = fs::read(dir.join("ca.pem")).unwrap();
+        let (_, created_again) = server_config(&dir).unwrap();
+        assert!(!created_again);
+        assert_eq!(fs::read(dir.join("ca.pem")).unwrap(), ca, "the CA was replaced");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(dir.join("server.key")).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        fs::remove_dir_all(&dir).unwrap();
+    }
+}

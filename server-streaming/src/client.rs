@@ -1,0 +1,78 @@
+//! The server-streaming client: ask once, then read replies as they come.
+//!
+//! The call returns as soon as the server has *started* answering; what we
+//! get back is a stream, and each `message().await` waits for the next
+//! reply. `Ok(None)` means the server ended the stream normally.
+
+use std::time::Duration;
+
+use clap::Parser;
+use hello_proto::{
+    Kind,
+    cli::ClientArgs,
+    client::{connect, request, within},
+    pb::{Client, HelloStreamRequest},
+};
+use tonic::Status;
+
+/// Flags of the server-streaming client.
+#[derive(Parser, Debug, Clone)]
+#[command(about = "Asks a server-streaming server for a stream of replies")]
+pub struct Args {
+    /// The flags every client has: --addr, --pid, --timeout-ms, --token, --tls.
+    #[command(flatten)]
+    pub common: ClientArgs,
+
+    /// How many replies to ask for (0 to 1000000)
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub count: u32,
+
+    /// How long the server should wait between replies (0 to 60000)
+    #[arg(long, value_name = "MS", default_value_t = 500)]
+    pub interval_ms: u32,
+}
+
+/// Runs the client as the `client` binary does, printing each reply.
+pub async fn run(args: &Args) -> Result<(), Status> {
+    let mut client = connect(Kind::ServerStreaming, &args.common).await?;
+    let ask = HelloStreamRequest {
+        pid: args.common.pid(),
+        count: args.count,
+        interval_ms: args.interval_ms,
+    };
+    println!(
+        "GRPC client asking for {} replies, {} ms apart",
+        ask.count, ask.interval_ms
+    );
+    let received = say_hello_stream(&mut client, ask, args.common.timeout(), |reply| {
+        println!("GRPC client received: {reply}");
+    })
+    .await?;
+    println!("GRPC client: the server ended the stream after {} replies", received.len());
+    Ok(())
+}
+
+/// Calls `say_hello_stream` and collects the replies, calling `on_reply` on
+/// each as it arrives. The deadline, if any, covers the whole stream.
+pub async fn say_hello_stream(
+    client: &mut Client,
+    ask: HelloStreamRequest,
+    timeout: Option<Duration>,
+    mut on_reply: impl FnMut(&str),
+) -> Result<Vec<String>, Status> {
+    within(timeout, async {
+        let mut stream = client
+            .say_hello_stream(request(ask, timeout))
+            .await?
+            .into_inner();
+        let mut replies = Vec::new();
+        // An error status from the server (or a broken connection) comes
+        // out of `message()` as `Err`, and `?` passes it on.
+        while let Some(reply) = stream.message().await? {
+            on_reply(&reply.retval);
+            replies.push(reply.retval);
+        }
+        Ok(replies)
+    })
+    .await
+}
