@@ -24,7 +24,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Keep the descriptor set: gRPC reflection serves it, so tools like
     // grpcurl can discover our service without having the .proto file.
     let out_dir = PathBuf::from(env::var("OUT_DIR")?);
-    std::fs::write(out_dir.join("hello_descriptor.bin"), descriptors.encode_to_vec())?;
+    std::fs::write(
+        out_dir.join("hello_descriptor.bin"),
+        descriptors.encode_to_vec(),
+    )?;
 
     // Step 2: generate. Default stubs make every method we do not implement
     // answer UNIMPLEMENTED, so each lesson crate writes only its own kind.

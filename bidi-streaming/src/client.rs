@@ -41,10 +41,16 @@ pub async fn run(args: &Args) -> Result<(), Status> {
     let mut client = connect(Kind::BidiStreaming, &args.common).await?;
     let pids = vec![args.common.pid(); args.count as usize];
     let interval = Duration::from_millis(args.interval_ms);
-    let replies = say_hello_chat(&mut client, pids, interval, args.common.timeout(), |pid, reply| {
-        println!("GRPC client sent: pid = {pid}");
-        println!("GRPC client received: {reply}");
-    })
+    let replies = say_hello_chat(
+        &mut client,
+        pids,
+        interval,
+        args.common.timeout(),
+        |pid, reply| {
+            println!("GRPC client sent: pid = {pid}");
+            println!("GRPC client received: {reply}");
+        },
+    )
     .await?;
     println!("GRPC client: chat over after {} replies", replies.len());
     Ok(())
@@ -83,7 +89,11 @@ pub async fn say_hello_chat(
                     on_reply(pid, &reply.retval);
                     received.push(reply.retval);
                 }
-                None => return Err(Status::internal("the server ended the chat before answering")),
+                None => {
+                    return Err(Status::internal(
+                        "the server ended the chat before answering",
+                    ));
+                }
             }
         }
 

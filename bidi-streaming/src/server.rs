@@ -49,7 +49,10 @@ impl DoStuff for BidiStreamingService {
                     // The client's stream broke (it disconnected, or sent
                     // something invalid): nothing more to read or answer.
                     Err(status) => {
-                        info!("say_hello_chat: the client's stream broke: {}", status.message());
+                        info!(
+                            "say_hello_chat: the client's stream broke: {}",
+                            status.message()
+                        );
                         break;
                     }
                 };

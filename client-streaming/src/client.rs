@@ -41,9 +41,15 @@ pub async fn run(args: &Args) -> Result<(), Status> {
     let pids = vec![args.common.pid(); args.count as usize];
     let interval = Duration::from_millis(args.interval_ms);
     let count = args.count;
-    let reply = say_hello_many(&mut client, pids, interval, args.common.timeout(), move |i, pid| {
-        println!("GRPC client sent: pid = {pid} (request {i} of {count})");
-    })
+    let reply = say_hello_many(
+        &mut client,
+        pids,
+        interval,
+        args.common.timeout(),
+        move |i, pid| {
+            println!("GRPC client sent: pid = {pid} (request {i} of {count})");
+        },
+    )
     .await?;
     println!("GRPC client received: {reply}");
     Ok(())

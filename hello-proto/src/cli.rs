@@ -27,7 +27,12 @@ pub struct ServerArgs {
     pub delay_ms: u64,
 
     /// Demand `authorization: Bearer TOKEN` on every hello.DoStuff call
-    #[arg(long, env = "HELLO_TOKEN", hide_env_values = true, value_name = "TOKEN")]
+    #[arg(
+        long,
+        env = "HELLO_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
     pub token: Option<String>,
 
     /// Serve over TLS, with a development certificate made on first use
@@ -66,7 +71,12 @@ pub struct ClientArgs {
     pub timeout_ms: Option<u64>,
 
     /// Send `authorization: Bearer TOKEN` on every call
-    #[arg(long, env = "HELLO_TOKEN", hide_env_values = true, value_name = "TOKEN")]
+    #[arg(
+        long,
+        env = "HELLO_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
     pub token: Option<String>,
 
     /// Connect over TLS, trusting the development CA

@@ -60,7 +60,9 @@ pub async fn connect(kind: Kind, args: &ClientArgs) -> Result<pb::Client, Status
     // The stub: generated code that turns method calls into gRPC requests.
     // The interceptor adds the token, if any, to each of them.
     let token = AttachToken::new(args.token.as_deref())?;
-    Ok(pb::do_stuff_client::DoStuffClient::with_interceptor(channel, token))
+    Ok(pb::do_stuff_client::DoStuffClient::with_interceptor(
+        channel, token,
+    ))
 }
 
 /// Wraps `message` in a request carrying the `--timeout-ms` deadline, if any.

@@ -125,7 +125,8 @@ where
                 "{}: the caller's deadline passed; stopped the handler, answering DEADLINE_EXCEEDED",
                 this.watch.method.path()
             );
-            let status = tonic::Status::deadline_exceeded("the deadline passed before the reply was ready");
+            let status =
+                tonic::Status::deadline_exceeded("the deadline passed before the reply was ready");
             return Poll::Ready(Ok(status.into_http()));
         }
         Poll::Pending
@@ -155,13 +156,28 @@ mod tests {
 
     #[test]
     fn reads_every_unit_and_rejects_the_rest() {
-        assert_eq!(parse_grpc_timeout(b"250m"), Some(Duration::from_millis(250)));
+        assert_eq!(
+            parse_grpc_timeout(b"250m"),
+            Some(Duration::from_millis(250))
+        );
         assert_eq!(parse_grpc_timeout(b"1H"), Some(Duration::from_secs(3600)));
         assert_eq!(parse_grpc_timeout(b"2M"), Some(Duration::from_secs(120)));
         assert_eq!(parse_grpc_timeout(b"3S"), Some(Duration::from_secs(3)));
         assert_eq!(parse_grpc_timeout(b"4u"), Some(Duration::from_micros(4)));
-        assert_eq!(parse_grpc_timeout(b"99999999n"), Some(Duration::from_nanos(99_999_999)));
-        for bad in [&b""[..], b"m", b"10", b"123456789m", b"-1m", b"1x", b"1.5S", "1é".as_bytes()] {
+        assert_eq!(
+            parse_grpc_timeout(b"99999999n"),
+            Some(Duration::from_nanos(99_999_999))
+        );
+        for bad in [
+            &b""[..],
+            b"m",
+            b"10",
+            b"123456789m",
+            b"-1m",
+            b"1x",
+            b"1.5S",
+            "1é".as_bytes(),
+        ] {
             assert_eq!(parse_grpc_timeout(bad), None, "{bad:?}");
         }
     }

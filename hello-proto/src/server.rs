@@ -158,7 +158,9 @@ pub async fn start<S: DoStuff>(
             dir.display(),
             dir.join("ca.pem").display()
         );
-        builder = builder.tls_config(tls).map_err(|e| format!("TLS setup failed: {e}"))?;
+        builder = builder
+            .tls_config(tls)
+            .map_err(|e| format!("TLS setup failed: {e}"))?;
     }
 
     let router = builder

@@ -124,11 +124,18 @@ mod tests {
         let ca = fs::read(dir.join("ca.pem")).unwrap();
         let (_, created_again) = server_config(&dir).unwrap();
         assert!(!created_again);
-        assert_eq!(fs::read(dir.join("ca.pem")).unwrap(), ca, "the CA was replaced");
+        assert_eq!(
+            fs::read(dir.join("ca.pem")).unwrap(),
+            ca,
+            "the CA was replaced"
+        );
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = fs::metadata(dir.join("server.key")).unwrap().permissions().mode();
+            let mode = fs::metadata(dir.join("server.key"))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
         fs::remove_dir_all(&dir).unwrap();

@@ -48,7 +48,10 @@ pub async fn run(args: &Args) -> Result<(), Status> {
         println!("GRPC client received: {reply}");
     })
     .await?;
-    println!("GRPC client: the server ended the stream after {} replies", received.len());
+    println!(
+        "GRPC client: the server ended the stream after {} replies",
+        received.len()
+    );
     Ok(())
 }
 

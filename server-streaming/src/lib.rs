@@ -12,3 +12,6 @@
 
 pub mod client;
 pub mod server;
+
+#[cfg(test)]
+mod tests;

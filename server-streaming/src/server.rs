@@ -45,7 +45,9 @@ impl DoStuff for ServerStreamingService {
             count,
             interval_ms,
         } = request.into_inner();
-        info!("GRPC server in say_hello_stream, pid = {pid}, count = {count}, interval_ms = {interval_ms}");
+        info!(
+            "GRPC server in say_hello_stream, pid = {pid}, count = {count}, interval_ms = {interval_ms}"
+        );
 
         // Check the request before starting any work: a bad request is the
         // caller's mistake, and INVALID_ARGUMENT tells them so.

@@ -55,9 +55,15 @@ pub async fn run(args: &Args) -> Result<(), Status> {
 }
 
 /// Calls `say_hello` once and returns the reply's text.
-pub async fn say_hello(client: &mut Client, pid: i32, timeout: Option<Duration>) -> Result<String, Status> {
+pub async fn say_hello(
+    client: &mut Client,
+    pid: i32,
+    timeout: Option<Duration>,
+) -> Result<String, Status> {
     within(timeout, async {
-        let response = client.say_hello(request(HelloRequest { pid }, timeout)).await?;
+        let response = client
+            .say_hello(request(HelloRequest { pid }, timeout))
+            .await?;
         Ok(response.into_inner().retval)
     })
     .await

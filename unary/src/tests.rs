@@ -19,26 +19,39 @@ use crate::{
 async fn replies_with_the_notes_strings() {
     let server = testing::start(Kind::Unary, UnaryService::default()).await;
     let mut client = server.client(Kind::Unary).await;
-    assert_eq!(say_hello(&mut client, 4242, None).await.unwrap(), "Hello, 4242!");
+    assert_eq!(
+        say_hello(&mut client, 4242, None).await.unwrap(),
+        "Hello, 4242!"
+    );
     assert_eq!(
         say_hello_again(&mut client, 4242, None).await.unwrap(),
         "Hello again, 4242!"
     );
-    assert_eq!(say_hello(&mut client, -7, None).await.unwrap(), "Hello, -7!");
+    assert_eq!(
+        say_hello(&mut client, -7, None).await.unwrap(),
+        "Hello, -7!"
+    );
 }
 
 #[tokio::test]
 async fn another_kinds_method_is_unimplemented_with_a_hint() {
     let server = testing::start(Kind::Unary, UnaryService::default()).await;
     let mut client = server.client(Kind::Unary).await;
-    let ask = HelloStreamRequest { pid: 1, count: 1, interval_ms: 0 };
+    let ask = HelloStreamRequest {
+        pid: 1,
+        count: 1,
+        interval_ms: 0,
+    };
     let status = client.say_hello_stream(ask).await.unwrap_err();
     assert_eq!(status.code(), Code::Unimplemented);
 
     // What the server-streaming client prints when pointed at this server.
     let line = explain(Kind::ServerStreaming, &server.client_args, &status);
     assert!(line.contains("UNIMPLEMENTED"), "{line}");
-    assert!(line.contains("cargo run -p server-streaming --bin server"), "{line}");
+    assert!(
+        line.contains("cargo run -p server-streaming --bin server"),
+        "{line}"
+    );
 }
 
 #[tokio::test]
@@ -52,7 +65,11 @@ async fn a_server_that_is_down_is_explained_in_one_line() {
 
     let line = explain(Kind::Unary, &args, &status);
     assert!(!line.contains('\n'), "{line}");
-    for part in [addr.as_str(), "UNAVAILABLE", "cargo run -p unary --bin server"] {
+    for part in [
+        addr.as_str(),
+        "UNAVAILABLE",
+        "cargo run -p unary --bin server",
+    ] {
         assert!(line.contains(part), "missing {part:?} in: {line}");
     }
 }
@@ -76,21 +93,30 @@ async fn concurrent_calls_overlap() {
     // Ten calls that each take 200 ms on the server: one after another they
     // need 2 s; started together they finish in about 200 ms. The bound is
     // generous (1 s) so a busy machine does not make this test flaky.
-    let service = UnaryService { delay: Duration::from_millis(200) };
+    let service = UnaryService {
+        delay: Duration::from_millis(200),
+    };
     let server = testing::start(Kind::Unary, service).await;
     let client = server.client(Kind::Unary).await;
 
     let started = Instant::now();
-    let replies = call_concurrently(&client, 5, None, 10, |_| {}).await.unwrap();
+    let replies = call_concurrently(&client, 5, None, 10, |_| {})
+        .await
+        .unwrap();
     let elapsed = started.elapsed();
 
     assert_eq!(replies, vec!["Hello, 5!"; 10]);
-    assert!(elapsed < Duration::from_secs(1), "10 concurrent calls took {elapsed:?}");
+    assert!(
+        elapsed < Duration::from_secs(1),
+        "10 concurrent calls took {elapsed:?}"
+    );
 }
 
 #[tokio::test]
 async fn a_deadline_shorter_than_the_work_is_deadline_exceeded() {
-    let service = UnaryService { delay: Duration::from_millis(500) };
+    let service = UnaryService {
+        delay: Duration::from_millis(500),
+    };
     let server = testing::start(Kind::Unary, service).await;
     let mut client = server.client(Kind::Unary).await;
     let status = say_hello(&mut client, 1, Some(Duration::from_millis(100)))

@@ -1,9 +1,9 @@
 //! `cargo run -p bidi-streaming --bin client`: chats with the server:
 //! one request, one reply, repeat. The lesson is in `src/client.rs`.
 
+use bidi_streaming::client::{Args, run};
 use clap::Parser;
 use hello_proto::Kind;
-use bidi_streaming::client::{Args, run};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {

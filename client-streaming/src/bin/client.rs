@@ -2,8 +2,8 @@
 //! and prints the one reply. The lesson is in `src/client.rs`.
 
 use clap::Parser;
-use hello_proto::Kind;
 use client_streaming::client::{Args, run};
+use hello_proto::Kind;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {

@@ -1,0 +1,78 @@
+//! The bidirectional contract, checked over real sockets.
+
+use std::time::Duration;
+
+use hello_proto::{Kind, pb::HelloRequest, testing};
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+
+use crate::{client::say_hello_chat, server::BidiStreamingService};
+
+#[tokio::test]
+async fn answers_each_request_in_order() {
+    let server = testing::start(Kind::BidiStreaming, BidiStreamingService::default()).await;
+    let mut client = server.client(Kind::BidiStreaming).await;
+    let replies = say_hello_chat(&mut client, vec![3, 1, 2], Duration::ZERO, None, |_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(replies, ["Hello, 3!", "Hello, 1!", "Hello, 2!"]);
+}
+
+#[tokio::test]
+async fn each_reply_comes_before_the_next_request_is_sent() {
+    let server = testing::start(Kind::BidiStreaming, BidiStreamingService::default()).await;
+    let mut client = server.client(Kind::BidiStreaming).await;
+    let (tx, rx) = mpsc::channel(1);
+    let mut replies = client
+        .say_hello_chat(ReceiverStream::new(rx))
+        .await
+        .unwrap()
+        .into_inner();
+
+    // One request, the stream left open: the reply must come anyway.
+    for pid in [10, 20] {
+        tx.send(HelloRequest { pid }).await.unwrap();
+        let reply = tokio::time::timeout(Duration::from_secs(5), replies.message())
+            .await
+            .expect("no reply while the client waits with its stream open")
+            .unwrap()
+            .unwrap();
+        assert_eq!(reply.retval, format!("Hello, {pid}!"));
+    }
+
+    // Half-close: the server ends its side, and the call ends with OK.
+    drop(tx);
+    assert!(replies.message().await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn a_chat_with_no_requests_ends_empty() {
+    let server = testing::start(Kind::BidiStreaming, BidiStreamingService::default()).await;
+    let mut client = server.client(Kind::BidiStreaming).await;
+    let replies = say_hello_chat(&mut client, vec![], Duration::ZERO, None, |_, _| {})
+        .await
+        .unwrap();
+    assert!(replies.is_empty());
+}
+
+#[tokio::test]
+async fn a_client_that_leaves_mid_chat_leaves_the_server_healthy() {
+    let server = testing::start(Kind::BidiStreaming, BidiStreamingService::default()).await;
+    let mut client = server.client(Kind::BidiStreaming).await;
+    let (tx, rx) = mpsc::channel(1);
+    let mut replies = client
+        .say_hello_chat(ReceiverStream::new(rx))
+        .await
+        .unwrap()
+        .into_inner();
+    tx.send(HelloRequest { pid: 1 }).await.unwrap();
+    replies.message().await.unwrap().unwrap();
+    // Leave without half-closing: drop both ends of the call.
+    drop(replies);
+    drop(tx);
+
+    let replies = say_hello_chat(&mut client, vec![7], Duration::ZERO, None, |_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(replies, ["Hello, 7!"]);
+}

@@ -1,0 +1,61 @@
+//! The client-streaming contract, checked over real sockets.
+
+use std::time::Duration;
+
+use hello_proto::{Kind, pb::HelloRequest, testing};
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+
+use crate::{client::say_hello_many, server::ClientStreamingService};
+
+#[tokio::test]
+async fn counts_and_sums_the_pids_after_half_close() {
+    let server = testing::start(Kind::ClientStreaming, ClientStreamingService::default()).await;
+    let mut client = server.client(Kind::ClientStreaming).await;
+    let reply = say_hello_many(&mut client, vec![1, 2, 3], Duration::ZERO, None, |_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(reply, "Hello, 3 pids (sum 6)!");
+}
+
+#[tokio::test]
+async fn zero_requests_is_not_an_error() {
+    let server = testing::start(Kind::ClientStreaming, ClientStreamingService::default()).await;
+    let mut client = server.client(Kind::ClientStreaming).await;
+    let reply = say_hello_many(&mut client, vec![], Duration::ZERO, None, |_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(reply, "Hello, 0 pids (sum 0)!");
+}
+
+#[tokio::test]
+async fn the_sum_does_not_overflow_an_int32() {
+    let server = testing::start(Kind::ClientStreaming, ClientStreamingService::default()).await;
+    let mut client = server.client(Kind::ClientStreaming).await;
+    let pids = vec![i32::MAX, i32::MAX, i32::MIN];
+    let reply = say_hello_many(&mut client, pids, Duration::ZERO, None, |_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(reply, "Hello, 3 pids (sum 2147483646)!");
+}
+
+#[tokio::test]
+async fn a_client_that_leaves_before_half_close_leaves_the_server_healthy() {
+    let server = testing::start(Kind::ClientStreaming, ClientStreamingService::default()).await;
+    let mut client = server.client(Kind::ClientStreaming).await;
+
+    // Send one request, never half-close, then give up on the call.
+    let (tx, rx) = mpsc::channel(1);
+    tx.send(HelloRequest { pid: 1 }).await.unwrap();
+    let mut abandoned = client.clone();
+    let call = tokio::spawn(async move { abandoned.say_hello_many(ReceiverStream::new(rx)).await });
+    // Capacity back in the channel: tonic has taken the request to send it.
+    drop(tx.reserve().await.unwrap());
+    call.abort();
+    drop(tx);
+
+    let reply = say_hello_many(&mut client, vec![5], Duration::ZERO, None, |_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(reply, "Hello, 1 pids (sum 5)!");
+}
