@@ -73,6 +73,8 @@ pub mod pb {
 /// Sends `tracing` logs to stderr, at `default_level` unless `RUST_LOG` says
 /// otherwise (`RUST_LOG=warn cargo run ...` hides the per-call lines).
 pub fn init_logging(default_level: &str) {
+    use std::io::IsTerminal;
+
     use tracing_subscriber::EnvFilter;
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level));
@@ -80,6 +82,8 @@ pub fn init_logging(default_level: &str) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
+        // Colours on a terminal; plain text in files and CI logs.
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr)
         .try_init();
 }

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# What a student sees: each crate's server and client, run with the README's
+# commands (`cargo run -p <crate> --bin server|client`), checked line by line.
+# Also the one-line failures: a server that is down, a port in use, a client
+# pointed at another kind's server. (Like grpc-go's examples_test.sh.)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+server_pid=
+cleanup() { [ -z "$server_pid" ] || kill -TERM "$server_pid" 2>/dev/null || true; wait 2>/dev/null || true; }
+trap cleanup EXIT
+fail() { echo "smoke: FAILED: $*" >&2; exit 1; }
+
+wait_for_port() {
+  for _ in $(seq 600); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  fail "nothing listens on port $1 after 60 s"
+}
+
+expect_line() {
+  grep -qxF -- "$1" <<<"$2" || fail "expected the line '$1' in:
+$2"
+}
+
+# start_server CRATE PORT [FLAGS...]
+start_server() {
+  cargo build --quiet -p "$1" --bin server
+  cargo run --quiet -p "$1" --bin server -- --addr "127.0.0.1:$2" "${@:3}" &
+  server_pid=$!
+  wait_for_port "$2"
+}
+
+stop_server() {
+  kill -TERM "$server_pid"
+  wait "$server_pid" || fail "the server did not exit with 0 on SIGTERM"
+  server_pid=
+}
+
+# client CRATE PORT [FLAGS...]: runs a client, prints and returns its stdout.
+client() {
+  cargo run --quiet -p "$1" --bin client -- --addr "127.0.0.1:$2" --pid 77 "${@:3}"
+}
+
+echo "smoke: unary"
+start_server unary 18888
+out=$(client unary 18888); echo "$out"
+expect_line "GRPC client received: Hello, 77!" "$out"
+expect_line "GRPC client received: Hello again, 77!" "$out"
+
+echo "smoke: a client of another kind gets a hint naming the right crate"
+if err=$(client server-streaming 18888 2>&1 >/dev/null); then fail "expected exit 1"; fi
+echo "$err"
+[ "$(wc -l <<<"$err")" -eq 1 ] || fail "expected one line"
+grep -q "UNIMPLEMENTED" <<<"$err" && grep -q "cargo run -p server-streaming --bin server" <<<"$err" \
+  || fail "no UNIMPLEMENTED hint"
+
+echo "smoke: a port in use"
+if err=$(cargo run --quiet -p unary --bin server -- --addr 127.0.0.1:18888 2>&1); then fail "expected exit 1"; fi
+echo "$err"
+grep -q "already in use.*--addr" <<<"$err" || fail "no port-in-use advice"
+! grep -qi "panicked" <<<"$err" || fail "panicked"
+stop_server
+
+echo "smoke: a server that is down"
+if err=$(client unary 18888 2>&1 >/dev/null); then fail "expected exit 1"; fi
+echo "$err"
+[ "$(wc -l <<<"$err")" -eq 1 ] || fail "expected one line"
+grep -q "127.0.0.1:18888.*UNAVAILABLE.*cargo run -p unary --bin server" <<<"$err" || fail "no advice"
+
+echo "smoke: server-streaming"
+start_server server-streaming 18889
+out=$(client server-streaming 18889 --count 3 --interval-ms 0); echo "$out"
+for i in 1 2 3; do expect_line "GRPC client received: Hello #$i, 77!" "$out"; done
+stop_server
+
+echo "smoke: client-streaming"
+start_server client-streaming 18890
+out=$(client client-streaming 18890 --count 3 --interval-ms 0); echo "$out"
+expect_line "GRPC client received: Hello, 3 pids (sum 231)!" "$out"
+stop_server
+
+echo "smoke: bidi-streaming"
+start_server bidi-streaming 18891
+out=$(client bidi-streaming 18891 --count 2 --interval-ms 0); echo "$out"
+[ "$(grep -cxF "GRPC client received: Hello, 77!" <<<"$out")" -eq 2 ] || fail "expected two replies"
+stop_server
+
+echo "smoke: passed"
