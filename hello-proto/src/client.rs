@@ -125,18 +125,29 @@ pub fn finish(kind: Kind, args: &ClientArgs, result: Result<(), Status>) -> Exit
 /// to do about it.
 pub fn explain(kind: Kind, args: &ClientArgs, status: &Status) -> String {
     let code = code_name(status.code());
-    let message = status.message();
+    let message = with_causes(status);
     let addrs = args.addrs(kind).join(", ");
+    let refused = io_error_kind(status) == Some(std::io::ErrorKind::ConnectionRefused);
     match status.code() {
-        Code::Unavailable => {
-            let tls_hint = if args.tls {
-                "; if that server runs without --tls, drop --tls"
+        Code::Unavailable if refused || !args.tls => format!(
+            "cannot reach the {kind} server at {addrs} ({code}: {message}); is it running? start it with: {}{}",
+            kind.server_command(),
+            if refused {
+                ""
             } else {
-                "; if it runs with --tls, add --tls"
+                " (and if it runs with --tls, add --tls)"
+            }
+        ),
+        // A connection that broke before any reply: on a local machine, most
+        // often one side speaks TLS and the other does not.
+        Code::Unavailable | Code::Unknown if is_transport_failure(status) => {
+            let advice = if args.tls {
+                "if that server runs without --tls, drop --tls"
+            } else {
+                "if that server runs with --tls, add --tls"
             };
             format!(
-                "cannot reach the {kind} server at {addrs} ({code}: {message}); is it running? start it with: {}{tls_hint}",
-                kind.server_command()
+                "the connection to the {kind} server at {addrs} failed ({code}: {message}); {advice}"
             )
         }
         Code::Unimplemented => format!(
@@ -153,6 +164,38 @@ pub fn explain(kind: Kind, args: &ClientArgs, status: &Status) -> String {
         ),
         _ => format!("the call failed ({code}: {message})"),
     }
+}
+
+/// The status message followed by the errors that caused it, e.g.
+/// `tcp connect error: Connection refused (os error 111)`.
+fn with_causes(status: &Status) -> String {
+    let mut text = status.message().to_owned();
+    let mut cause = std::error::Error::source(status);
+    while let Some(error) = cause {
+        let line = error.to_string();
+        if !text.contains(&line) {
+            text = format!("{text}: {line}");
+        }
+        cause = error.source();
+    }
+    text
+}
+
+/// The kind of the I/O error at the root of a failed call, if there is one.
+fn io_error_kind(status: &Status) -> Option<std::io::ErrorKind> {
+    let mut cause = std::error::Error::source(status);
+    while let Some(error) = cause {
+        if let Some(io) = error.downcast_ref::<std::io::Error>() {
+            return Some(io.kind());
+        }
+        cause = error.source();
+    }
+    None
+}
+
+/// Whether the call failed in the connection rather than in the server's code.
+fn is_transport_failure(status: &Status) -> bool {
+    std::error::Error::source(status).is_some()
 }
 
 /// The canonical name of a status code, as every gRPC implementation prints

@@ -14,8 +14,9 @@
 //!   reflection, deadlines, graceful shutdown.
 //! - [`client`]: opening a channel to a server, deadlines, and turning a
 //!   failed call into one line a student can act on.
-//! - [`auth`], [`tls`], [`deadline`]: the pieces [`server`] and [`client`]
-//!   are built from, each with its own lesson.
+//! - [`auth`], [`tls`], [`lifecycle`]: the pieces [`server`] and [`client`]
+//!   are built from, each with its own lesson (tokens, certificates, and
+//!   deadlines, departed callers and shutdown).
 //! - [`testing`]: a real server on a free port, for the lesson crates' tests.
 //!
 //! ## Where the generated code lives
@@ -34,8 +35,8 @@
 pub mod auth;
 pub mod cli;
 pub mod client;
-pub mod deadline;
 mod kind;
+pub mod lifecycle;
 pub mod server;
 pub mod testing;
 pub mod tls;

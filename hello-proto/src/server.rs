@@ -13,6 +13,7 @@
 use std::{net::SocketAddr, process::ExitCode, time::Duration};
 
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+use tokio_util::sync::CancellationToken;
 use tonic::transport::{Server, server::TcpIncoming};
 use tonic_health::{ServingStatus, server::HealthReporter};
 use tracing::{error, info, warn};
@@ -21,7 +22,7 @@ use crate::{
     Kind,
     auth::RequireToken,
     cli::ServerArgs,
-    deadline::DeadlineLayer,
+    lifecycle::CallLayer,
     pb::{
         self,
         do_stuff_server::{DoStuff, DoStuffServer, SERVICE_NAME},
@@ -100,6 +101,8 @@ pub struct RunningServer {
     stop: oneshot::Sender<()>,
     /// The accept loop; it ends once every connection has closed.
     task: JoinHandle<Result<(), tonic::transport::Error>>,
+    /// Fired when the grace period is over: calls still open end with UNAVAILABLE.
+    cutoff: CancellationToken,
 }
 
 /// Binds `args.addr` (or the kind's default) and starts serving `service` in a
@@ -163,8 +166,11 @@ pub async fn start<S: DoStuff>(
             .map_err(|e| format!("TLS setup failed: {e}"))?;
     }
 
+    // Every call goes through our CallLayer: deadlines, departed callers,
+    // and the end of calls still open when the grace period is over.
+    let cutoff = CancellationToken::new();
     let router = builder
-        .layer(DeadlineLayer)
+        .layer(CallLayer::new(cutoff.clone()))
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
@@ -182,6 +188,7 @@ pub async fn start<S: DoStuff>(
         health,
         stop,
         task,
+        cutoff,
     })
 }
 
@@ -192,25 +199,43 @@ impl RunningServer {
     }
 
     /// Graceful shutdown: report NOT_SERVING, stop accepting connections,
-    /// give calls in flight up to `grace` to finish, then stop waiting.
+    /// give calls in flight up to `grace` to finish, then end those still
+    /// open with UNAVAILABLE. Returns when every connection has closed.
     pub async fn shutdown(mut self, grace: Duration) {
+        // First tell health watchers, so balancers stop sending us calls.
         for service in ["", SERVICE_NAME] {
             self.health
                 .set_service_status(service, ServingStatus::NotServing)
                 .await;
         }
+        // Stop accepting; open connections are told (HTTP/2 GOAWAY) to
+        // start no new calls, while the calls already running go on.
         let _ = self.stop.send(());
-        match tokio::time::timeout(grace, &mut self.task).await {
-            Ok(Ok(Ok(()))) => info!("every call finished; the server stopped cleanly"),
-            Ok(Ok(Err(e))) => error!("the server stopped with an error: {e}"),
-            Ok(Err(e)) => error!("the server task failed: {e}"),
+        let finished = tokio::time::timeout(grace, &mut self.task).await;
+        let result = match finished {
+            Ok(result) => {
+                info!("every call finished within the grace period");
+                result
+            }
             Err(_) => {
                 warn!(
-                    "calls still in flight after the {} ms grace period were cancelled",
+                    "grace period of {} ms over: ending the calls still open with UNAVAILABLE",
                     grace.as_millis()
                 );
-                self.task.abort();
+                self.cutoff.cancel();
+                match tokio::time::timeout(Duration::from_secs(1), &mut self.task).await {
+                    Ok(result) => result,
+                    Err(_) => {
+                        self.task.abort();
+                        return warn!("some connections did not close; left them behind");
+                    }
+                }
             }
+        };
+        match result {
+            Ok(Ok(())) => info!("server stopped"),
+            Ok(Err(e)) => error!("the server stopped with an error: {e}"),
+            Err(e) => error!("the server task failed: {e}"),
         }
     }
 }

@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use hello_proto::{Kind, pb::HelloStreamRequest, testing};
+use hello_proto::{
+    Kind, cli::ServerArgs, lifecycle::SHUTTING_DOWN, pb::HelloStreamRequest, testing,
+};
 use tonic::Code;
 
 use crate::{
@@ -79,8 +81,7 @@ async fn a_client_that_leaves_mid_stream_stops_the_servers_work() {
     say_hello_stream(&mut client, ask(1, 0), None, |_| {})
         .await
         .unwrap();
-    let metrics = tokio::runtime::Handle::current().metrics();
-    let before = metrics.num_alive_tasks();
+    let before = live_tasks();
 
     // A stream that would take a minute between replies.
     let mut stream = client
@@ -93,16 +94,7 @@ async fn a_client_that_leaves_mid_stream_stops_the_servers_work() {
         "Hello #1, 42!"
     );
     drop(stream);
-
-    // The producing task must end long before its 60 s sleep would: wait
-    // (up to 5 s) until the number of live tasks is back where it was.
-    tokio::time::timeout(Duration::from_secs(5), async {
-        while metrics.num_alive_tasks() > before {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    })
-    .await
-    .expect("the server kept a task running for a client that left");
+    wait_for_live_tasks(before).await;
 
     // And the server serves the next caller as usual.
     let replies = say_hello_stream(&mut client, ask(2, 0), None, |_| {})
@@ -111,10 +103,33 @@ async fn a_client_that_leaves_mid_stream_stops_the_servers_work() {
     assert_eq!(replies.len(), 2);
 }
 
+/// How many tasks are alive on this test's runtime.
+fn live_tasks() -> usize {
+    tokio::runtime::Handle::current()
+        .metrics()
+        .num_alive_tasks()
+}
+
+/// Waits (at most 5 s) until no more than `count` tasks are alive: the
+/// server's producing task must end long before its 60 s sleep would.
+async fn wait_for_live_tasks(count: usize) {
+    tokio::time::timeout(Duration::from_secs(5), async {
+        while live_tasks() > count {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("the server kept a task running for a client that left");
+}
+
 #[tokio::test]
-async fn a_deadline_covers_the_whole_stream() {
+async fn a_deadline_covers_the_whole_stream_and_stops_the_servers_work() {
     let server = testing::start(Kind::ServerStreaming, ServerStreamingService::default()).await;
     let mut client = server.client(Kind::ServerStreaming).await;
+    say_hello_stream(&mut client, ask(1, 0), None, |_| {})
+        .await
+        .unwrap();
+    let before = live_tasks();
     // Headers arrive at once, so only a whole-call bound can catch this.
     let mut seen = 0;
     let status = say_hello_stream(
@@ -129,4 +144,64 @@ async fn a_deadline_covers_the_whole_stream() {
     .unwrap_err();
     assert_eq!(status.code(), Code::DeadlineExceeded);
     assert!((1..10).contains(&seen), "saw {seen} replies");
+    wait_for_live_tasks(before).await;
+}
+
+#[tokio::test]
+async fn a_token_guards_streams_too() {
+    let args = ServerArgs {
+        token: Some("s3cret".to_owned()),
+        ..ServerArgs::default()
+    };
+    let server = testing::start_with(
+        Kind::ServerStreaming,
+        ServerStreamingService::default(),
+        args,
+    )
+    .await;
+    let mut client = server.client(Kind::ServerStreaming).await;
+    let replies = say_hello_stream(&mut client, ask(2, 0), None, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(replies.len(), 2);
+
+    let anonymous = hello_proto::cli::ClientArgs {
+        token: None,
+        ..server.client_args.clone()
+    };
+    let mut client = hello_proto::client::connect(Kind::ServerStreaming, &anonymous)
+        .await
+        .unwrap();
+    let status = say_hello_stream(&mut client, ask(2, 0), None, |_| {})
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::Unauthenticated);
+}
+
+#[tokio::test]
+async fn shutdown_ends_a_long_stream_with_a_status() {
+    let server = testing::start(Kind::ServerStreaming, ServerStreamingService::default()).await;
+    let mut client = server.client(Kind::ServerStreaming).await;
+    let mut stream = client
+        .say_hello_stream(ask(1_000, 50))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(stream.message().await.unwrap().is_some());
+
+    // A 200 ms grace period: far too short for 1,000 replies 50 ms apart.
+    let shutdown = tokio::spawn(server.into_server().shutdown(Duration::from_millis(200)));
+    let status = loop {
+        match stream.message().await {
+            Ok(Some(_)) => continue,
+            Ok(None) => panic!("the stream ended as if it were complete"),
+            Err(status) => break status,
+        }
+    };
+    assert_eq!(status.code(), Code::Unavailable, "{status:?}");
+    assert_eq!(status.message(), SHUTTING_DOWN);
+    tokio::time::timeout(Duration::from_secs(5), shutdown)
+        .await
+        .expect("shutdown did not finish")
+        .unwrap();
 }

@@ -15,3 +15,6 @@ pub mod server;
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod topics_tests;

@@ -1,0 +1,291 @@
+//! What happens around every call on the server: deadlines, callers that
+//! leave, and shutdown. One tower layer, [`CallLayer`], wraps every call.
+//!
+//! **Deadlines**, the note's "execução pode ser temporizada". A client that
+//! sets a deadline sends it with the call as the `grpc-timeout` header ("I
+//! will wait this long", e.g. `200m` for 200 ms). gRPC says that a call whose
+//! deadline passes ends with DEADLINE_EXCEEDED. tonic's server does enforce
+//! the header, but answers CANCELLED ("Timeout expired") from a layer we
+//! cannot remove, and that answer can reach a client before the client's own
+//! timer fires: the client then reports the wrong code. Our layer sits just
+//! inside tonic's timer and fires a moment earlier, answering
+//! DEADLINE_EXCEEDED.
+//!
+//! **Callers that leave.** When a deadline passes or a client disconnects,
+//! the handler's future is *dropped*: in async Rust that is how work is
+//! cancelled, with no flag to check. We log it when it happens.
+//!
+//! **Shutdown.** A graceful shutdown lets calls in flight finish; a stream
+//! may never finish by itself, though. When the grace period is over, the
+//! server fires a [`CancellationToken`], and every call still open ends with
+//! UNAVAILABLE ("the server is shutting down"): a status the client can act
+//! on, instead of a connection cut mid-message.
+
+use std::{
+    future::Future,
+    pin::Pin,
+    task::{Context, Poll, ready},
+    time::Duration,
+};
+
+use bytes::Bytes;
+use http::{HeaderMap, Uri};
+use http_body::Frame;
+use tokio::time::Sleep;
+use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
+use tonic::{Status, body::Body};
+use tower::{Layer, Service};
+
+/// How much earlier than tonic's own timer ours fires. Both timers round to
+/// whole milliseconds, so one millisecond keeps ours first.
+const MARGIN: Duration = Duration::from_millis(1);
+
+/// The message of the UNAVAILABLE status that ends calls cut off by shutdown.
+pub const SHUTTING_DOWN: &str = "the server is shutting down";
+
+/// Reads a `grpc-timeout` header value: 1 to 8 digits and a unit, `H`ours,
+/// `M`inutes, `S`econds, `m`illis, `u` micros or `n`anos (e.g. `250m`).
+///
+/// Returns `None` for anything else, which gRPC says to treat as no deadline.
+pub fn parse_grpc_timeout(value: &[u8]) -> Option<Duration> {
+    let (unit, digits) = value.split_last()?;
+    if digits.is_empty() || digits.len() > 8 || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    // At most 8 digits, so this neither fails nor overflows below.
+    let n: u64 = std::str::from_utf8(digits).ok()?.parse().ok()?;
+    Some(match unit {
+        b'H' => Duration::from_secs(n * 3600),
+        b'M' => Duration::from_secs(n * 60),
+        b'S' => Duration::from_secs(n),
+        b'm' => Duration::from_millis(n),
+        b'u' => Duration::from_micros(n),
+        b'n' => Duration::from_nanos(n),
+        _ => return None,
+    })
+}
+
+/// A tower layer that gives every call a deadline, a log line if its caller
+/// leaves, and an orderly end at shutdown.
+#[derive(Clone, Debug, Default)]
+pub struct CallLayer {
+    /// Fired by the server when the shutdown grace period is over.
+    cutoff: CancellationToken,
+}
+
+impl CallLayer {
+    /// A layer whose calls are all ended with UNAVAILABLE once `cutoff` fires.
+    pub fn new(cutoff: CancellationToken) -> Self {
+        Self { cutoff }
+    }
+}
+
+impl<S> Layer<S> for CallLayer {
+    type Service = CallService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        CallService {
+            inner,
+            cutoff: self.cutoff.clone(),
+        }
+    }
+}
+
+/// The service [`CallLayer`] wraps around the server's routes.
+#[derive(Clone, Debug)]
+pub struct CallService<S> {
+    inner: S,
+    cutoff: CancellationToken,
+}
+
+impl<S, B> Service<http::Request<B>> for CallService<S>
+where
+    S: Service<http::Request<B>, Response = http::Response<Body>>,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = CallFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: http::Request<B>) -> Self::Future {
+        let timeout = request
+            .headers()
+            .get("grpc-timeout")
+            .and_then(|value| parse_grpc_timeout(value.as_bytes()));
+        CallFuture {
+            watch: Watch {
+                method: request.uri().clone(),
+                finished: false,
+            },
+            deadline: timeout.map(|t| Box::pin(tokio::time::sleep(t.saturating_sub(MARGIN)))),
+            cutoff: self.cutoff.clone(),
+            stop: Box::pin(self.cutoff.clone().cancelled_owned()),
+            inner: self.inner.call(request),
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A call in progress: the handler's future, raced against the deadline
+    /// and the shutdown cutoff.
+    pub struct CallFuture<F> {
+        #[pin]
+        inner: F,
+        deadline: Option<Pin<Box<Sleep>>>,
+        cutoff: CancellationToken,
+        stop: Pin<Box<WaitForCancellationFutureOwned>>,
+        watch: Watch,
+    }
+}
+
+impl<F, E> Future for CallFuture<F>
+where
+    F: Future<Output = Result<http::Response<Body>, E>>,
+{
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        if let Poll::Ready(response) = this.inner.poll(cx) {
+            this.watch.finished = true;
+            // The reply has begun; a stream may go on: its body gets the cutoff.
+            return Poll::Ready(response.map(|response| {
+                response.map(|body| Body::new(CutoffBody::new(body, this.cutoff.clone())))
+            }));
+        }
+        if this.stop.as_mut().poll(cx).is_ready() {
+            this.watch.finished = true;
+            return Poll::Ready(Ok(Status::unavailable(SHUTTING_DOWN).into_http()));
+        }
+        if let Some(deadline) = this.deadline {
+            ready!(deadline.as_mut().poll(cx));
+            this.watch.finished = true;
+            tracing::warn!(
+                "{}: the caller's deadline passed; stopped the handler, answering DEADLINE_EXCEEDED",
+                this.watch.method.path()
+            );
+            let status =
+                Status::deadline_exceeded("the deadline passed before the reply was ready");
+            return Poll::Ready(Ok(status.into_http()));
+        }
+        Poll::Pending
+    }
+}
+
+/// Logs, when a call is dropped unfinished, that its caller gave up on it.
+struct Watch {
+    method: Uri,
+    finished: bool,
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        if !self.finished {
+            tracing::warn!(
+                "{}: the caller went away before the reply; the call was abandoned",
+                self.method.path()
+            );
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A reply body (one message, or a stream of them) that ends with
+    /// UNAVAILABLE trailers if the shutdown cutoff fires before it is done.
+    struct CutoffBody {
+        #[pin]
+        inner: Body,
+        stop: Pin<Box<WaitForCancellationFutureOwned>>,
+        ended: bool,
+    }
+}
+
+impl CutoffBody {
+    fn new(inner: Body, cutoff: CancellationToken) -> Self {
+        Self {
+            inner,
+            stop: Box::pin(cutoff.cancelled_owned()),
+            ended: false,
+        }
+    }
+}
+
+impl http_body::Body for CutoffBody {
+    type Data = Bytes;
+    type Error = Status;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Status>>> {
+        let this = self.project();
+        if *this.ended {
+            return Poll::Ready(None);
+        }
+        if let Poll::Ready(frame) = this.inner.poll_frame(cx) {
+            return Poll::Ready(frame);
+        }
+        ready!(this.stop.as_mut().poll(cx));
+        *this.ended = true;
+        Poll::Ready(Some(Ok(Frame::trailers(shutdown_trailers()))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.ended || self.inner.is_end_stream()
+    }
+}
+
+/// The trailers of an UNAVAILABLE status: `grpc-status` and `grpc-message`.
+fn shutdown_trailers() -> HeaderMap {
+    let (parts, ()) = Status::unavailable(SHUTTING_DOWN)
+        .into_http::<()>()
+        .into_parts();
+    let mut trailers = parts.headers;
+    // A status sent as a whole response also carries the content type; in
+    // trailers it does not belong.
+    trailers.remove(http::header::CONTENT_TYPE);
+    trailers
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_every_unit_and_rejects_the_rest() {
+        assert_eq!(
+            parse_grpc_timeout(b"250m"),
+            Some(Duration::from_millis(250))
+        );
+        assert_eq!(parse_grpc_timeout(b"1H"), Some(Duration::from_secs(3600)));
+        assert_eq!(parse_grpc_timeout(b"2M"), Some(Duration::from_secs(120)));
+        assert_eq!(parse_grpc_timeout(b"3S"), Some(Duration::from_secs(3)));
+        assert_eq!(parse_grpc_timeout(b"4u"), Some(Duration::from_micros(4)));
+        assert_eq!(
+            parse_grpc_timeout(b"99999999n"),
+            Some(Duration::from_nanos(99_999_999))
+        );
+        for bad in [
+            &b""[..],
+            b"m",
+            b"10",
+            b"123456789m",
+            b"-1m",
+            b"1x",
+            b"1.5S",
+            "1é".as_bytes(),
+        ] {
+            assert_eq!(parse_grpc_timeout(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn shutdown_trailers_carry_unavailable() {
+        let trailers = shutdown_trailers();
+        assert_eq!(trailers["grpc-status"], "14");
+        assert!(!trailers.contains_key("content-type"));
+    }
+}

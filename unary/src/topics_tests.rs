@@ -1,0 +1,319 @@
+//! The note's other topics, on the unary server: authentication,
+//! encryption, health, reflection, several servers, deadlines seen from the
+//! server, and graceful shutdown. Each over real sockets.
+
+use std::time::Duration;
+
+use hello_proto::{
+    Kind,
+    cli::{ClientArgs, ServerArgs},
+    client::{connect, explain},
+    pb::{HelloReply, HelloRequest, do_stuff_server::DoStuff},
+    testing::{self, TestServer},
+};
+use tokio::sync::mpsc;
+use tokio_stream::StreamExt;
+use tonic::{Code, Request, Response, Status, transport::Channel};
+use tonic_health::pb::{
+    HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
+};
+
+use crate::{
+    client::{call_concurrently, say_hello},
+    server::UnaryService,
+};
+
+/// What happened to a call on an [`Observed`] server.
+#[derive(Debug, PartialEq)]
+enum Event {
+    Started,
+    Finished,
+    Dropped,
+}
+
+/// The real `UnaryService`, with a window on its `say_hello` calls.
+struct Observed {
+    inner: UnaryService,
+    events: mpsc::UnboundedSender<Event>,
+}
+
+/// Reports `Dropped` if a call's future is dropped before it finished.
+struct Guard(Option<mpsc::UnboundedSender<Event>>);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        if let Some(events) = self.0.take() {
+            let _ = events.send(Event::Dropped);
+        }
+    }
+}
+
+#[tonic::async_trait]
+impl DoStuff for Observed {
+    async fn say_hello(
+        &self,
+        request: Request<HelloRequest>,
+    ) -> Result<Response<HelloReply>, Status> {
+        let _ = self.events.send(Event::Started);
+        let mut guard = Guard(Some(self.events.clone()));
+        let reply = self.inner.say_hello(request).await;
+        guard.0 = None;
+        let _ = self.events.send(Event::Finished);
+        reply
+    }
+}
+
+async fn observed(delay_ms: u64, args: ServerArgs) -> (TestServer, mpsc::UnboundedReceiver<Event>) {
+    let (events, seen) = mpsc::unbounded_channel();
+    let inner = UnaryService {
+        delay: Duration::from_millis(delay_ms),
+    };
+    (
+        testing::start_with(Kind::Unary, Observed { inner, events }, args).await,
+        seen,
+    )
+}
+
+async fn channel(server: &TestServer) -> Channel {
+    Channel::from_shared(format!("http://{}", server.addr()))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap()
+}
+
+async fn health_of(channel: Channel, service: &str) -> Result<ServingStatus, Status> {
+    let request = HealthCheckRequest {
+        service: service.to_owned(),
+    };
+    let response = HealthClient::new(channel).check(request).await?;
+    Ok(response.into_inner().status())
+}
+
+fn token_args(token: &str) -> ServerArgs {
+    ServerArgs {
+        token: Some(token.to_owned()),
+        ..ServerArgs::default()
+    }
+}
+
+#[tokio::test]
+async fn a_token_is_demanded_and_checked() {
+    let server =
+        testing::start_with(Kind::Unary, UnaryService::default(), token_args("s3cret")).await;
+
+    let with = |token: Option<&str>| ClientArgs {
+        token: token.map(str::to_owned),
+        ..server.client_args.clone()
+    };
+    let mut right = connect(Kind::Unary, &with(Some("s3cret"))).await.unwrap();
+    assert_eq!(say_hello(&mut right, 1, None).await.unwrap(), "Hello, 1!");
+
+    let mut none = connect(Kind::Unary, &with(None)).await.unwrap();
+    let status = say_hello(&mut none, 1, None).await.unwrap_err();
+    assert_eq!(status.code(), Code::Unauthenticated);
+    assert!(
+        status.message().starts_with("no token"),
+        "{}",
+        status.message()
+    );
+    let line = explain(Kind::Unary, &with(None), &status);
+    assert!(
+        line.contains("UNAUTHENTICATED") && line.contains("--token"),
+        "{line}"
+    );
+
+    let mut wrong = connect(Kind::Unary, &with(Some("guess"))).await.unwrap();
+    let status = say_hello(&mut wrong, 1, None).await.unwrap_err();
+    assert_eq!(status.code(), Code::Unauthenticated);
+    assert!(
+        status.message().starts_with("wrong token"),
+        "{}",
+        status.message()
+    );
+    assert!(!status.message().contains("guess"));
+}
+
+#[tokio::test]
+async fn health_and_reflection_stay_open_behind_a_token() {
+    let server =
+        testing::start_with(Kind::Unary, UnaryService::default(), token_args("s3cret")).await;
+    let channel = channel(&server).await;
+    assert_eq!(
+        health_of(channel.clone(), "hello.DoStuff").await.unwrap(),
+        ServingStatus::Serving
+    );
+    assert_eq!(
+        health_of(channel.clone(), "").await.unwrap(),
+        ServingStatus::Serving
+    );
+
+    // Reflection, v1: "which services do you serve?"
+    use tonic_reflection::pb::v1::{
+        ServerReflectionRequest, server_reflection_client::ServerReflectionClient,
+        server_reflection_request::MessageRequest, server_reflection_response::MessageResponse,
+    };
+    let ask = ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(MessageRequest::ListServices(String::new())),
+    };
+    let mut replies = ServerReflectionClient::new(channel.clone())
+        .server_reflection_info(tokio_stream::once(ask))
+        .await
+        .unwrap()
+        .into_inner();
+    let Some(MessageResponse::ListServicesResponse(list)) =
+        replies.next().await.unwrap().unwrap().message_response
+    else {
+        panic!("not a list of services");
+    };
+    let names: Vec<_> = list.service.into_iter().map(|s| s.name).collect();
+    for name in ["hello.DoStuff", "grpc.health.v1.Health"] {
+        assert!(
+            names.iter().any(|n| n == name),
+            "{name} missing from {names:?}"
+        );
+    }
+
+    // And v1alpha, which many deployed tools still speak.
+    use tonic_reflection::pb::v1alpha::{
+        ServerReflectionRequest as AlphaRequest,
+        server_reflection_client::ServerReflectionClient as AlphaClient,
+        server_reflection_request::MessageRequest as AlphaMessage,
+    };
+    let ask = AlphaRequest {
+        host: String::new(),
+        message_request: Some(AlphaMessage::ListServices(String::new())),
+    };
+    let mut replies = AlphaClient::new(channel)
+        .server_reflection_info(tokio_stream::once(ask))
+        .await
+        .unwrap()
+        .into_inner();
+    let reply = format!("{:?}", replies.next().await.unwrap().unwrap());
+    assert!(reply.contains("hello.DoStuff"), "{reply}");
+}
+
+#[tokio::test]
+async fn tls_works_and_a_mismatch_is_one_clear_line() {
+    let certs = std::env::temp_dir().join(format!("hello-unary-tls-{}", std::process::id()));
+    let args = ServerArgs {
+        tls: true,
+        certs: Some(certs.clone()),
+        ..ServerArgs::default()
+    };
+    let server = testing::start_with(Kind::Unary, UnaryService::default(), args).await;
+
+    let mut client = server.client(Kind::Unary).await;
+    assert_eq!(say_hello(&mut client, 3, None).await.unwrap(), "Hello, 3!");
+
+    // A plaintext client against the TLS server.
+    let plain = ClientArgs {
+        tls: false,
+        ca: None,
+        ..server.client_args.clone()
+    };
+    let mut client = connect(Kind::Unary, &plain).await.unwrap();
+    let status = tokio::time::timeout(Duration::from_secs(10), say_hello(&mut client, 3, None))
+        .await
+        .expect("a plaintext client must not hang on a TLS server")
+        .unwrap_err();
+    let line = explain(Kind::Unary, &plain, &status);
+    assert!(!line.contains('\n') && line.contains("--tls"), "{line}");
+
+    // A TLS client against a plaintext server.
+    let plain_server = testing::start(Kind::Unary, UnaryService::default()).await;
+    let tls = ClientArgs {
+        tls: true,
+        ..plain_server.client_args.clone()
+    };
+    let tls = ClientArgs {
+        ca: Some(certs.join("ca.pem")),
+        ..tls
+    };
+    let mut client = connect(Kind::Unary, &tls).await.unwrap();
+    let status = tokio::time::timeout(Duration::from_secs(10), say_hello(&mut client, 3, None))
+        .await
+        .expect("a TLS client must not hang on a plaintext server")
+        .unwrap_err();
+    let line = explain(Kind::Unary, &tls, &status);
+    assert!(!line.contains('\n') && line.contains("--tls"), "{line}");
+    let _ = std::fs::remove_dir_all(certs);
+}
+
+#[tokio::test]
+async fn calls_spread_over_several_addresses() {
+    let (first, mut first_calls) = observed(0, ServerArgs::default()).await;
+    let (second, mut second_calls) = observed(0, ServerArgs::default()).await;
+    let args = ClientArgs {
+        addr: vec![first.addr().to_string(), second.addr().to_string()],
+        ..ClientArgs::default()
+    };
+    let client = connect(Kind::Unary, &args).await.unwrap();
+    let replies = call_concurrently(&client, 9, None, 40, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(replies.len(), 40);
+
+    let count = |events: &mut mpsc::UnboundedReceiver<Event>| {
+        std::iter::from_fn(|| events.try_recv().ok())
+            .filter(|e| *e == Event::Started)
+            .count()
+    };
+    let (a, b) = (count(&mut first_calls), count(&mut second_calls));
+    assert_eq!(a + b, 40);
+    assert!(a > 0 && b > 0, "one server got every call: {a} and {b}");
+}
+
+#[tokio::test]
+async fn the_server_drops_the_work_of_a_call_whose_deadline_passed() {
+    let (server, mut events) = observed(2_000, ServerArgs::default()).await;
+    let mut client = server.client(Kind::Unary).await;
+    let status = say_hello(&mut client, 1, Some(Duration::from_millis(100)))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::DeadlineExceeded);
+
+    assert_eq!(events.recv().await, Some(Event::Started));
+    // Dropped long before the handler's 2 s of work would have finished.
+    let next = tokio::time::timeout(Duration::from_secs(1), events.recv()).await;
+    assert_eq!(
+        next.expect("the handler was not dropped"),
+        Some(Event::Dropped)
+    );
+}
+
+#[tokio::test]
+async fn shutdown_lets_a_call_in_flight_finish_and_reports_not_serving() {
+    let (server, mut events) = observed(300, ServerArgs::default()).await;
+    let mut client = server.client(Kind::Unary).await;
+    let mut health = HealthClient::new(channel(&server).await)
+        .watch(HealthCheckRequest {
+            service: "hello.DoStuff".to_owned(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        health.message().await.unwrap().unwrap().status(),
+        ServingStatus::Serving
+    );
+
+    let call = tokio::spawn(async move { say_hello(&mut client, 8, None).await });
+    assert_eq!(events.recv().await, Some(Event::Started));
+    let shutdown = tokio::spawn(server.into_server().shutdown(Duration::from_secs(5)));
+
+    // Health watchers hear of it first, while the call is still running.
+    assert_eq!(
+        health.message().await.unwrap().unwrap().status(),
+        ServingStatus::NotServing
+    );
+    // A watch never ends by itself: hang up, so that it does not hold the
+    // shutdown for the whole grace period.
+    drop(health);
+    assert_eq!(call.await.unwrap().unwrap(), "Hello, 8!");
+    tokio::time::timeout(Duration::from_secs(10), shutdown)
+        .await
+        .expect("shutdown did not finish")
+        .unwrap();
+}
