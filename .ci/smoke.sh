@@ -69,6 +69,26 @@ echo "$err"
 [ "$(wc -l <<<"$err")" -eq 1 ] || fail "expected one line"
 grep -q "127.0.0.1:18888.*UNAVAILABLE.*cargo run -p unary --bin server" <<<"$err" || fail "no advice"
 
+echo "smoke: --workers sets the runtime's threads; HELLO_TOKEN works on both sides"
+log=$(mktemp)
+cargo run --quiet -p unary --bin server -- --addr 127.0.0.1:18888 --workers 3 2>"$log" &
+server_pid=$!
+wait_for_port 18888
+grep -q "3 worker threads" "$log" || fail "--workers 3 not in the log: $(cat "$log")"
+stop_server
+HELLO_TOKEN=smoke-secret cargo run --quiet -p unary --bin server -- --addr 127.0.0.1:18888 2>"$log" &
+server_pid=$!
+wait_for_port 18888
+out=$(HELLO_TOKEN=smoke-secret client unary 18888); echo "$out"
+expect_line "GRPC client received: Hello, 77!" "$out"
+if err=$(client unary 18888 2>&1 >/dev/null); then fail "a call without the token was accepted"; fi
+echo "$err"
+grep -q "UNAUTHENTICATED.*--token or HELLO_TOKEN" <<<"$err" || fail "no UNAUTHENTICATED advice"
+stop_server
+grep -q "need .authorization: Bearer <token>." "$log" || fail "the server did not say it wants a token"
+! grep -q "smoke-secret" "$log" || fail "the token was logged"
+rm -f "$log"
+
 echo "smoke: server-streaming"
 start_server server-streaming 18889
 out=$(client server-streaming 18889 --count 3 --interval-ms 0); echo "$out"

@@ -4,6 +4,10 @@
 #
 #   1. the note's Python client  -> our Rust unary server
 #   2. our Rust unary client     -> the note's Python server
+#   3. deadlines: 20 Python calls with a deadline shorter than --delay-ms,
+#      all DEADLINE_EXCEEDED
+#   4. encryption and authentication: the note's client over TLS
+#      (note_client_tls.py), without and with --token
 #
 # It makes a Python venv in target/interop-venv, installs grpcio and
 # grpcio-tools there, and generates the Python stubs from proto/hello.proto
@@ -17,8 +21,9 @@ gen="$PWD/target/interop-py"
 seed=../shared/seed/000_f40b70df27d7988c.txt
 pids=()
 
+python_server=
 cleanup() {
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}" $python_server; do kill -TERM "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
 trap cleanup EXIT
@@ -69,24 +74,65 @@ cp interop/*.py "$gen"/
 echo "interop: building the unary server and client"
 cargo build --quiet -p unary --bins
 
+# Starts our unary server on 8888 with the given flags; stops the previous one.
+start_our_server() {
+  stop_servers
+  cargo run --quiet -p unary --bin server -- "$@" &
+  pids+=($!)
+  wait_for_port 8888
+}
+
+stop_servers() {
+  for pid in "${pids[@]}"; do
+    kill -TERM "$pid" 2>/dev/null || true
+    wait "$pid" || fail "a server did not exit cleanly on SIGTERM"
+  done
+  pids=()
+}
+
+py() { (cd "$gen" && "$venv/bin/python" "$@"); }
+
 echo "interop: 1. the note's Python client -> our Rust unary server"
-cargo run --quiet -p unary --bin server &
-pids+=($!)
-wait_for_port 8888
-out=$(cd "$gen" && "$venv/bin/python" note_client.py) || fail "the note's client failed against our server"
+start_our_server
+out=$(py note_client.py) || fail "the note's client failed against our server"
 echo "$out"
 grep -qE '^GRPC client received: Hello, [0-9]+!$' <<<"$out" || fail "no 'Hello, <pid>!' reply"
 grep -qE '^GRPC client received: Hello again, [0-9]+!$' <<<"$out" || fail "no 'Hello again, <pid>!' reply"
-kill -INT "${pids[-1]}"; wait "${pids[-1]}" || fail "our server did not exit cleanly on Ctrl-C"
-unset 'pids[-1]'
+stop_servers
 
 echo "interop: 2. our Rust unary client -> the note's Python server"
 (cd "$gen" && exec "$venv/bin/python" note_server.py) &
-pids+=($!)
+python_server=$!
 wait_for_port 8888
 out=$(cargo run --quiet -p unary --bin client -- --pid 4242) || fail "our client failed against the note's server"
 echo "$out"
 expect_line "GRPC client received: Hello, 4242!" "$out"
 expect_line "GRPC client received: Hello again, 4242!" "$out"
+# Python ends on SIGTERM with the signal's exit code; that is not a failure.
+kill -TERM "$python_server"; wait "$python_server" || true
+
+echo "interop: 3. deadlines: Python calls with 100 ms deadlines -> our server with --delay-ms 300"
+start_our_server --delay-ms 300
+py deadline_check.py 127.0.0.1:8888 0.1 || fail "not every call ended with DEADLINE_EXCEEDED"
+
+echo "interop: 4. the note's client over TLS -> our server with --tls"
+certs="$PWD/target/dev-certs"
+start_our_server --tls
+out=$(py note_client_tls.py "$certs/ca.pem") || fail "the TLS client failed"
+echo "$out"
+grep -qE '^GRPC client received: Hello, [0-9]+!$' <<<"$out" || fail "no reply over TLS"
+
+echo "interop: 5. the same with a token -> our server with --tls --token"
+start_our_server --tls --token interop-secret
+out=$(HELLO_TOKEN=interop-secret py note_client_tls.py "$certs/ca.pem") || fail "the TLS client with the token failed"
+echo "$out"
+grep -qE '^GRPC client received: Hello again, [0-9]+!$' <<<"$out" || fail "no reply with the token"
+if err=$(HELLO_TOKEN=wrong py note_client_tls.py "$certs/ca.pem" 2>&1); then fail "a wrong token was accepted"; fi
+echo "$err"
+grep -q "UNAUTHENTICATED: wrong token" <<<"$err" || fail "a wrong token was not refused with UNAUTHENTICATED"
+if err=$(py note_client_tls.py "$certs/ca.pem" 2>&1); then fail "a call without a token was accepted"; fi
+echo "$err"
+grep -q "UNAUTHENTICATED: no token" <<<"$err" || fail "a missing token was not refused with UNAUTHENTICATED"
+stop_servers
 
 echo "interop: passed"

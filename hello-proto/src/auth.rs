@@ -38,7 +38,7 @@ impl Interceptor for RequireToken {
         };
         match request.metadata().get("authorization") {
             None => Err(Status::unauthenticated(
-                "no token: this server wants `authorization: Bearer <token>` (pass --token or set HELLO_TOKEN)",
+                "no token: this server wants the metadata `authorization: Bearer <token>`",
             )),
             // Compare in constant time: a plain `==` stops at the first
             // different byte, and how long it took tells an attacker how many
