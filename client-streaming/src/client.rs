@@ -10,7 +10,7 @@ use std::time::Duration;
 use clap::Parser;
 use hello_proto::{
     Kind,
-    cli::ClientArgs,
+    cli::{ClientArgs, StreamArgs},
     client::{connect, request, within},
     pb::{Client, HelloRequest},
 };
@@ -26,21 +26,17 @@ pub struct Args {
     #[command(flatten)]
     pub common: ClientArgs,
 
-    /// How many requests to send
-    #[arg(long, value_name = "N", default_value_t = 5)]
-    pub count: u32,
-
-    /// How long to wait between sends
-    #[arg(long, value_name = "MS", default_value_t = 500)]
-    pub interval_ms: u64,
+    /// The flags every streaming client has: --count, --interval-ms.
+    #[command(flatten)]
+    pub stream: StreamArgs,
 }
 
 /// Runs the client as the `client` binary does.
 pub async fn run(args: &Args) -> Result<(), Status> {
     let mut client = connect(Kind::ClientStreaming, &args.common).await?;
-    let pids = vec![args.common.pid(); args.count as usize];
-    let interval = Duration::from_millis(args.interval_ms);
-    let count = args.count;
+    let pids = vec![args.common.pid(); args.stream.count as usize];
+    let interval = args.stream.interval();
+    let count = args.stream.count;
     let reply = say_hello_many(
         &mut client,
         pids,

@@ -88,6 +88,25 @@ pub struct ClientArgs {
     pub ca: Option<PathBuf>,
 }
 
+/// Flags of the three streaming clients, flattened into their own flags.
+#[derive(Args, Debug, Clone)]
+pub struct StreamArgs {
+    /// How many messages to stream
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub count: u32,
+
+    /// Pause between messages, so you can watch them flow: server-streaming asks the server for it, the other clients wait this long between sends
+    #[arg(long, value_name = "MS", default_value_t = 500)]
+    pub interval_ms: u32,
+}
+
+impl StreamArgs {
+    /// The `--interval-ms` as a [`Duration`].
+    pub fn interval(&self) -> Duration {
+        Duration::from_millis(self.interval_ms.into())
+    }
+}
+
 impl ClientArgs {
     /// The pid to put in requests: `--pid`, or this process's id as the
     /// note's client does with `os.getpid()`.

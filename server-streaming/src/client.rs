@@ -9,7 +9,7 @@ use std::time::Duration;
 use clap::Parser;
 use hello_proto::{
     Kind,
-    cli::ClientArgs,
+    cli::{ClientArgs, StreamArgs},
     client::{connect, request, within},
     pb::{Client, HelloStreamRequest},
 };
@@ -23,13 +23,9 @@ pub struct Args {
     #[command(flatten)]
     pub common: ClientArgs,
 
-    /// How many replies to ask for (0 to 1000000)
-    #[arg(long, value_name = "N", default_value_t = 5)]
-    pub count: u32,
-
-    /// How long the server should wait between replies (0 to 60000)
-    #[arg(long, value_name = "MS", default_value_t = 500)]
-    pub interval_ms: u32,
+    /// The flags every streaming client has: --count, --interval-ms.
+    #[command(flatten)]
+    pub stream: StreamArgs,
 }
 
 /// Runs the client as the `client` binary does, printing each reply.
@@ -37,8 +33,8 @@ pub async fn run(args: &Args) -> Result<(), Status> {
     let mut client = connect(Kind::ServerStreaming, &args.common).await?;
     let ask = HelloStreamRequest {
         pid: args.common.pid(),
-        count: args.count,
-        interval_ms: args.interval_ms,
+        count: args.stream.count,
+        interval_ms: args.stream.interval_ms,
     };
     println!(
         "GRPC client asking for {} replies, {} ms apart",
