@@ -10,8 +10,12 @@ use clap::{Args, Parser};
 
 use crate::Kind;
 
+/// The largest message a server or client accepts or sends, by default:
+/// 4 MiB, gRPC's customary limit.
+pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 4 * 1024 * 1024;
+
 /// Flags of every server (`cargo run -p <crate> --bin server -- --help`).
-#[derive(Parser, Debug, Clone, Default)]
+#[derive(Parser, Debug, Clone, PartialEq, Eq)]
 #[command(about = "A hello.DoStuff gRPC server")]
 pub struct ServerArgs {
     /// Address to listen on, HOST:PORT [default: the crate's port, e.g. 127.0.0.1:8888 for unary]
@@ -46,6 +50,46 @@ pub struct ServerArgs {
     /// On Ctrl-C, how long calls in flight may take to finish before they are cancelled
     #[arg(long, value_name = "MS", default_value_t = 5000)]
     pub grace_ms: u64,
+
+    /// The largest message accepted or sent; a bigger one fails with RESOURCE_EXHAUSTED
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_MESSAGE_BYTES)]
+    pub max_message_bytes: usize,
+
+    /// How many calls (HTTP/2 streams) one connection may have open at once
+    #[arg(long, value_name = "N", default_value_t = 1024)]
+    pub max_concurrent_streams: u32,
+
+    /// How many calls of one connection may be running a handler at once; the rest wait their turn
+    #[arg(long, value_name = "N", default_value_t = 256)]
+    pub max_calls_per_connection: usize,
+
+    /// Ping a connection that has been quiet this long; close it if the ping goes unanswered
+    #[arg(long, value_name = "MS", default_value_t = 30_000)]
+    pub keepalive_ms: u64,
+
+    /// Close a new connection that has not started speaking gRPC (or TLS) within this long
+    #[arg(long, value_name = "MS", default_value_t = 10_000)]
+    pub handshake_timeout_ms: u64,
+}
+
+impl Default for ServerArgs {
+    /// The defaults of the flags, as `--help` shows them.
+    fn default() -> Self {
+        Self {
+            addr: None,
+            workers: None,
+            delay_ms: 0,
+            token: None,
+            tls: false,
+            certs: None,
+            grace_ms: 5000,
+            max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
+            max_concurrent_streams: 1024,
+            max_calls_per_connection: 256,
+            keepalive_ms: 30_000,
+            handshake_timeout_ms: 10_000,
+        }
+    }
 }
 
 impl ServerArgs {
@@ -129,5 +173,23 @@ impl ClientArgs {
         } else {
             self.addr.clone()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_defaults_are_the_flags_defaults() {
+        let parsed = ServerArgs::try_parse_from(["server"]).unwrap();
+        // HELLO_TOKEN in the environment would set a token; that is expected.
+        assert_eq!(
+            ServerArgs {
+                token: parsed.token.clone(),
+                ..ServerArgs::default()
+            },
+            parsed
+        );
     }
 }

@@ -12,7 +12,12 @@ use tonic::{
     transport::{Channel, Endpoint},
 };
 
-use crate::{Kind, auth::AttachToken, cli::ClientArgs, pb};
+use crate::{
+    Kind,
+    auth::AttachToken,
+    cli::{ClientArgs, DEFAULT_MAX_MESSAGE_BYTES},
+    pb,
+};
 
 /// Opens a channel to the server(s) in `args` and returns the stub for it.
 ///
@@ -38,7 +43,12 @@ pub async fn connect(kind: Kind, args: &ClientArgs) -> Result<pb::Client, Status
         let mut endpoint = Endpoint::from_shared(format!("{scheme}://{addr}"))
             .map_err(|e| Status::invalid_argument(format!("--addr {addr} is not HOST:PORT ({e})")))?
             // How long to wait for a TCP connection before failing the call.
-            .connect_timeout(Duration::from_secs(5));
+            .connect_timeout(Duration::from_secs(5))
+            // While calls are open, PING a quiet connection every 30 s and
+            // give up on it after 10 s without an answer: a server that
+            // vanished is noticed instead of waited for forever.
+            .http2_keep_alive_interval(Duration::from_secs(30))
+            .keep_alive_timeout(Duration::from_secs(10));
         if let Some(tls) = &tls {
             endpoint = endpoint
                 .tls_config(tls.clone())
@@ -60,9 +70,12 @@ pub async fn connect(kind: Kind, args: &ClientArgs) -> Result<pb::Client, Status
     // The stub: generated code that turns method calls into gRPC requests.
     // The interceptor adds the token, if any, to each of them.
     let token = AttachToken::new(args.token.as_deref())?;
-    Ok(pb::do_stuff_client::DoStuffClient::with_interceptor(
-        channel, token,
-    ))
+    // The message limits are tonic's defaults, written out to be seen.
+    Ok(
+        pb::do_stuff_client::DoStuffClient::with_interceptor(channel, token)
+            .max_decoding_message_size(DEFAULT_MAX_MESSAGE_BYTES)
+            .max_encoding_message_size(DEFAULT_MAX_MESSAGE_BYTES),
+    )
 }
 
 /// Wraps `message` in a request carrying the `--timeout-ms` deadline, if any.
@@ -140,7 +153,7 @@ pub fn explain(kind: Kind, args: &ClientArgs, status: &Status) -> String {
         ),
         // A connection that broke before any reply: on a local machine, most
         // often one side speaks TLS and the other does not.
-        Code::Unavailable | Code::Unknown if is_transport_failure(status) => {
+        Code::Unavailable | Code::Unknown | Code::Internal if is_transport_failure(status) => {
             let advice = if args.tls {
                 "if that server runs without --tls, drop --tls"
             } else {

@@ -12,11 +12,13 @@
 
 use std::{net::SocketAddr, process::ExitCode, time::Duration};
 
+use tokio::net::TcpStream;
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
-use tonic::transport::{Server, server::TcpIncoming};
+use tonic::{service::interceptor::InterceptedService, transport::Server};
 use tonic_health::{ServingStatus, server::HealthReporter};
-use tracing::{error, info, warn};
+use tracing::{debug, error, info, warn};
 
 use crate::{
     Kind,
@@ -149,9 +151,32 @@ pub async fn start<S: DoStuff>(
     if args.token.is_some() {
         info!("calls to {SERVICE_NAME} need `authorization: Bearer <token>`");
     }
-    let hello = DoStuffServer::with_interceptor(service, RequireToken::new(args.token.as_deref()));
+    //
+    // The message limits are tonic's defaults made explicit: a server that
+    // accepted any size would let one request take all its memory.
+    let hello = DoStuffServer::new(service)
+        .max_decoding_message_size(args.max_message_bytes)
+        .max_encoding_message_size(args.max_message_bytes);
+    let hello = InterceptedService::new(hello, RequireToken::new(args.token.as_deref()));
 
-    let mut builder = Server::builder();
+    // Limits that keep one client from taking the whole server, as when a
+    // workshop's thirty laptops share the instructor's:
+    // - at most `max_concurrent_streams` calls open per connection (HTTP/2
+    //   tells the client, which queues the rest itself);
+    // - at most `max_calls_per_connection` handlers running per connection;
+    //   further calls wait for a free slot.
+    // HTTP/2 keepalive: a connection quiet for `keepalive` gets a PING, and is
+    // closed if no answer comes within 10 s (or `keepalive`, if shorter).
+    // That is how a peer that vanished without a word (a laptop closed, a
+    // cable pulled) is noticed; TCP alone may take hours.
+    let keepalive = Duration::from_millis(args.keepalive_ms);
+    let handshake_timeout = Duration::from_millis(args.handshake_timeout_ms);
+    let mut builder = Server::builder()
+        .max_concurrent_streams(args.max_concurrent_streams)
+        .concurrency_limit_per_connection(args.max_calls_per_connection)
+        .http2_keepalive_interval(Some(keepalive))
+        .http2_keepalive_timeout(Some(keepalive.min(Duration::from_secs(10))))
+        .tcp_nodelay(true);
     if args.tls {
         let dir = args.certs.clone().unwrap_or_else(crate::tls::default_dir);
         let (tls, created) = crate::tls::server_config(&dir)?;
@@ -177,7 +202,7 @@ pub async fn start<S: DoStuff>(
         .add_service(hello);
 
     let (stop, stopped) = oneshot::channel::<()>();
-    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+    let incoming = accept_speaking(listener, handshake_timeout);
     let task = tokio::spawn(router.serve_with_incoming_shutdown(incoming, async {
         // Fires when `stop` is used or dropped.
         let _ = stopped.await;
@@ -238,6 +263,70 @@ impl RunningServer {
             Err(e) => error!("the server task failed: {e}"),
         }
     }
+}
+
+/// The accept loop: hands tonic each new connection once it has started
+/// speaking, and closes those that say nothing within `timeout`.
+///
+/// tonic would otherwise keep a connection that never sends a byte open
+/// forever: a few hundred of those (a port scanner, a half-open socket, a
+/// "slowloris" attack) use up the server's file descriptors.
+fn accept_speaking(
+    listener: TcpListener,
+    timeout: Duration,
+) -> ReceiverStream<std::io::Result<TcpStream>> {
+    let (tx, rx) = tokio::sync::mpsc::channel(64);
+    tokio::spawn(async move {
+        loop {
+            let accepted = tokio::select! {
+                accepted = listener.accept() => accepted,
+                // tonic stopped accepting (shutdown): drop the listener,
+                // which frees the port at once.
+                () = tx.closed() => return,
+            };
+            let (stream, peer) = match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Usually out of file descriptors: wait, then try again.
+                    warn!("cannot accept a connection: {e}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            };
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                if starts_speaking(&stream, timeout).await {
+                    let _ = tx.send(Ok(stream)).await;
+                } else {
+                    debug!(
+                        "{peer}: sent nothing within {} ms; closed",
+                        timeout.as_millis()
+                    );
+                }
+            });
+        }
+    });
+    ReceiverStream::new(rx)
+}
+
+/// Whether a new connection sends its first 24 bytes within `timeout`:
+/// the length of the HTTP/2 preface (`PRI * HTTP/2.0...`) that starts every
+/// gRPC connection; a TLS hello is longer still. tonic checks the bytes.
+async fn starts_speaking(stream: &TcpStream, timeout: Duration) -> bool {
+    const PREFACE_LEN: usize = 24;
+    let mut buffer = [0; PREFACE_LEN];
+    let wait = async {
+        loop {
+            // `peek` looks without consuming: tonic will read these bytes.
+            match stream.peek(&mut buffer).await {
+                Ok(PREFACE_LEN) => return true,
+                Ok(0) | Err(_) => return false,
+                // Only part of it so far: look again shortly.
+                Ok(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+            }
+        }
+    };
+    tokio::time::timeout(timeout, wait).await.unwrap_or(false)
 }
 
 /// Waits for Ctrl-C, or SIGTERM on Unix (what `kill` and service managers send).
