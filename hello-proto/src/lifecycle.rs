@@ -15,6 +15,11 @@
 //! the handler's future is *dropped*: in async Rust that is how work is
 //! cancelled, with no flag to check. We log it when it happens.
 //!
+//! The deadline also bounds a *stream*: tonic's timer stops at the reply's
+//! headers, ours goes on, and a stream still running at its deadline ends
+//! with DEADLINE_EXCEEDED, which drops the handler's stream and stops its
+//! producer.
+//!
 //! **Shutdown.** A graceful shutdown lets calls in flight finish; a stream
 //! may never finish by itself, though. When the grace period is over, the
 //! server fires a [`CancellationToken`], and every call still open ends with
@@ -29,7 +34,7 @@ use std::{
 };
 
 use bytes::Bytes;
-use http::{HeaderMap, Uri};
+use http::{HeaderMap, HeaderValue, Uri};
 use http_body::Frame;
 use tokio::time::Sleep;
 use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
@@ -94,7 +99,9 @@ impl<S> Layer<S> for CallLayer {
 /// The service [`CallLayer`] wraps around the server's routes.
 #[derive(Clone, Debug)]
 pub struct CallService<S> {
+    /// The server's routes: where the call is really handled.
     inner: S,
+    /// Fired when the shutdown grace period is over.
     cutoff: CancellationToken,
 }
 
@@ -115,28 +122,61 @@ where
             .headers()
             .get("grpc-timeout")
             .and_then(|value| parse_grpc_timeout(value.as_bytes()));
+        let method = request.uri().clone();
         CallFuture {
+            inner: self.inner.call(request),
+            limits: Some(Limits {
+                method: method.clone(),
+                deadline: timeout.map(|t| Box::pin(tokio::time::sleep(t.saturating_sub(MARGIN)))),
+                cutoff: Box::pin(self.cutoff.clone().cancelled_owned()),
+            }),
             watch: Watch {
-                method: request.uri().clone(),
+                method,
                 finished: false,
             },
-            deadline: timeout.map(|t| Box::pin(tokio::time::sleep(t.saturating_sub(MARGIN)))),
-            cutoff: self.cutoff.clone(),
-            stop: Box::pin(self.cutoff.clone().cancelled_owned()),
-            inner: self.inner.call(request),
         }
     }
 }
 
+/// What can end a call from outside: its deadline, and the shutdown cutoff.
+struct Limits {
+    /// The method, for the log.
+    method: Uri,
+    /// When the caller stops waiting, if it said (`grpc-timeout`).
+    deadline: Option<Pin<Box<Sleep>>>,
+    /// Completes when the shutdown grace period is over.
+    cutoff: Pin<Box<WaitForCancellationFutureOwned>>,
+}
+
+impl Limits {
+    /// Ready with the status to end the call with, once a limit is reached.
+    fn poll_reached(&mut self, cx: &mut Context<'_>) -> Poll<Status> {
+        if self.cutoff.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(Status::unavailable(SHUTTING_DOWN));
+        }
+        if let Some(deadline) = &mut self.deadline {
+            ready!(deadline.as_mut().poll(cx));
+            tracing::warn!(
+                "{}: the caller's deadline passed; stopped the call, answering DEADLINE_EXCEEDED",
+                self.method.path()
+            );
+            return Poll::Ready(Status::deadline_exceeded(
+                "the deadline passed before the call finished",
+            ));
+        }
+        Poll::Pending
+    }
+}
+
 pin_project_lite::pin_project! {
-    /// A call in progress: the handler's future, raced against the deadline
-    /// and the shutdown cutoff.
+    /// A call in progress: the handler's future, raced against its limits.
     pub struct CallFuture<F> {
+        // The handler (behind tonic's routing and decoding).
         #[pin]
         inner: F,
-        deadline: Option<Pin<Box<Sleep>>>,
-        cutoff: CancellationToken,
-        stop: Pin<Box<WaitForCancellationFutureOwned>>,
+        // Handed on to the reply body once the handler has answered.
+        limits: Option<Limits>,
+        // Notices if the call is dropped before it answered.
         watch: Watch,
     }
 }
@@ -151,24 +191,24 @@ where
         let this = self.project();
         if let Poll::Ready(response) = this.inner.poll(cx) {
             this.watch.finished = true;
-            // The reply has begun; a stream may go on: its body gets the cutoff.
-            return Poll::Ready(response.map(|response| {
-                response.map(|body| Body::new(CutoffBody::new(body, this.cutoff.clone())))
+            // The handler answered. A stream goes on after this point, so
+            // the reply body takes over the limits.
+            let limits = this.limits.take();
+            return Poll::Ready(response.map(|mut response| {
+                name_size_errors_properly(response.headers_mut());
+                response.map(|body| {
+                    Body::new(GuardedBody {
+                        inner: body,
+                        limits,
+                        ended: false,
+                    })
+                })
             }));
         }
-        if this.stop.as_mut().poll(cx).is_ready() {
+        if let Some(limits) = this.limits {
+            let status = ready!(limits.poll_reached(cx));
             this.watch.finished = true;
-            return Poll::Ready(Ok(Status::unavailable(SHUTTING_DOWN).into_http()));
-        }
-        if let Some(deadline) = this.deadline {
-            ready!(deadline.as_mut().poll(cx));
-            this.watch.finished = true;
-            tracing::warn!(
-                "{}: the caller's deadline passed; stopped the handler, answering DEADLINE_EXCEEDED",
-                this.watch.method.path()
-            );
-            let status =
-                Status::deadline_exceeded("the deadline passed before the reply was ready");
+            // Returning drops `inner`: the handler stops where it stood.
             return Poll::Ready(Ok(status.into_http()));
         }
         Poll::Pending
@@ -177,7 +217,9 @@ where
 
 /// Logs, when a call is dropped unfinished, that its caller gave up on it.
 struct Watch {
+    /// The method, for the log.
     method: Uri,
+    /// Set once the call has answered: then a drop is the normal end.
     finished: bool,
 }
 
@@ -194,26 +236,19 @@ impl Drop for Watch {
 
 pin_project_lite::pin_project! {
     /// A reply body (one message, or a stream of them) that ends with
-    /// UNAVAILABLE trailers if the shutdown cutoff fires before it is done.
-    struct CutoffBody {
+    /// DEADLINE_EXCEEDED or UNAVAILABLE trailers if a limit is reached first.
+    struct GuardedBody {
+        // The reply as the handler produces it.
         #[pin]
         inner: Body,
-        stop: Pin<Box<WaitForCancellationFutureOwned>>,
+        // The call's deadline and the shutdown cutoff.
+        limits: Option<Limits>,
+        // Set once we have ended the body ourselves.
         ended: bool,
     }
 }
 
-impl CutoffBody {
-    fn new(inner: Body, cutoff: CancellationToken) -> Self {
-        Self {
-            inner,
-            stop: Box::pin(cutoff.cancelled_owned()),
-            ended: false,
-        }
-    }
-}
-
-impl http_body::Body for CutoffBody {
+impl http_body::Body for GuardedBody {
     type Data = Bytes;
     type Error = Status;
 
@@ -225,12 +260,21 @@ impl http_body::Body for CutoffBody {
         if *this.ended {
             return Poll::Ready(None);
         }
-        if let Poll::Ready(frame) = this.inner.poll_frame(cx) {
+        if let Poll::Ready(mut frame) = this.inner.poll_frame(cx) {
+            if let Some(Ok(frame)) = &mut frame
+                && let Some(trailers) = frame.trailers_mut()
+            {
+                name_size_errors_properly(trailers);
+            }
             return Poll::Ready(frame);
         }
-        ready!(this.stop.as_mut().poll(cx));
+        let Some(limits) = this.limits else {
+            return Poll::Pending;
+        };
+        let status = ready!(limits.poll_reached(cx));
+        // Ending the body drops the handler's stream: its producer stops.
         *this.ended = true;
-        Poll::Ready(Some(Ok(Frame::trailers(shutdown_trailers()))))
+        Poll::Ready(Some(Ok(Frame::trailers(trailers_of(status)))))
     }
 
     fn is_end_stream(&self) -> bool {
@@ -238,16 +282,32 @@ impl http_body::Body for CutoffBody {
     }
 }
 
-/// The trailers of an UNAVAILABLE status: `grpc-status` and `grpc-message`.
-fn shutdown_trailers() -> HeaderMap {
-    let (parts, ()) = Status::unavailable(SHUTTING_DOWN)
-        .into_http::<()>()
-        .into_parts();
+/// The trailers that end a call with `status`: `grpc-status`, `grpc-message`.
+fn trailers_of(status: Status) -> HeaderMap {
+    let (parts, ()) = status.into_http::<()>().into_parts();
     let mut trailers = parts.headers;
     // A status sent as a whole response also carries the content type; in
     // trailers it does not belong.
     trailers.remove(http::header::CONTENT_TYPE);
     trailers
+}
+
+/// tonic reports a message over the size limit as OUT_OF_RANGE; gRPC
+/// specifies RESOURCE_EXHAUSTED, which is what other languages' clients
+/// look for. As with deadlines, we give it its proper name.
+fn name_size_errors_properly(headers: &mut HeaderMap) {
+    // Cheap test first: most calls end with status 0 (OK).
+    if headers.get("grpc-status").is_none_or(|code| code != "11") {
+        return;
+    }
+    let too_large = Status::from_header_map(headers).is_some_and(|status| {
+        let message = status.message();
+        message.starts_with("Error, decoded message length too large")
+            || message.starts_with("Error, encoded message length too large")
+    });
+    if too_large {
+        headers.insert("grpc-status", HeaderValue::from_static("8"));
+    }
 }
 
 #[cfg(test)]
@@ -284,7 +344,7 @@ mod tests {
 
     #[test]
     fn shutdown_trailers_carry_unavailable() {
-        let trailers = shutdown_trailers();
+        let trailers = trailers_of(Status::unavailable(SHUTTING_DOWN));
         assert_eq!(trailers["grpc-status"], "14");
         assert!(!trailers.contains_key("content-type"));
     }

@@ -12,7 +12,7 @@ use futures::stream::{FuturesUnordered, StreamExt};
 use hello_proto::{
     Kind,
     cli::ClientArgs,
-    client::{connect, request, within},
+    client::{connect, explain, request, within},
     pb::{Client, HelloRequest},
 };
 use tonic::Status;
@@ -28,6 +28,14 @@ pub struct Args {
     /// Also start N say_hello calls at once, then the same N one after another, and compare the times
     #[arg(long, value_name = "N")]
     pub concurrent: Option<u32>,
+
+    /// Instead, call say_hello N times, --every-ms apart, reporting each call: watch a server restart
+    #[arg(long, value_name = "N")]
+    pub repeat: Option<u32>,
+
+    /// The pause between --repeat calls
+    #[arg(long, value_name = "MS", default_value_t = 1000)]
+    pub every_ms: u64,
 }
 
 /// Runs the client as the `client` binary does, printing what it receives.
@@ -36,6 +44,10 @@ pub async fn run(args: &Args) -> Result<(), Status> {
     let mut client = connect(Kind::Unary, &args.common).await?;
     let pid = args.common.pid();
     let timeout = args.common.timeout();
+
+    if let Some(n) = args.repeat {
+        return call_repeatedly(&mut client, args, n).await;
+    }
 
     // First call: we hand the stub a plain struct; it serializes it,
     // sends it, and deserializes the reply for us.
@@ -52,6 +64,35 @@ pub async fn run(args: &Args) -> Result<(), Status> {
     // No `channel.close()` as in the note: the channel closes when the last
     // stub using it is dropped, at the end of this function.
     Ok(())
+}
+
+/// Calls `say_hello` `n` times, `--every-ms` apart, printing each outcome.
+///
+/// A failed call is reported and the next one is made anyway: the channel
+/// reconnects by itself, so once a restarted server is back, calls succeed
+/// again. Fails at the end if any call failed, saying how many.
+pub async fn call_repeatedly(client: &mut Client, args: &Args, n: u32) -> Result<(), Status> {
+    let every = Duration::from_millis(args.every_ms);
+    let mut failed = 0;
+    for i in 1..=n {
+        if i > 1 {
+            tokio::time::sleep(every).await;
+        }
+        match say_hello(client, args.common.pid(), args.common.timeout()).await {
+            Ok(reply) => println!("call {i} of {n}: GRPC client received: {reply}"),
+            Err(status) => {
+                failed += 1;
+                println!(
+                    "call {i} of {n} failed: {}",
+                    explain(Kind::Unary, &args.common, &status)
+                );
+            }
+        }
+    }
+    match failed {
+        0 => Ok(()),
+        _ => Err(Status::unavailable(format!("{failed} of {n} calls failed"))),
+    }
 }
 
 /// Calls `say_hello` once and returns the reply's text.

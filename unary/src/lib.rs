@@ -15,6 +15,3 @@ pub mod server;
 
 #[cfg(test)]
 mod tests;
-
-#[cfg(test)]
-mod topics_tests;

@@ -8,79 +8,20 @@ use hello_proto::{
     Kind,
     cli::{ClientArgs, ServerArgs},
     client::{connect, explain},
-    pb::{HelloReply, HelloRequest, do_stuff_server::DoStuff},
-    testing::{self, TestServer},
+    testing,
 };
 use tokio::sync::mpsc;
 use tokio_stream::StreamExt;
-use tonic::{Code, Request, Response, Status, transport::Channel};
+use tonic::{Code, Status, transport::Channel};
 use tonic_health::pb::{
     HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
 };
 
+use super::support::{Event, channel, observed};
 use crate::{
     client::{call_concurrently, say_hello},
     server::UnaryService,
 };
-
-/// What happened to a call on an [`Observed`] server.
-#[derive(Debug, PartialEq)]
-enum Event {
-    Started,
-    Finished,
-    Dropped,
-}
-
-/// The real `UnaryService`, with a window on its `say_hello` calls.
-struct Observed {
-    inner: UnaryService,
-    events: mpsc::UnboundedSender<Event>,
-}
-
-/// Reports `Dropped` if a call's future is dropped before it finished.
-struct Guard(Option<mpsc::UnboundedSender<Event>>);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        if let Some(events) = self.0.take() {
-            let _ = events.send(Event::Dropped);
-        }
-    }
-}
-
-#[tonic::async_trait]
-impl DoStuff for Observed {
-    async fn say_hello(
-        &self,
-        request: Request<HelloRequest>,
-    ) -> Result<Response<HelloReply>, Status> {
-        let _ = self.events.send(Event::Started);
-        let mut guard = Guard(Some(self.events.clone()));
-        let reply = self.inner.say_hello(request).await;
-        guard.0 = None;
-        let _ = self.events.send(Event::Finished);
-        reply
-    }
-}
-
-async fn observed(delay_ms: u64, args: ServerArgs) -> (TestServer, mpsc::UnboundedReceiver<Event>) {
-    let (events, seen) = mpsc::unbounded_channel();
-    let inner = UnaryService {
-        delay: Duration::from_millis(delay_ms),
-    };
-    (
-        testing::start_with(Kind::Unary, Observed { inner, events }, args).await,
-        seen,
-    )
-}
-
-async fn channel(server: &TestServer) -> Channel {
-    Channel::from_shared(format!("http://{}", server.addr()))
-        .unwrap()
-        .connect()
-        .await
-        .unwrap()
-}
 
 async fn health_of(channel: Channel, service: &str) -> Result<ServingStatus, Status> {
     let request = HealthCheckRequest {

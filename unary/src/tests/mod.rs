@@ -1,0 +1,6 @@
+//! The unary crate's tests, all against a real server over real sockets.
+
+mod contract;
+mod support;
+mod survival;
+mod topics;

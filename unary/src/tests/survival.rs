@@ -1,0 +1,348 @@
+//! What the servers survive: bad input, faults and careless clients, each
+//! sent over a real socket to the real server code. The README's section
+//! "What the servers survive" lists these.
+
+use std::{
+    io::{Read, Write},
+    net::TcpStream,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use hello_proto::{
+    Kind,
+    cli::{ClientArgs, ServerArgs},
+    client::connect,
+    lifecycle::SHUTTING_DOWN,
+    pb::HelloReply,
+    server,
+    testing::{self, TestServer},
+};
+use tonic::{Code, Status, client::Grpc, codegen::http::uri::PathAndQuery};
+use tonic_prost::ProstCodec;
+
+use super::support::{Event, channel, observed};
+use crate::{client::say_hello, server::UnaryService};
+
+/// A message shaped unlike `HelloRequest`: its field 1 is a string where
+/// the server expects an int32.
+#[derive(Clone, PartialEq, prost::Message)]
+struct NotAHelloRequest {
+    #[prost(string, tag = "1")]
+    pid: String,
+}
+
+/// A `HelloRequest` with a large unknown field, to make it any size.
+#[derive(Clone, PartialEq, prost::Message)]
+struct PaddedRequest {
+    #[prost(int32, tag = "1")]
+    pid: i32,
+    #[prost(bytes = "vec", tag = "15")]
+    padding: Vec<u8>,
+}
+
+/// Sends `message` to `path` as raw gRPC, bypassing the typed stub.
+async fn send_raw<M>(
+    server: &TestServer,
+    path: &'static str,
+    message: M,
+) -> Result<HelloReply, Status>
+where
+    M: prost::Message + Send + Sync + 'static,
+{
+    let mut grpc = Grpc::new(channel(server).await);
+    grpc.ready().await.unwrap();
+    let codec = ProstCodec::<M, HelloReply>::default();
+    let response = grpc
+        .unary(
+            tonic::Request::new(message),
+            PathAndQuery::from_static(path),
+            codec,
+        )
+        .await?;
+    Ok(response.into_inner())
+}
+
+/// The server still answers a plain call.
+async fn still_serving(server: &TestServer) {
+    let mut client = server.client(Kind::Unary).await;
+    assert_eq!(say_hello(&mut client, 1, None).await.unwrap(), "Hello, 1!");
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_the_methods_protobuf_fails_and_the_server_goes_on() {
+    let server = testing::start(Kind::Unary, UnaryService::default()).await;
+    let bad = NotAHelloRequest {
+        pid: "forty-two".to_owned(),
+    };
+    let status = send_raw(&server, "/hello.DoStuff/say_hello", bad)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(status.code(), Code::Internal | Code::InvalidArgument),
+        "{status:?}"
+    );
+    still_serving(&server).await;
+}
+
+#[tokio::test]
+async fn a_message_over_the_limit_is_resource_exhausted() {
+    // The default limit, 4 MiB: a 5 MiB request is refused.
+    let server = testing::start(Kind::Unary, UnaryService::default()).await;
+    let big = PaddedRequest {
+        pid: 1,
+        padding: vec![0; 5 * 1024 * 1024],
+    };
+    let status = send_raw(&server, "/hello.DoStuff/say_hello", big)
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
+    still_serving(&server).await;
+
+    // --max-message-bytes 1024: 2 KiB is too much, 512 bytes is fine.
+    let args = ServerArgs {
+        max_message_bytes: 1024,
+        ..ServerArgs::default()
+    };
+    let server = testing::start_with(Kind::Unary, UnaryService::default(), args).await;
+    let big = PaddedRequest {
+        pid: 1,
+        padding: vec![0; 2048],
+    };
+    let status = send_raw(&server, "/hello.DoStuff/say_hello", big)
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
+    let small = PaddedRequest {
+        pid: 2,
+        padding: vec![0; 512],
+    };
+    let reply = send_raw(&server, "/hello.DoStuff/say_hello", small)
+        .await
+        .unwrap();
+    assert_eq!(reply.retval, "Hello, 2!");
+}
+
+#[tokio::test]
+async fn unknown_methods_and_services_are_unimplemented() {
+    let server = testing::start(Kind::Unary, UnaryService::default()).await;
+    for path in ["/hello.DoStuff/say_goodbye", "/nobody.Here/anything"] {
+        let status = send_raw(&server, path, PaddedRequest::default())
+            .await
+            .unwrap_err();
+        assert_eq!(status.code(), Code::Unimplemented, "{path}: {status:?}");
+    }
+    still_serving(&server).await;
+}
+
+/// Writes `bytes` on a new connection, then waits (up to 5 s) for the server
+/// to close it; returns how long that took.
+fn closed_after_sending(server: &TestServer, bytes: &[u8]) -> Duration {
+    let mut stream = TcpStream::connect(server.addr()).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let started = Instant::now();
+    stream.write_all(bytes).unwrap();
+    let mut sink = Vec::new();
+    // Whatever the server says first, it must end by closing (read returns
+    // 0 bytes, or the connection is reset); a timeout means it kept it open.
+    match stream.read_to_end(&mut sink) {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
+        Err(e) => panic!("the server kept the connection open: {e}"),
+    }
+    started.elapsed()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bytes_that_are_not_http2_get_the_connection_closed() {
+    let args = ServerArgs {
+        handshake_timeout_ms: 300,
+        ..ServerArgs::default()
+    };
+    let server = testing::start_with(Kind::Unary, UnaryService::default(), args).await;
+
+    let http1 = b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n".as_slice();
+    let noise: Vec<u8> = (0..200u32).map(|i| (i * 7919 % 251) as u8).collect();
+    let (server, ()) = tokio::task::spawn_blocking(move || {
+        closed_after_sending(&server, http1);
+        closed_after_sending(&server, &noise);
+        // Half-open: connects and never says a word. Dropped after the
+        // handshake timeout (300 ms here), not kept forever.
+        let silent = closed_after_sending(&server, b"");
+        assert!(
+            silent >= Duration::from_millis(250),
+            "closed after {silent:?}"
+        );
+        (server, ())
+    })
+    .await
+    .unwrap();
+    still_serving(&server).await;
+}
+
+#[tokio::test]
+async fn a_restarted_server_is_reached_again_and_calls_while_down_fail() {
+    let first = testing::start(Kind::Unary, UnaryService::default()).await;
+    let addr = first.addr();
+    let mut client = first.client(Kind::Unary).await;
+    assert_eq!(say_hello(&mut client, 1, None).await.unwrap(), "Hello, 1!");
+
+    first.into_server().shutdown(Duration::from_secs(1)).await;
+    let status = say_hello(&mut client, 2, None).await.unwrap_err();
+    assert_eq!(status.code(), Code::Unavailable, "{status:?}");
+
+    // The same address again; the same client, whose channel reconnects.
+    let args = ServerArgs {
+        addr: Some(addr.to_string()),
+        ..ServerArgs::default()
+    };
+    let _second = server::start(Kind::Unary, UnaryService::default(), &args)
+        .await
+        .unwrap();
+    assert_eq!(say_hello(&mut client, 3, None).await.unwrap(), "Hello, 3!");
+}
+
+#[tokio::test]
+async fn shutdown_under_load_answers_every_call_in_flight() {
+    for (grace, delay_ms, expect_ok) in [
+        (Duration::from_secs(3), 300, true),
+        (Duration::from_millis(100), 5_000, false),
+    ] {
+        let (server, mut events) = observed(delay_ms, ServerArgs::default()).await;
+        let client = server.client(Kind::Unary).await;
+        let calls: Vec<_> = (0..100)
+            .map(|pid| {
+                let mut client = client.clone();
+                tokio::spawn(async move { say_hello(&mut client, pid, None).await })
+            })
+            .collect();
+        for _ in 0..100 {
+            assert_eq!(events.recv().await, Some(Event::Started));
+        }
+
+        let started = Instant::now();
+        server.into_server().shutdown(grace).await;
+        assert!(
+            started.elapsed() < grace + Duration::from_secs(2),
+            "shutdown took {:?}",
+            started.elapsed()
+        );
+
+        for (pid, call) in calls.into_iter().enumerate() {
+            match call.await.unwrap() {
+                Ok(reply) if expect_ok => assert_eq!(reply, format!("Hello, {pid}!")),
+                Err(status) if !expect_ok => {
+                    assert_eq!(status.code(), Code::Unavailable);
+                    assert_eq!(status.message(), SHUTTING_DOWN);
+                }
+                other => panic!("grace {grace:?}: call {pid} ended with {other:?}"),
+            }
+        }
+    }
+}
+
+/// Collects everything `tracing` logs at every level while `body` runs.
+async fn logs_of<F: Future>(body: F) -> String {
+    let buffer = Arc::new(Mutex::new(Vec::new()));
+    let writer = buffer.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || Writer(writer.clone()))
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    body.await;
+    String::from_utf8(buffer.lock().unwrap().clone()).unwrap()
+}
+
+struct Writer(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Writer {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_token_is_never_logged_even_at_trace_level() {
+    let logs = logs_of(async {
+        let args = ServerArgs {
+            token: Some("tr4ce-s3cret".to_owned()),
+            ..ServerArgs::default()
+        };
+        let server = testing::start_with(Kind::Unary, UnaryService::default(), args).await;
+        for token in ["tr4ce-s3cret", "wr0ng-s3cret"] {
+            let args = ClientArgs {
+                token: Some(token.to_owned()),
+                ..server.client_args.clone()
+            };
+            let mut client = connect(Kind::Unary, &args).await.unwrap();
+            let _ = say_hello(&mut client, 1, None).await;
+        }
+        server.into_server().shutdown(Duration::from_secs(1)).await;
+    })
+    .await;
+    assert!(
+        logs.contains("GRPC server in say_hello"),
+        "nothing was logged"
+    );
+    assert!(!logs.contains("s3cret"), "a token reached the logs");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_token_sent_in_clear_to_another_machine_is_warned_about() {
+    let warned = |addr: &str, tls: bool| {
+        let args = ClientArgs {
+            addr: vec![addr.to_owned()],
+            token: Some("t".to_owned()),
+            tls,
+            ca: Some(std::env::temp_dir().join("no-such-ca.pem")),
+            ..ClientArgs::default()
+        };
+        // The channel is lazy: making the client dials nobody.
+        async move {
+            logs_of(async {
+                let _ = connect(Kind::Unary, &args).await;
+            })
+            .await
+        }
+    };
+    // 192.0.2.1 is reserved for documentation; nothing is sent to it.
+    assert!(
+        warned("192.0.2.1:8888", false)
+            .await
+            .contains("without --tls")
+    );
+    assert!(
+        !warned("127.0.0.1:8888", false)
+            .await
+            .contains("without --tls")
+    );
+}
+
+#[tokio::test]
+async fn a_certificate_directory_that_cannot_be_written_is_a_clear_error() {
+    // A directory cannot be made inside a regular file, whoever you are.
+    let file = std::env::temp_dir().join(format!("hello-not-a-dir-{}", std::process::id()));
+    std::fs::write(&file, b"").unwrap();
+    let args = ServerArgs {
+        addr: Some("127.0.0.1:0".to_owned()),
+        tls: true,
+        certs: Some(file.join("certs")),
+        ..ServerArgs::default()
+    };
+    let error = server::start(Kind::Unary, UnaryService::default(), &args)
+        .await
+        .unwrap_err();
+    std::fs::remove_file(&file).unwrap();
+    assert!(
+        error.contains("cannot write") && error.contains("--certs"),
+        "{error}"
+    );
+}
