@@ -57,7 +57,10 @@ impl DoStuff for BidiStreamingService {
                     }
                 };
                 info!("GRPC server in say_hello_chat, pid = {pid}");
-                tokio::time::sleep(delay).await;
+                tokio::select! {
+                    _ = tokio::time::sleep(delay) => {}
+                    _ = tx.closed() => break,
+                }
                 let reply = HelloReply {
                     retval: format!("Hello, {pid}!"),
                 };

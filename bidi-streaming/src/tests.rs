@@ -12,9 +12,16 @@ use crate::{client::say_hello_chat, server::BidiStreamingService};
 async fn answers_each_request_in_order() {
     let server = testing::start(Kind::BidiStreaming, BidiStreamingService::default()).await;
     let mut client = server.client(Kind::BidiStreaming).await;
-    let replies = say_hello_chat(&mut client, vec![3, 1, 2], Duration::ZERO, None, |_, _| {})
-        .await
-        .unwrap();
+    let replies = say_hello_chat(
+        &mut client,
+        vec![3, 1, 2],
+        Duration::ZERO,
+        None,
+        |_| {},
+        |_| {},
+    )
+    .await
+    .unwrap();
     assert_eq!(replies, ["Hello, 3!", "Hello, 1!", "Hello, 2!"]);
 }
 
@@ -49,7 +56,7 @@ async fn each_reply_comes_before_the_next_request_is_sent() {
 async fn a_chat_with_no_requests_ends_empty() {
     let server = testing::start(Kind::BidiStreaming, BidiStreamingService::default()).await;
     let mut client = server.client(Kind::BidiStreaming).await;
-    let replies = say_hello_chat(&mut client, vec![], Duration::ZERO, None, |_, _| {})
+    let replies = say_hello_chat(&mut client, vec![], Duration::ZERO, None, |_| {}, |_| {})
         .await
         .unwrap();
     assert!(replies.is_empty());
@@ -71,7 +78,7 @@ async fn a_client_that_leaves_mid_chat_leaves_the_server_healthy() {
     drop(replies);
     drop(tx);
 
-    let replies = say_hello_chat(&mut client, vec![7], Duration::ZERO, None, |_, _| {})
+    let replies = say_hello_chat(&mut client, vec![7], Duration::ZERO, None, |_| {}, |_| {})
         .await
         .unwrap();
     assert_eq!(replies, ["Hello, 7!"]);

@@ -34,7 +34,7 @@ pub struct Args {
 /// Runs the client as the `client` binary does.
 pub async fn run(args: &Args) -> Result<(), Status> {
     let mut client = connect(Kind::ClientStreaming, &args.common).await?;
-    let pids = vec![args.common.pid(); args.stream.count as usize];
+    let pids = std::iter::repeat_n(args.common.pid(), args.stream.count as usize);
     let interval = args.stream.interval();
     let count = args.stream.count;
     let reply = say_hello_many(
@@ -43,7 +43,7 @@ pub async fn run(args: &Args) -> Result<(), Status> {
         interval,
         args.common.timeout(),
         move |i, pid| {
-            println!("GRPC client sent: pid = {pid} (request {i} of {count})");
+            println!("GRPC client sending: pid = {pid} (request {i} of {count})");
         },
     )
     .await?;
@@ -52,10 +52,11 @@ pub async fn run(args: &Args) -> Result<(), Status> {
 }
 
 /// Streams one `HelloRequest` per pid, `interval` apart, then half-closes
-/// and returns the server's one reply. `on_send` sees each request as it goes.
+/// and returns the server's one reply. `on_send` sees each request as it is
+/// handed to tonic.
 pub async fn say_hello_many(
     client: &mut Client,
-    pids: Vec<i32>,
+    pids: impl Iterator<Item = i32> + Send + 'static,
     interval: Duration,
     timeout: Option<Duration>,
     on_send: impl Fn(usize, i32) + Send + 'static,
@@ -63,7 +64,7 @@ pub async fn say_hello_many(
     // A small channel: the sending task waits for tonic to take each request.
     let (tx, rx) = mpsc::channel(1);
     tokio::spawn(async move {
-        for (i, pid) in pids.into_iter().enumerate() {
+        for (i, pid) in pids.enumerate() {
             if i > 0 {
                 tokio::time::sleep(interval).await;
             }

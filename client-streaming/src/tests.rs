@@ -12,9 +12,15 @@ use crate::{client::say_hello_many, server::ClientStreamingService};
 async fn counts_and_sums_the_pids_after_half_close() {
     let server = testing::start(Kind::ClientStreaming, ClientStreamingService::default()).await;
     let mut client = server.client(Kind::ClientStreaming).await;
-    let reply = say_hello_many(&mut client, vec![1, 2, 3], Duration::ZERO, None, |_, _| {})
-        .await
-        .unwrap();
+    let reply = say_hello_many(
+        &mut client,
+        vec![1, 2, 3].into_iter(),
+        Duration::ZERO,
+        None,
+        |_, _| {},
+    )
+    .await
+    .unwrap();
     assert_eq!(reply, "Hello, 3 pids (sum 6)!");
 }
 
@@ -22,9 +28,15 @@ async fn counts_and_sums_the_pids_after_half_close() {
 async fn zero_requests_is_not_an_error() {
     let server = testing::start(Kind::ClientStreaming, ClientStreamingService::default()).await;
     let mut client = server.client(Kind::ClientStreaming).await;
-    let reply = say_hello_many(&mut client, vec![], Duration::ZERO, None, |_, _| {})
-        .await
-        .unwrap();
+    let reply = say_hello_many(
+        &mut client,
+        vec![].into_iter(),
+        Duration::ZERO,
+        None,
+        |_, _| {},
+    )
+    .await
+    .unwrap();
     assert_eq!(reply, "Hello, 0 pids (sum 0)!");
 }
 
@@ -33,9 +45,15 @@ async fn the_sum_does_not_overflow_an_int32() {
     let server = testing::start(Kind::ClientStreaming, ClientStreamingService::default()).await;
     let mut client = server.client(Kind::ClientStreaming).await;
     let pids = vec![i32::MAX, i32::MAX, i32::MIN];
-    let reply = say_hello_many(&mut client, pids, Duration::ZERO, None, |_, _| {})
-        .await
-        .unwrap();
+    let reply = say_hello_many(
+        &mut client,
+        pids.into_iter(),
+        Duration::ZERO,
+        None,
+        |_, _| {},
+    )
+    .await
+    .unwrap();
     assert_eq!(reply, "Hello, 3 pids (sum 2147483646)!");
 }
 
@@ -54,8 +72,14 @@ async fn a_client_that_leaves_before_half_close_leaves_the_server_healthy() {
     call.abort();
     drop(tx);
 
-    let reply = say_hello_many(&mut client, vec![5], Duration::ZERO, None, |_, _| {})
-        .await
-        .unwrap();
+    let reply = say_hello_many(
+        &mut client,
+        vec![5].into_iter(),
+        Duration::ZERO,
+        None,
+        |_, _| {},
+    )
+    .await
+    .unwrap();
     assert_eq!(reply, "Hello, 1 pids (sum 5)!");
 }

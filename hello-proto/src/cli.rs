@@ -6,7 +6,7 @@
 
 use std::{path::PathBuf, time::Duration};
 
-use clap::{Args, Parser};
+use clap::{Args, Parser, builder::TypedValueParser as _};
 
 use crate::Kind;
 
@@ -52,23 +52,23 @@ pub struct ServerArgs {
     pub grace_ms: u64,
 
     /// The largest message accepted or sent; a bigger one fails with RESOURCE_EXHAUSTED
-    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_MESSAGE_BYTES)]
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_MESSAGE_BYTES, value_parser = clap::value_parser!(u64).range(1..).map(|n| n as usize))]
     pub max_message_bytes: usize,
 
     /// How many calls (HTTP/2 streams) one connection may have open at once
-    #[arg(long, value_name = "N", default_value_t = 1024)]
+    #[arg(long, value_name = "N", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_concurrent_streams: u32,
 
     /// How many calls of one connection may be running a handler at once; the rest wait their turn
-    #[arg(long, value_name = "N", default_value_t = 256)]
+    #[arg(long, value_name = "N", default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..).map(|n| n as usize))]
     pub max_calls_per_connection: usize,
 
     /// Ping a connection that has been quiet this long; close it if the ping goes unanswered
-    #[arg(long, value_name = "MS", default_value_t = 30_000)]
+    #[arg(long, value_name = "MS", default_value_t = 30_000, value_parser = clap::value_parser!(u64).range(1..))]
     pub keepalive_ms: u64,
 
     /// Close a new connection that has not started speaking gRPC (or TLS) within this long
-    #[arg(long, value_name = "MS", default_value_t = 10_000)]
+    #[arg(long, value_name = "MS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
     pub handshake_timeout_ms: u64,
 }
 

@@ -16,6 +16,7 @@ use crate::{
     Kind,
     auth::AttachToken,
     cli::{ClientArgs, DEFAULT_MAX_MESSAGE_BYTES},
+    lifecycle::SHUTTING_DOWN,
     pb,
 };
 
@@ -70,7 +71,8 @@ pub async fn connect(kind: Kind, args: &ClientArgs) -> Result<pb::Client, Status
     // The stub: generated code that turns method calls into gRPC requests.
     // The interceptor adds the token, if any, to each of them.
     let token = AttachToken::new(args.token.as_deref())?;
-    // The message limits are tonic's defaults, written out to be seen.
+    // The same message limits as the servers': 4 MiB each way, written
+    // out (tonic's default for sending would be no limit at all).
     Ok(
         pb::do_stuff_client::DoStuffClient::with_interceptor(channel, token)
             .max_decoding_message_size(DEFAULT_MAX_MESSAGE_BYTES)
@@ -142,6 +144,10 @@ pub fn explain(kind: Kind, args: &ClientArgs, status: &Status) -> String {
     let addrs = args.addrs(kind).join(", ");
     let refused = io_error_kind(status) == Some(std::io::ErrorKind::ConnectionRefused);
     match status.code() {
+        Code::Unavailable if status.message() == SHUTTING_DOWN => format!(
+            "the {kind} server at {addrs} shut down before the call finished ({code}: {message}); start it again with: {}",
+            kind.server_command()
+        ),
         Code::Unavailable if refused || !args.tls => format!(
             "cannot reach the {kind} server at {addrs} ({code}: {message}); is it running? start it with: {}{}",
             kind.server_command(),

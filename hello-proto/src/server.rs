@@ -152,8 +152,9 @@ pub async fn start<S: DoStuff>(
         info!("calls to {SERVICE_NAME} need `authorization: Bearer <token>`");
     }
     //
-    // The message limits are tonic's defaults made explicit: a server that
-    // accepted any size would let one request take all its memory.
+    // Explicit message limits (`--max-message-bytes`, 4 MiB by default),
+    // both ways: a server that accepted any size would let one request take
+    // all its memory.
     let hello = DoStuffServer::new(service)
         .max_decoding_message_size(args.max_message_bytes)
         .max_encoding_message_size(args.max_message_bytes);
@@ -175,8 +176,7 @@ pub async fn start<S: DoStuff>(
         .max_concurrent_streams(args.max_concurrent_streams)
         .concurrency_limit_per_connection(args.max_calls_per_connection)
         .http2_keepalive_interval(Some(keepalive))
-        .http2_keepalive_timeout(Some(keepalive.min(Duration::from_secs(10))))
-        .tcp_nodelay(true);
+        .http2_keepalive_timeout(Some(keepalive.min(Duration::from_secs(10))));
     if args.tls {
         let dir = args.certs.clone().unwrap_or_else(crate::tls::default_dir);
         let (tls, created) = crate::tls::server_config(&dir)?;
@@ -293,6 +293,9 @@ fn accept_speaking(
                     continue;
                 }
             };
+            // Send each small gRPC message at once, rather than waiting to
+            // batch it with the next (Nagle's algorithm).
+            let _ = stream.set_nodelay(true);
             let tx = tx.clone();
             tokio::spawn(async move {
                 if starts_speaking(&stream, timeout).await {

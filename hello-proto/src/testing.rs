@@ -16,6 +16,7 @@ use crate::{
 /// A server started for a test, and the client flags that reach it.
 #[derive(Debug)]
 pub struct TestServer {
+    /// The server itself, serving in the background until shut down.
     server: RunningServer,
     /// Client flags pointing at this server (`--addr 127.0.0.1:<port>`).
     pub client_args: ClientArgs,

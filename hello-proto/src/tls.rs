@@ -29,14 +29,20 @@ pub fn default_dir() -> PathBuf {
 }
 
 /// Loads the server's certificate and key from `dir`, creating the
-/// development CA and certificate first if they are not there yet.
+/// development CA and certificate first if `dir` does not exist yet.
 ///
 /// Returns the TLS settings and whether the files were just created.
 pub fn server_config(dir: &Path) -> Result<(ServerTlsConfig, bool), String> {
-    let (cert, key) = (dir.join("server.pem"), dir.join("server.key"));
-    let created = !(cert.exists() && key.exists() && dir.join("ca.pem").exists());
+    let created = !dir.exists() || is_empty_dir(dir);
     if created {
         generate(dir)?;
+    }
+    let (cert, key) = (dir.join("server.pem"), dir.join("server.key"));
+    if !(cert.exists() && key.exists() && dir.join("ca.pem").exists()) {
+        return Err(format!(
+            "{} lacks ca.pem, server.pem or server.key; delete the directory to make new ones (clients must then trust the new ca.pem)",
+            dir.display()
+        ));
     }
     let identity = Identity::from_pem(read(&cert)?, read(&key)?);
     Ok((ServerTlsConfig::new().identity(identity), created))
@@ -51,6 +57,10 @@ pub fn client_config(ca_file: &Path) -> Result<ClientTlsConfig, String> {
 }
 
 /// Makes a development CA and a server certificate signed by it, in `dir`.
+///
+/// The files are written to a fresh directory beside `dir`, which is then
+/// renamed to `dir` in one step: two servers started at once cannot mix
+/// their files, and a reader never sees half a file.
 fn generate(dir: &Path) -> Result<(), String> {
     let failed = |e: rcgen::Error| format!("could not make the development certificates: {e}");
 
@@ -75,11 +85,32 @@ fn generate(dir: &Path) -> Result<(), String> {
     .map_err(failed)?;
     let server_cert = server_params.signed_by(&server_key, &ca).map_err(failed)?;
 
-    fs::create_dir_all(dir).map_err(|e| cannot_write(dir, &e))?;
-    write(&dir.join("ca.pem"), &ca_cert.pem(), false)?;
-    write(&dir.join("server.pem"), &server_cert.pem(), false)?;
-    write(&dir.join("server.key"), &server_key.serialize_pem(), true)?;
+    let staging = dir.with_extension(format!("new-{}", std::process::id()));
+    fs::create_dir_all(&staging).map_err(|e| cannot_write(&staging, &e))?;
+    write(&staging.join("ca.pem"), &ca_cert.pem(), false)?;
+    write(&staging.join("server.pem"), &server_cert.pem(), false)?;
+    write(
+        &staging.join("server.key"),
+        &server_key.serialize_pem(),
+        true,
+    )?;
+
+    // An empty directory (say, made by hand for --certs) is replaced.
+    if is_empty_dir(dir) {
+        let _ = fs::remove_dir(dir);
+    }
+    if fs::rename(&staging, dir).is_err() {
+        // Another server got there first: use its files, drop ours.
+        let _ = fs::remove_dir_all(&staging);
+        if !dir.join("server.key").exists() {
+            return Err(cannot_write(dir, &std::io::Error::other("rename failed")));
+        }
+    }
     Ok(())
+}
+
+fn is_empty_dir(dir: &Path) -> bool {
+    fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_none())
 }
 
 /// Writes `contents` to `path`; a private key is made readable by its owner

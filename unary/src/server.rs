@@ -19,8 +19,9 @@ pub struct UnaryService {
     pub delay: Duration,
 }
 
-// `#[tonic::async_trait]` lets the trait's methods be `async fn`s that tonic
-// can store and run as tasks.
+// `#[tonic::async_trait]` turns each `async fn` below into a method that
+// returns a boxed future that is `Send`: tonic runs every call as a task
+// that may move between worker threads, and needs exactly that.
 #[tonic::async_trait]
 impl DoStuff for UnaryService {
     /// Every method has the same shape, as in the note: the request (the
