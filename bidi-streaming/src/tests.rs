@@ -83,3 +83,34 @@ async fn a_client_that_leaves_mid_chat_leaves_the_server_healthy() {
         .unwrap();
     assert_eq!(replies, ["Hello, 7!"]);
 }
+
+#[tokio::test]
+async fn a_slow_chat_runs_into_its_deadline() {
+    let service = BidiStreamingService {
+        delay: Duration::from_millis(200),
+    };
+    let server = testing::start(Kind::BidiStreaming, service).await;
+    let mut client = server.client(Kind::BidiStreaming).await;
+    // Five replies 200 ms each take a second; the deadline is 300 ms.
+    let status = say_hello_chat(
+        &mut client,
+        vec![1; 5],
+        Duration::ZERO,
+        Some(Duration::from_millis(300)),
+        |_| {},
+        |_| {},
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::DeadlineExceeded, "{status:?}");
+}
+
+#[tokio::test]
+async fn another_kinds_method_is_unimplemented_with_a_hint() {
+    let server = testing::start(Kind::BidiStreaming, BidiStreamingService::default()).await;
+    let mut client = server.client(Kind::BidiStreaming).await;
+    let status = client.say_hello(HelloRequest { pid: 1 }).await.unwrap_err();
+    assert_eq!(status.code(), tonic::Code::Unimplemented);
+    let line = hello_proto::client::explain(Kind::Unary, &server.client_args, &status);
+    assert!(line.contains("cargo run -p unary --bin server"), "{line}");
+}

@@ -83,3 +83,31 @@ async fn a_client_that_leaves_before_half_close_leaves_the_server_healthy() {
     .unwrap();
     assert_eq!(reply, "Hello, 1 pids (sum 5)!");
 }
+
+#[tokio::test]
+async fn a_deadline_shorter_than_the_stream_is_deadline_exceeded() {
+    let server = testing::start(Kind::ClientStreaming, ClientStreamingService::default()).await;
+    let mut client = server.client(Kind::ClientStreaming).await;
+    // Ten requests 100 ms apart take a second; the deadline is 250 ms.
+    let pids = std::iter::repeat_n(1, 10);
+    let status = say_hello_many(
+        &mut client,
+        pids,
+        Duration::from_millis(100),
+        Some(Duration::from_millis(250)),
+        |_, _| {},
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::DeadlineExceeded, "{status:?}");
+}
+
+#[tokio::test]
+async fn another_kinds_method_is_unimplemented_with_a_hint() {
+    let server = testing::start(Kind::ClientStreaming, ClientStreamingService::default()).await;
+    let mut client = server.client(Kind::ClientStreaming).await;
+    let status = client.say_hello(HelloRequest { pid: 1 }).await.unwrap_err();
+    assert_eq!(status.code(), tonic::Code::Unimplemented);
+    let line = hello_proto::client::explain(Kind::Unary, &server.client_args, &status);
+    assert!(line.contains("cargo run -p unary --bin server"), "{line}");
+}

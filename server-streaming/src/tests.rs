@@ -205,3 +205,37 @@ async fn shutdown_ends_a_long_stream_with_a_status() {
         .expect("shutdown did not finish")
         .unwrap();
 }
+
+#[tokio::test]
+async fn the_server_ends_a_stream_at_its_deadline() {
+    // Without the client's own whole-call bound: the server must end the
+    // stream when the grpc-timeout it was sent runs out.
+    let server = testing::start(Kind::ServerStreaming, ServerStreamingService::default()).await;
+    let mut client = server.client(Kind::ServerStreaming).await;
+    let mut request = tonic::Request::new(ask(100, 50));
+    request.set_timeout(Duration::from_millis(300));
+    let mut stream = client.say_hello_stream(request).await.unwrap().into_inner();
+    let mut seen = 0;
+    let status = loop {
+        match stream.message().await {
+            Ok(Some(_)) => seen += 1,
+            Ok(None) => panic!("the stream outlived its deadline"),
+            Err(status) => break status,
+        }
+    };
+    assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
+    assert!((1..100).contains(&seen), "saw {seen} replies");
+}
+
+#[tokio::test]
+async fn a_unary_method_here_is_unimplemented_with_a_hint() {
+    let server = testing::start(Kind::ServerStreaming, ServerStreamingService::default()).await;
+    let mut client = server.client(Kind::ServerStreaming).await;
+    let status = client
+        .say_hello(hello_proto::pb::HelloRequest { pid: 1 })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::Unimplemented);
+    let line = hello_proto::client::explain(Kind::Unary, &server.client_args, &status);
+    assert!(line.contains("cargo run -p unary --bin server"), "{line}");
+}
