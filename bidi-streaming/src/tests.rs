@@ -114,3 +114,44 @@ async fn another_kinds_method_is_unimplemented_with_a_hint() {
     let line = hello_proto::client::explain(Kind::Unary, &server.client_args, &status);
     assert!(line.contains("cargo run -p unary --bin server"), "{line}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_thousand_chats_at_once_each_get_every_reply_in_order() {
+    const CHATS: i32 = 1_000;
+    const ROUNDS: i32 = 100;
+    let server = testing::start(Kind::BidiStreaming, BidiStreamingService::default()).await;
+    // A few connections, as a few client programs would have; each
+    // carries many streams at once.
+    let mut clients = Vec::new();
+    for _ in 0..4 {
+        clients.push(server.client(Kind::BidiStreaming).await);
+    }
+
+    let chats: Vec<_> = (0..CHATS)
+        .map(|chat| {
+            let mut client = clients[chat as usize % clients.len()].clone();
+            // Chat `c` sends pids c*1000, c*1000+1, ...: each reply must
+            // echo the request it answers, in order.
+            let pids = (0..ROUNDS).map(move |round| chat * 1_000 + round);
+            tokio::spawn(async move {
+                let replies =
+                    say_hello_chat(&mut client, pids, Duration::ZERO, None, |_| {}, |_| {}).await?;
+                let expected: Vec<_> = (0..ROUNDS)
+                    .map(|round| format!("Hello, {}!", chat * 1_000 + round))
+                    .collect();
+                Ok::<_, tonic::Status>(replies == expected)
+            })
+        })
+        .collect();
+    for (chat, result) in chats.into_iter().enumerate() {
+        assert!(
+            result.await.unwrap().unwrap(),
+            "chat {chat} lost or reordered a reply"
+        );
+    }
+    if let Some((rss, peak)) = testing::memory_kib() {
+        eprintln!(
+            "1000 chats x 100 round trips: resident {rss} KiB, peak {peak} KiB (client and server)"
+        );
+    }
+}

@@ -239,3 +239,35 @@ async fn a_unary_method_here_is_unimplemented_with_a_hint() {
     let line = hello_proto::client::explain(Kind::Unary, &server.client_args, &status);
     assert!(line.contains("cargo run -p unary --bin server"), "{line}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_client_that_stops_reading_does_not_make_the_server_hoard_replies() {
+    let server = testing::start(Kind::ServerStreaming, ServerStreamingService::default()).await;
+    let mut client = server.client(Kind::ServerStreaming).await;
+    let mut stream = client
+        .say_hello_stream(ask(MAX_COUNT, 0))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(stream.message().await.unwrap().is_some());
+
+    // Read nothing for two seconds. A producer without backpressure would
+    // fill memory with up to a million replies (about 100 MB); ours waits
+    // once its channel and the HTTP/2 flow-control window are full.
+    let Some((before, _)) = testing::memory_kib() else {
+        return; // not Linux: nothing to measure with
+    };
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let (after, _) = testing::memory_kib().unwrap();
+    let grown = after.saturating_sub(before);
+    assert!(
+        grown < 16 * 1024,
+        "memory grew by {grown} KiB while the client read nothing"
+    );
+
+    // And the stream carries on where it stopped.
+    assert_eq!(
+        stream.message().await.unwrap().unwrap().retval,
+        "Hello #2, 42!"
+    );
+}
