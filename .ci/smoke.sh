@@ -95,6 +95,34 @@ out=$(client server-streaming 18889 --count 3 --interval-ms 0); echo "$out"
 for i in 1 2 3; do expect_line "GRPC client received: Hello #$i, 77!" "$out"; done
 stop_server
 
+echo "smoke: the server dies mid-stream"
+start_server server-streaming 18889
+err_file=$(mktemp)
+client server-streaming 18889 --count 100 --interval-ms 100 >"$err_file.out" 2>"$err_file" &
+client_pid=$!
+for _ in $(seq 100); do grep -q "Hello #1," "$err_file.out" 2>/dev/null && break; sleep 0.1; done
+grep -q "Hello #1," "$err_file.out" || fail "the stream did not start"
+kill -KILL "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=
+if wait "$client_pid"; then fail "the client exited 0 after losing its server"; fi
+cat "$err_file"
+[ "$(wc -l <"$err_file")" -eq 1 ] || fail "expected one line"
+grep -q "^error: .*(UNAVAILABLE\|(UNKNOWN\|(INTERNAL" "$err_file" || fail "no status code in the error"
+! grep -qi "panicked" "$err_file" || fail "the client panicked"
+rm -f "$err_file" "$err_file.out"
+
+echo "smoke: bytes that are not gRPC, then a normal call"
+log=$(mktemp)
+cargo run --quiet -p unary --bin server -- --addr 127.0.0.1:18888 2>"$log" &
+server_pid=$!
+wait_for_port 18888
+printf 'GET / HTTP/1.1\r\nHost: x\r\n\r\n' >/dev/tcp/127.0.0.1/18888 || true
+head -c 300 /dev/urandom >/dev/tcp/127.0.0.1/18888 || true
+out=$(client unary 18888); echo "$out"
+expect_line "GRPC client received: Hello, 77!" "$out"
+stop_server
+! grep -qi "panicked" "$log" || fail "the server logged a panic: $(cat "$log")"
+rm -f "$log"
+
 echo "smoke: client-streaming"
 start_server client-streaming 18890
 out=$(client client-streaming 18890 --count 3 --interval-ms 0); echo "$out"

@@ -157,16 +157,17 @@ pub fn explain(kind: Kind, args: &ClientArgs, status: &Status) -> String {
                 " (and if it runs with --tls, add --tls)"
             }
         ),
-        // A connection that broke before any reply: on a local machine, most
-        // often one side speaks TLS and the other does not.
+        // The connection broke: the server stopped mid-call, or, on a local
+        // machine as often, one side speaks TLS and the other does not.
         Code::Unavailable | Code::Unknown | Code::Internal if is_transport_failure(status) => {
-            let advice = if args.tls {
-                "if that server runs without --tls, drop --tls"
+            let tls_advice = if args.tls {
+                "it does not speak TLS (drop --tls)"
             } else {
-                "if that server runs with --tls, add --tls"
+                "it speaks TLS (add --tls)"
             };
             format!(
-                "the connection to the {kind} server at {addrs} failed ({code}: {message}); {advice}"
+                "the connection to the {kind} server at {addrs} broke ({code}: {message}); either the server stopped (start it with: {}) or {tls_advice}",
+                kind.server_command()
             )
         }
         Code::Unimplemented => format!(
@@ -188,10 +189,11 @@ pub fn explain(kind: Kind, args: &ClientArgs, status: &Status) -> String {
 /// The status message followed by the errors that caused it, e.g.
 /// `tcp connect error: Connection refused (os error 111)`.
 fn with_causes(status: &Status) -> String {
-    let mut text = status.message().to_owned();
+    // One line, whatever the server put in its message.
+    let mut text = status.message().replace(['\r', '\n'], " ");
     let mut cause = std::error::Error::source(status);
     while let Some(error) = cause {
-        let line = error.to_string();
+        let line = error.to_string().replace(['\r', '\n'], " ");
         if !text.contains(&line) {
             text = format!("{text}: {line}");
         }

@@ -1,0 +1,36 @@
+//! Any command line (flags, address lists, numbers) for a server and a
+//! client: parsed or refused, never a panic; and whatever status a server
+//! sends back, the client's explanation is one line.
+#![no_main]
+
+use clap::Parser;
+use hello_proto::{
+    Kind,
+    cli::{ClientArgs, ServerArgs},
+    client::explain,
+};
+use libfuzzer_sys::fuzz_target;
+
+#[derive(Parser, Debug)]
+struct Client {
+    #[command(flatten)]
+    common: ClientArgs,
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let (flags, message) = text.split_once('\u{1}').unwrap_or((text, "a message"));
+    let words = || flags.split('\0');
+    let _ = ServerArgs::try_parse_from(std::iter::once("server").chain(words()));
+    if let Ok(client) = Client::try_parse_from(std::iter::once("client").chain(words())) {
+        let _ = client.common.pid();
+        let code = tonic::Code::from(i32::from(data[0] % 20));
+        for kind in Kind::ALL {
+            let _ = client.common.addrs(kind);
+            let line = explain(kind, &client.common, &tonic::Status::new(code, message));
+            assert!(!line.contains('\n'), "{line}");
+        }
+    }
+});
