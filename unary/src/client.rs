@@ -91,7 +91,9 @@ pub async fn call_repeatedly(client: &mut Client, args: &Args, n: u32) -> Result
     }
     match failed {
         0 => Ok(()),
-        _ => Err(Status::unavailable(format!("{failed} of {n} calls failed"))),
+        _ => Err(Status::unavailable(format!(
+            "{failed} of {n} calls failed, each reported above"
+        ))),
     }
 }
 
