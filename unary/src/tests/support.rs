@@ -16,7 +16,7 @@ use tonic::{Request, Response, Status, transport::Channel};
 use crate::server::UnaryService;
 
 /// What happened to a call on an [`Observed`] server.
-#[derive(Debug, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Event {
     /// The handler began.
     Started,

@@ -5,7 +5,7 @@
 use std::{
     io::{Read, Write},
     net::TcpStream,
-    sync::{Arc, Mutex},
+    sync::{Arc, Mutex, OnceLock},
     time::{Duration, Instant},
 };
 
@@ -243,20 +243,25 @@ async fn shutdown_under_load_answers_every_call_in_flight() {
     }
 }
 
-/// Collects everything `tracing` logs at every level while `body` runs.
-async fn logs_of<F: Future>(body: F) -> String {
-    let buffer = Arc::new(Mutex::new(Vec::new()));
-    let writer = buffer.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || Writer(writer.clone()))
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-    body.await;
-    String::from_utf8(buffer.lock().unwrap().clone()).unwrap()
+/// Everything `tracing` logs in this test program, at every level. A
+/// global subscriber, set once: the tests below look for their own lines.
+fn captured_logs() -> String {
+    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    let logs = LOGS.get_or_init(|| {
+        let buffer = Arc::new(Mutex::new(Vec::new()));
+        let writer = buffer.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .with_writer(move || Writer(writer.clone()))
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("no other subscriber");
+        buffer
+    });
+    String::from_utf8_lossy(&logs.lock().unwrap()).into_owned()
 }
 
+/// Appends what it is given to the shared log buffer.
 struct Writer(Arc<Mutex<Vec<u8>>>);
 
 impl Write for Writer {
@@ -269,60 +274,50 @@ impl Write for Writer {
     }
 }
 
-#[tokio::test(flavor = "current_thread")]
+#[tokio::test]
 async fn a_token_is_never_logged_even_at_trace_level() {
-    let logs = logs_of(async {
-        let args = ServerArgs {
-            token: Some("tr4ce-s3cret".to_owned()),
-            ..ServerArgs::default()
+    captured_logs();
+    let args = ServerArgs {
+        token: Some("tr4ce-s3cret".to_owned()),
+        ..ServerArgs::default()
+    };
+    let server = testing::start_with(Kind::Unary, UnaryService::default(), args).await;
+    for token in ["tr4ce-s3cret", "wr0ng-s3cret"] {
+        let args = ClientArgs {
+            token: Some(token.to_owned()),
+            ..server.client_args.clone()
         };
-        let server = testing::start_with(Kind::Unary, UnaryService::default(), args).await;
-        for token in ["tr4ce-s3cret", "wr0ng-s3cret"] {
-            let args = ClientArgs {
-                token: Some(token.to_owned()),
-                ..server.client_args.clone()
-            };
-            let mut client = connect(Kind::Unary, &args).await.unwrap();
-            let _ = say_hello(&mut client, 1, None).await;
-        }
-        server.into_server().shutdown(Duration::from_secs(1)).await;
-    })
-    .await;
+        let mut client = connect(Kind::Unary, &args).await.unwrap();
+        let _ = say_hello(&mut client, 5151, None).await;
+    }
+    server.into_server().shutdown(Duration::from_secs(1)).await;
+
+    let logs = captured_logs();
     assert!(
-        logs.contains("GRPC server in say_hello"),
+        logs.contains("GRPC server in say_hello, pid = 5151"),
         "nothing was logged"
     );
     assert!(!logs.contains("s3cret"), "a token reached the logs");
 }
 
-#[tokio::test(flavor = "current_thread")]
+#[tokio::test]
 async fn a_token_sent_in_clear_to_another_machine_is_warned_about() {
-    let warned = |addr: &str, tls: bool| {
+    captured_logs();
+    for addr in ["192.0.2.1:8888", "127.0.0.1:8888"] {
         let args = ClientArgs {
             addr: vec![addr.to_owned()],
             token: Some("t".to_owned()),
-            tls,
-            ca: Some(std::env::temp_dir().join("no-such-ca.pem")),
             ..ClientArgs::default()
         };
-        // The channel is lazy: making the client dials nobody.
-        async move {
-            logs_of(async {
-                let _ = connect(Kind::Unary, &args).await;
-            })
-            .await
-        }
-    };
-    // 192.0.2.1 is reserved for documentation; nothing is sent to it.
+        // The channel is lazy: making the client dials nobody. (192.0.2.1
+        // is reserved for documentation, and nothing is sent to it.)
+        connect(Kind::Unary, &args).await.unwrap();
+    }
+    let logs = captured_logs();
+    assert!(logs.contains("192.0.2.1:8888 without --tls"), "no warning");
     assert!(
-        warned("192.0.2.1:8888", false)
-            .await
-            .contains("without --tls")
-    );
-    assert!(
-        !warned("127.0.0.1:8888", false)
-            .await
-            .contains("without --tls")
+        !logs.contains("127.0.0.1:8888 without --tls"),
+        "warned for loopback"
     );
 }
 
@@ -344,5 +339,111 @@ async fn a_certificate_directory_that_cannot_be_written_is_a_clear_error() {
     assert!(
         error.contains("cannot write") && error.contains("--certs"),
         "{error}"
+    );
+}
+
+#[tokio::test]
+async fn per_connection_limits_make_extra_calls_wait_their_turn() {
+    // --max-calls-per-connection 1: three calls at once run one at a time.
+    let args = ServerArgs {
+        max_calls_per_connection: 1,
+        ..ServerArgs::default()
+    };
+    let (server, mut events) = observed(50, args).await;
+    let client = server.client(Kind::Unary).await;
+    let replies = crate::client::call_concurrently(&client, 4, None, 3, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(replies.len(), 3);
+    let seen: Vec<_> = std::iter::from_fn(|| events.try_recv().ok()).collect();
+    assert_eq!(seen, [Event::Started, Event::Finished].repeat(3));
+
+    // --max-concurrent-streams 2: with two slow calls open, a third does
+    // not reach the handler (the client queues it, or, if it raced the
+    // server's settings, the server refuses it).
+    let args = ServerArgs {
+        max_concurrent_streams: 2,
+        ..ServerArgs::default()
+    };
+    let (server, mut events) = observed(2_000, args).await;
+    let mut client = server.client(Kind::Unary).await;
+    // A first, quick call (a method this server does not have), so the
+    // client knows the server's settings before the test begins.
+    let ask = hello_proto::pb::HelloStreamRequest::default();
+    client.say_hello_stream(ask).await.unwrap_err();
+    let slow: Vec<_> = (0..2)
+        .map(|_| {
+            let mut client = client.clone();
+            tokio::spawn(async move { say_hello(&mut client, 2, None).await })
+        })
+        .collect();
+    for _ in 0..2 {
+        assert_eq!(events.recv().await, Some(Event::Started));
+    }
+    let third = say_hello(&mut client, 3, Some(Duration::from_millis(300))).await;
+    assert!(
+        third.is_err(),
+        "a third call ran beside two with a limit of 2"
+    );
+    assert!(
+        events.try_recv().is_err(),
+        "a third call reached the handler"
+    );
+    for call in slow {
+        assert_eq!(call.await.unwrap().unwrap(), "Hello, 2!");
+    }
+}
+
+/// Opens a raw HTTP/2 connection (the preface and an empty SETTINGS frame),
+/// then neither reads nor answers anything: a peer that vanished. Returns
+/// whether the server closed it within `within`.
+fn vanished_peer_is_dropped(server: &TestServer, within: Duration) -> bool {
+    let mut stream = TcpStream::connect(server.addr()).unwrap();
+    stream
+        .write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
+        .unwrap();
+    stream.write_all(&[0, 0, 0, 4, 0, 0, 0, 0, 0]).unwrap();
+    stream.set_read_timeout(Some(within)).unwrap();
+    let started = Instant::now();
+    let mut buffer = [0; 1024];
+    // The server's own frames (SETTINGS, PINGs) arrive; we never answer.
+    // Closed means a read of 0 bytes or a reset.
+    loop {
+        match stream.read(&mut buffer) {
+            Ok(0) => return true,
+            Ok(_) if started.elapsed() < within => continue,
+            Ok(_) => return false,
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return true,
+            Err(_) => return false,
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn keepalive_closes_a_connection_whose_peer_vanished() {
+    let quick = ServerArgs {
+        keepalive_ms: 200,
+        ..ServerArgs::default()
+    };
+    let quick = testing::start_with(Kind::Unary, UnaryService::default(), quick).await;
+    let usual = testing::start(Kind::Unary, UnaryService::default()).await;
+    let (quick_dropped, usual_dropped) = tokio::task::spawn_blocking(move || {
+        (
+            vanished_peer_is_dropped(&quick, Duration::from_secs(5)),
+            vanished_peer_is_dropped(&usual, Duration::from_secs(1)),
+        )
+    })
+    .await
+    .unwrap();
+    // With a 200 ms keepalive, the unanswered PING gets the peer dropped;
+    // with the usual 30 s, it is still connected a second later: it is the
+    // keepalive, not something else, that closes the connection.
+    assert!(
+        quick_dropped,
+        "a vanished peer was kept despite a 200 ms keepalive"
+    );
+    assert!(
+        !usual_dropped,
+        "the connection was closed for another reason"
     );
 }
