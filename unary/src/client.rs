@@ -73,28 +73,43 @@ pub async fn run(args: &Args) -> Result<(), Status> {
 /// again. Fails at the end if any call failed, saying how many.
 pub async fn call_repeatedly(client: &mut Client, args: &Args, n: u32) -> Result<(), Status> {
     let every = Duration::from_millis(args.every_ms);
-    let mut failed = 0;
-    for i in 1..=n {
-        if i > 1 {
-            tokio::time::sleep(every).await;
-        }
-        match say_hello(client, args.common.pid(), args.common.timeout()).await {
-            Ok(reply) => println!("call {i} of {n}: GRPC client received: {reply}"),
-            Err(status) => {
-                failed += 1;
-                println!(
-                    "call {i} of {n} failed: {}",
-                    explain(Kind::Unary, &args.common, &status)
-                );
-            }
-        }
-    }
+    let (pid, timeout) = (args.common.pid(), args.common.timeout());
+    let failed = repeat_say_hello(client, pid, timeout, n, every, |i, outcome| match outcome {
+        Ok(reply) => println!("call {i} of {n}: GRPC client received: {reply}"),
+        Err(status) => println!(
+            "call {i} of {n} failed: {}",
+            explain(Kind::Unary, &args.common, status)
+        ),
+    })
+    .await;
     match failed {
         0 => Ok(()),
         _ => Err(Status::unavailable(format!(
             "{failed} of {n} calls failed, each reported above"
         ))),
     }
+}
+
+/// Makes `n` `say_hello` calls, `every` apart, handing each outcome to
+/// `report` (numbered from 1); returns how many failed.
+pub async fn repeat_say_hello(
+    client: &mut Client,
+    pid: i32,
+    timeout: Option<Duration>,
+    n: u32,
+    every: Duration,
+    mut report: impl FnMut(u32, &Result<String, Status>),
+) -> u32 {
+    let mut failed = 0;
+    for i in 1..=n {
+        if i > 1 {
+            tokio::time::sleep(every).await;
+        }
+        let outcome = say_hello(client, pid, timeout).await;
+        failed += u32::from(outcome.is_err());
+        report(i, &outcome);
+    }
+    failed
 }
 
 /// Calls `say_hello` once and returns the reply's text.
