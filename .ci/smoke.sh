@@ -135,4 +135,14 @@ out=$(client bidi-streaming 18891 --count 2 --interval-ms 0); echo "$out"
 [ "$(grep -cxF "GRPC client received: Hello, 77!" <<<"$out")" -eq 2 ] || fail "expected two replies"
 stop_server
 
+echo "smoke: the load generator, briefly (a few hundred calls)"
+start_server unary 18888
+cargo run --quiet -p bench -- unary --addr 127.0.0.1:18888 --connections 2 --in-flight 4 --calls 300 | tee /dev/stderr | grep -q " 300 calls" \
+  || fail "bench unary did not make 300 calls"
+stop_server
+start_server bidi-streaming 18891
+cargo run --quiet -p bench -- chat --addr 127.0.0.1:18891 --connections 2 --in-flight 4 --calls 200 | grep -q "chat" \
+  || fail "bench chat failed"
+stop_server
+
 echo "smoke: passed"

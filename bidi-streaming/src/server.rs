@@ -7,7 +7,10 @@
 
 use std::time::Duration;
 
-use hello_proto::pb::{HelloReply, HelloRequest, ReplyStream, do_stuff_server::DoStuff};
+use hello_proto::{
+    pb::{HelloReply, HelloRequest, ReplyStream, do_stuff_server::DoStuff},
+    server::simulate_work,
+};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status, Streaming};
@@ -58,7 +61,7 @@ impl DoStuff for BidiStreamingService {
                 };
                 info!("GRPC server in say_hello_chat, pid = {pid}");
                 tokio::select! {
-                    _ = tokio::time::sleep(delay) => {}
+                    _ = simulate_work(delay) => {}
                     _ = tx.closed() => break,
                 }
                 let reply = HelloReply {

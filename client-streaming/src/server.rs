@@ -6,7 +6,10 @@
 
 use std::time::Duration;
 
-use hello_proto::pb::{HelloReply, HelloRequest, do_stuff_server::DoStuff};
+use hello_proto::{
+    pb::{HelloReply, HelloRequest, do_stuff_server::DoStuff},
+    server::simulate_work,
+};
 use tonic::{Request, Response, Status, Streaming};
 use tracing::info;
 
@@ -39,7 +42,7 @@ impl DoStuff for ClientStreamingService {
 
         // `None` above: the client half-closed. Time to answer.
         info!("GRPC server in say_hello_many: the client is done after {n} requests");
-        tokio::time::sleep(self.delay).await;
+        simulate_work(self.delay).await;
         Ok(Response::new(HelloReply {
             retval: format!("Hello, {n} pids (sum {sum})!"),
         }))

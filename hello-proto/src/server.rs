@@ -92,6 +92,16 @@ pub fn main<S: DoStuff>(kind: Kind, make_service: impl FnOnce(&ServerArgs) -> S)
     })
 }
 
+/// Waits `delay` (the server's `--delay-ms`): a stand-in for real work, so
+/// that deadlines and concurrency can be watched. Zero means no wait at all:
+/// even `tokio::time::sleep(Duration::ZERO)` would wait for the timer's
+/// next tick, about a millisecond, on every call.
+pub async fn simulate_work(delay: Duration) {
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+}
+
 /// A server started by [`start`], serving in a background task.
 #[derive(Debug)]
 pub struct RunningServer {

@@ -7,7 +7,10 @@
 
 use std::time::Duration;
 
-use hello_proto::pb::{HelloReply, HelloRequest, do_stuff_server::DoStuff};
+use hello_proto::{
+    pb::{HelloReply, HelloRequest, do_stuff_server::DoStuff},
+    server::simulate_work,
+};
 use tonic::{Request, Response, Status};
 use tracing::info;
 
@@ -36,9 +39,10 @@ impl DoStuff for UnaryService {
         let pid = request.into_inner().pid;
         info!("GRPC server in say_hello, pid = {pid}");
 
-        // `.await` hands the worker thread back while we wait, so one slow
-        // call does not hold up the others. (`std::thread::sleep` would.)
-        tokio::time::sleep(self.delay).await;
+        // Pretend to work for `--delay-ms`. The `.await` hands the worker
+        // thread back while we wait, so one slow call does not hold up the
+        // others (`std::thread::sleep` would).
+        simulate_work(self.delay).await;
 
         Ok(Response::new(HelloReply {
             retval: format!("Hello, {pid}!"),
@@ -52,7 +56,7 @@ impl DoStuff for UnaryService {
     ) -> Result<Response<HelloReply>, Status> {
         let pid = request.into_inner().pid;
         info!("GRPC server in say_hello_again, pid = {pid}");
-        tokio::time::sleep(self.delay).await;
+        simulate_work(self.delay).await;
         Ok(Response::new(HelloReply {
             retval: format!("Hello again, {pid}!"),
         }))

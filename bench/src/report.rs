@@ -1,0 +1,417 @@
+//! Showing the figures: a table on the terminal, JSON for later, and the
+//! side-by-side `BENCHMARKS.md` with its plots.
+
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    fmt::Write as _,
+    path::Path,
+};
+
+use serde::{Deserialize, Serialize};
+
+use crate::load::Outcome;
+
+/// The figures of one run, as saved with `--json`.
+#[derive(Serialize, Deserialize, Debug, Clone)]
+pub struct Figures {
+    /// The server measured (`--label`).
+    pub label: String,
+    /// The method called: unary, server-stream, client-stream or chat.
+    pub call: String,
+    /// Connections opened.
+    pub connections: usize,
+    /// Calls kept going on each connection.
+    pub in_flight: usize,
+    /// Seconds from the first call to the last answer.
+    pub seconds: f64,
+    /// Successful calls (round trips, for chat).
+    pub calls: u64,
+    /// Messages they carried.
+    pub messages: u64,
+    /// Calls per second.
+    pub calls_per_s: f64,
+    /// Messages per second.
+    pub messages_per_s: f64,
+    /// Latency percentiles and maximum, in microseconds.
+    pub p50_us: u64,
+    /// 90th percentile.
+    pub p90_us: u64,
+    /// 99th percentile.
+    pub p99_us: u64,
+    /// The slowest call.
+    pub max_us: u64,
+    /// Failed calls by status code.
+    pub errors: BTreeMap<String, u64>,
+}
+
+impl Figures {
+    fn of(outcome: &Outcome) -> Self {
+        let seconds = outcome.elapsed.as_secs_f64().max(f64::EPSILON);
+        let at = |q: f64| outcome.latency.value_at_quantile(q);
+        Self {
+            label: outcome.load.label.clone(),
+            call: outcome.call.name().to_owned(),
+            connections: outcome.load.connections,
+            in_flight: outcome.load.in_flight,
+            seconds,
+            calls: outcome.ok,
+            messages: outcome.messages,
+            calls_per_s: outcome.ok as f64 / seconds,
+            messages_per_s: outcome.messages as f64 / seconds,
+            p50_us: at(0.50),
+            p90_us: at(0.90),
+            p99_us: at(0.99),
+            max_us: outcome.latency.max(),
+            errors: outcome
+                .errors
+                .iter()
+                .map(|(code, n)| (code.to_string(), *n))
+                .collect(),
+        }
+    }
+
+    fn concurrency(&self) -> usize {
+        self.connections * self.in_flight
+    }
+}
+
+/// Prints one run's figures as a small table.
+pub fn print(outcome: &Outcome) {
+    let f = Figures::of(outcome);
+    println!(
+        "{:<14} {:>5} conn x {:<5} {:>10} calls {:>12.0} calls/s {:>12.0} msgs/s   p50 {} µs  p90 {} µs  p99 {} µs  max {} µs",
+        f.call,
+        f.connections,
+        f.in_flight,
+        f.calls,
+        f.calls_per_s,
+        f.messages_per_s,
+        f.p50_us,
+        f.p90_us,
+        f.p99_us,
+        f.max_us
+    );
+    for (code, n) in &f.errors {
+        println!("  {n} calls failed with {code}");
+    }
+}
+
+/// Saves one run's figures as JSON.
+pub fn save(outcome: &Outcome, path: &Path) -> Result<(), String> {
+    let json = serde_json::to_string_pretty(&Figures::of(outcome)).map_err(|e| e.to_string())?;
+    std::fs::write(path, json).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// The median of a run's figure over the repeated runs of one setting.
+fn median(mut values: Vec<f64>) -> Option<f64> {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied()
+}
+
+/// All runs, to look figures up by server, call and concurrency.
+struct Results(Vec<Figures>);
+
+impl Results {
+    fn median(
+        &self,
+        label: &str,
+        call: &str,
+        concurrency: usize,
+        figure: impl Fn(&Figures) -> f64,
+    ) -> Option<f64> {
+        let values = self
+            .0
+            .iter()
+            .filter(|f| f.label == label && f.call == call && f.concurrency() == concurrency)
+            .map(figure)
+            .collect::<Vec<_>>();
+        median(values)
+    }
+
+    fn levels(&self) -> Vec<usize> {
+        let levels: BTreeSet<_> = self.0.iter().map(Figures::concurrency).collect();
+        levels.into_iter().collect()
+    }
+}
+
+/// Reads every JSON file in `results` and writes `out` (BENCHMARKS.md) and
+/// the SVG plots in `bench/`.
+pub fn write_benchmarks(results: &Path, out: &Path) -> Result<(), String> {
+    let mut all = Vec::new();
+    let entries = std::fs::read_dir(results)
+        .map_err(|e| format!("cannot read {}: {e}", results.display()))?;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.extension().is_some_and(|ext| ext == "json") {
+            let text = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
+            all.push(
+                serde_json::from_str::<Figures>(&text)
+                    .map_err(|e| format!("{}: {e}", path.display()))?,
+            );
+        }
+    }
+    let results_dir = results;
+    let results = Results(all);
+    let levels = results.levels();
+    let runs = results
+        .0
+        .iter()
+        .filter(|f| f.label == "ours" && f.call == "unary")
+        .count()
+        / levels.len().max(1);
+
+    let mut md = String::new();
+    let _ = writeln!(md, "# Benchmarks\n");
+    let _ = writeln!(
+        md,
+        "Written by `bash bench/compare.sh` (which runs `cargo run --release -p bench -- report` at the end); \
+         run that one command on your machine to get your own figures. Every figure is the median of {runs} runs. \
+         The load generator and the servers share the machine, as they would on a student's laptop.\n"
+    );
+    let _ = writeln!(md, "## The machine\n\n{}\n", machine());
+
+    // Our unary server, the note's Python server, and bare tonic.
+    let _ = writeln!(
+        md,
+        "## Unary calls: ours against the note's Python server\n"
+    );
+    let _ = writeln!(
+        md,
+        "| calls at once | ours / Python | ours / bare tonic | ours (calls/s) | Python (calls/s) | bare tonic (calls/s) | ours p50 (µs) | Python p50 (µs) |"
+    );
+    let _ = writeln!(md, "|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let mut unary_series = vec![
+        ("ours", "#d9480f", Vec::new()),
+        ("Python (grpcio)", "#1971c2", Vec::new()),
+        ("bare tonic", "#868e96", Vec::new()),
+    ];
+    for &level in &levels {
+        let rate = |label| results.median(label, "unary", level, |f| f.calls_per_s);
+        let p50 = |label| results.median(label, "unary", level, |f| f.p50_us as f64);
+        let (ours, python, bare) = (rate("ours"), rate("python"), rate("bare"));
+        let ratio = |a: Option<f64>, b: Option<f64>| match (a, b) {
+            (Some(a), Some(b)) if b > 0.0 => format!("{:.1}×", a / b),
+            _ => "–".to_owned(),
+        };
+        let _ = writeln!(
+            md,
+            "| {level} | **{}** | {} | {} | {} | {} | {} | {} |",
+            ratio(ours, python),
+            ratio(ours, bare),
+            number(ours),
+            number(python),
+            number(bare),
+            number(p50("ours")),
+            number(p50("python"))
+        );
+        unary_series[0].2.push(ours);
+        unary_series[1].2.push(python);
+        unary_series[2].2.push(bare);
+    }
+    let svg = line_chart(
+        "say_hello: calls per second",
+        "calls at once",
+        &levels,
+        &unary_series,
+    );
+    write_svg(out, "unary-vs-python.svg", &svg)?;
+    let _ = writeln!(
+        md,
+        "\n![calls per second against concurrency](bench/unary-vs-python.svg)\n"
+    );
+
+    // Our four kinds.
+    let _ = writeln!(md, "## Our four kinds\n");
+    let _ = writeln!(
+        md,
+        "Messages per second: a unary call carries one, a streamed call `--count` (1,000 here), a chat round trip one each way.\n"
+    );
+    let _ = writeln!(
+        md,
+        "| calls at once | unary (msgs/s) | server-stream (msgs/s) | client-stream (msgs/s) | chat (round trips/s) | chat p50 (µs) | chat p99 (µs) |"
+    );
+    let _ = writeln!(md, "|---:|---:|---:|---:|---:|---:|---:|");
+    let kinds = [
+        ("unary", "#d9480f"),
+        ("server-stream", "#2f9e44"),
+        ("client-stream", "#7048e8"),
+        ("chat", "#1971c2"),
+    ];
+    let mut kind_series: Vec<_> = kinds
+        .iter()
+        .map(|(name, color)| (*name, *color, Vec::new()))
+        .collect();
+    for &level in &levels {
+        let rate = |call| results.median("ours", call, level, |f| f.messages_per_s);
+        let chat = |figure: fn(&Figures) -> u64| {
+            results.median("ours", "chat", level, |f| figure(f) as f64)
+        };
+        let _ = writeln!(
+            md,
+            "| {level} | {} | {} | {} | {} | {} | {} |",
+            number(rate("unary")),
+            number(rate("server-stream")),
+            number(rate("client-stream")),
+            number(rate("chat")),
+            number(chat(|f| f.p50_us)),
+            number(chat(|f| f.p99_us))
+        );
+        for series in &mut kind_series {
+            series.2.push(rate(series.0));
+        }
+    }
+    let svg = line_chart(
+        "our four kinds: messages per second",
+        "calls at once",
+        &levels,
+        &kind_series,
+    );
+    write_svg(out, "four-kinds.svg", &svg)?;
+    let _ = writeln!(
+        md,
+        "\n![messages per second of the four kinds](bench/four-kinds.svg)\n"
+    );
+
+    // Whatever the script measured besides (memory, build cost), and how.
+    for extra in ["notes.md", "commands.md"] {
+        if let Ok(text) = std::fs::read_to_string(results_dir.join(extra)) {
+            let _ = writeln!(md, "{text}");
+        }
+    }
+    std::fs::write(out, md).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    println!("wrote {} and its plots in bench/", out.display());
+    Ok(())
+}
+
+fn number(value: Option<f64>) -> String {
+    match value {
+        Some(v) if v >= 100.0 => format!("{:.0}", v)
+            .as_bytes()
+            .rchunks(3)
+            .rev()
+            .map(|c| std::str::from_utf8(c).unwrap())
+            .collect::<Vec<_>>()
+            .join(","),
+        Some(v) => format!("{v:.1}"),
+        None => "–".to_owned(),
+    }
+}
+
+fn machine() -> String {
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|line| line.starts_with("model name"))
+                .and_then(|line| line.split_once(':'))
+                .map(|(_, model)| model.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".to_owned());
+    format!(
+        "{cores} cores, {cpu}, {} {}",
+        std::env::consts::OS,
+        std::env::consts::ARCH
+    )
+}
+
+fn write_svg(out: &Path, name: &str, svg: &str) -> Result<(), String> {
+    let dir = out.parent().unwrap_or(Path::new(".")).join("bench");
+    std::fs::write(dir.join(name), svg).map_err(|e| format!("cannot write {name}: {e}"))
+}
+
+/// A line chart as SVG, by hand: x at even steps (one per concurrency
+/// level), y on a log scale so that figures far apart both show.
+fn line_chart(
+    title: &str,
+    x_label: &str,
+    xs: &[usize],
+    series: &[(&str, &str, Vec<Option<f64>>)],
+) -> String {
+    let (width, height, left, right, top, bottom) = (720.0, 420.0, 80.0, 170.0, 40.0, 50.0);
+    let values: Vec<f64> = series
+        .iter()
+        .flat_map(|s| s.2.iter().flatten().copied())
+        .filter(|v| *v > 0.0)
+        .collect();
+    let lo = values
+        .iter()
+        .copied()
+        .fold(f64::INFINITY, f64::min)
+        .max(1.0)
+        .log10()
+        .floor();
+    let hi = values
+        .iter()
+        .copied()
+        .fold(1.0, f64::max)
+        .log10()
+        .ceil()
+        .max(lo + 1.0);
+    let x_of = |i: usize| left + (width - left - right) * (i as f64 + 0.5) / xs.len().max(1) as f64;
+    let y_of = |v: f64| top + (height - top - bottom) * (hi - v.log10()) / (hi - lo);
+
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" font-family=\"sans-serif\" font-size=\"12\">\n\
+         <rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n\
+         <text x=\"{left}\" y=\"24\" font-size=\"15\">{title} (log scale)</text>\n"
+    );
+    for decade in lo as i32..=hi as i32 {
+        let y = y_of(10f64.powi(decade));
+        let _ = writeln!(
+            svg,
+            "<line x1=\"{left}\" y1=\"{y}\" x2=\"{}\" y2=\"{y}\" stroke=\"#dee2e6\"/><text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
+            width - right,
+            left - 6.0,
+            y + 4.0,
+            number(Some(10f64.powi(decade)))
+        );
+    }
+    for (i, x) in xs.iter().enumerate() {
+        let _ = writeln!(
+            svg,
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{x}</text>",
+            x_of(i),
+            height - bottom + 18.0
+        );
+    }
+    let _ = writeln!(
+        svg,
+        "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{x_label}</text>",
+        (left + width - right) / 2.0,
+        height - 10.0
+    );
+    for (n, (name, color, points)) in series.iter().enumerate() {
+        let path: Vec<String> = points
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| {
+                v.filter(|v| *v > 0.0)
+                    .map(|v| format!("{:.1},{:.1}", x_of(i), y_of(v)))
+            })
+            .collect();
+        let _ = writeln!(
+            svg,
+            "<polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"2.5\" points=\"{}\"/>",
+            path.join(" ")
+        );
+        for point in &path {
+            let (x, y) = point.split_once(',').unwrap_or(("0", "0"));
+            let _ = writeln!(
+                svg,
+                "<circle cx=\"{x}\" cy=\"{y}\" r=\"3.5\" fill=\"{color}\"/>"
+            );
+        }
+        let ly = top + 20.0 * n as f64 + 10.0;
+        let lx = width - right + 15.0;
+        let _ = writeln!(
+            svg,
+            "<line x1=\"{lx}\" y1=\"{ly}\" x2=\"{}\" y2=\"{ly}\" stroke=\"{color}\" stroke-width=\"2.5\"/><text x=\"{}\" y=\"{}\">{name}</text>",
+            lx + 20.0,
+            lx + 26.0,
+            ly + 4.0
+        );
+    }
+    svg.push_str("</svg>\n");
+    svg
+}
