@@ -36,6 +36,20 @@ stop_server() {
   kill -TERM "$server_pid"; wait "$server_pid" || true; server_pid=
 }
 
+# cpu_seconds PID: the user and system CPU time a process has used so far.
+cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.1f", ($14 + $15) / hz }' "/proc/$1/stat"; }
+
+# where_cpu_goes LABEL: one more 5 s run of 64 unary calls at once, noting
+# the CPU time the server and the load generator each used.
+where_cpu_goes() {
+  local before after generator
+  before=$(cpu_seconds "$server_pid")
+  generator=$( { TIMEFORMAT='%U %S'; time "$bench" unary --addr "127.0.0.1:$port" --connections 4 \
+    --in-flight 16 --duration-s 5 >/dev/null; } 2>&1 | awk '{ printf "%.1f", $1 + $2 }')
+  after=$(cpu_seconds "$server_pid")
+  echo "| $1 | $(awk -v a="$after" -v b="$before" 'BEGIN { printf "%.1f", a - b }') | $generator |" >>"$results/cpu.md"
+}
+
 # The Python side: the same venv and stubs as interop/run.sh.
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/pip" install --quiet --disable-pip-version-check grpcio grpcio-tools
@@ -66,6 +80,7 @@ echo "compare: the note's Python server (all_kinds_server.py is the note's serve
 (cd "$gen" && exec "$venv/bin/python" all_kinds_server.py "127.0.0.1:$port") &
 server_pid=$!; wait_for_port $port
 measure python unary
+where_cpu_goes "the note's Python server"
 stop_server
 
 echo "compare: a bare tonic server"
@@ -84,6 +99,7 @@ for crate in unary server-streaming client-streaming bidi-streaming; do
   cargo run --quiet --release -p "$crate" --bin server -- --addr "127.0.0.1:$port" &
   server_pid=$!; wait_for_port $port
   measure ours "$call" --count 1000
+  [ "$crate" != unary ] || where_cpu_goes "our unary server"
   if [ "$crate" = bidi-streaming ]; then
     echo "compare: 10,000 chats at once, held by one server"
     "$bench" chat --addr "127.0.0.1:$port" --connections 10 --in-flight 1000 --duration-s 5 --label memory \
@@ -95,7 +111,49 @@ for crate in unary server-streaming client-streaming bidi-streaming; do
 done
 
 cores=$(nproc)
+
+# What a student pays for all this: a cold build, into an empty target/.
+cold_build() {
+  local dir start end
+  dir=$(mktemp -d)
+  start=$(date +%s.%N)
+  CARGO_TARGET_DIR="$dir" cargo build --quiet "$@" 2>/dev/null
+  end=$(date +%s.%N)
+  echo "| \`cargo build $*\` | $(awk -v a="$end" -v b="$start" 'BEGIN { printf "%.0f s", a - b }') | $(du -sm "$dir" | cut -f1) MB |"
+  rm -rf "$dir"
+}
+if [ "${COLD_BUILD:-1}" = 1 ]; then
+  echo "compare: cold builds (set COLD_BUILD=0 to skip)"
+  cargo fetch --quiet
+  {
+    echo "| what | time | target/ after |"
+    echo "|---|---:|---:|"
+    cold_build -p unary --bin server
+    cold_build --workspace
+  } >"$results/build.md"
+fi
+
 {
+  echo "## Where the CPU goes"
+  echo
+  echo "One more 5 s run of 64 unary calls at once, with the CPU seconds each process used"
+  echo "($cores cores: $(( cores * 5 )) CPU seconds in all). The load generator needs CPU too, and on a"
+  echo "small machine it takes it from the server: the ratio to Python grows with cores."
+  echo
+  echo "| server | server CPU s | load generator CPU s |"
+  echo "|---|---:|---:|"
+  cat "$results/cpu.md"
+  echo
+  if [ -f "$results/build.md" ]; then
+    echo "## The student's cost: a cold build"
+    echo
+    echo "Crates already downloaded (\`cargo fetch\`), empty \`target/\`, debug profile."
+    echo
+    cat "$results/build.md"
+    echo
+    cat bench/build-notes.md
+    echo
+  fi
   echo "## 10,000 chats at once"
   echo
   echo "One \`bidi-streaming\` server held 10,000 concurrent chats (10 connections × 1,000 streams, ping-pong for 5 s):"

@@ -72,19 +72,26 @@ pub mod pb {
 }
 
 /// Sends `tracing` logs to stderr, at `default_level` unless `RUST_LOG` says
-/// otherwise (`RUST_LOG=warn cargo run ...` hides the per-call lines).
+/// otherwise (`RUST_LOG=warn cargo run ...` hides the per-call lines,
+/// `RUST_LOG=info,h2=debug` adds the HTTP/2 library's).
 pub fn init_logging(default_level: &str) {
     use std::io::IsTerminal;
 
-    use tracing_subscriber::EnvFilter;
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level));
-    // `try_init`: a second call (as in tests) keeps the first subscriber.
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    use tracing_subscriber::{filter::Targets, fmt, prelude::*};
+
+    let filter: Targets = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|directives| directives.parse().ok())
+        .or_else(|| default_level.parse().ok())
+        .unwrap_or_default();
+    let output = fmt::layer()
         .with_target(false)
         // Colours on a terminal; plain text in files and CI logs.
         .with_ansi(std::io::stderr().is_terminal())
-        .with_writer(std::io::stderr)
+        .with_writer(std::io::stderr);
+    // `try_init`: a second call (as in tests) keeps the first subscriber.
+    let _ = tracing_subscriber::registry()
+        .with(output)
+        .with(filter)
         .try_init();
 }
