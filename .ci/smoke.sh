@@ -137,12 +137,12 @@ stop_server
 
 echo "smoke: the load generator, briefly (a few hundred calls)"
 start_server unary 18888
-cargo run --quiet -p bench -- unary --addr 127.0.0.1:18888 --connections 2 --in-flight 4 --calls 300 | tee /dev/stderr | grep -q " 300 calls" \
-  || fail "bench unary did not make 300 calls"
+out=$(cargo run --quiet -p bench -- unary --addr 127.0.0.1:18888 --connections 2 --in-flight 4 --calls 300); echo "$out"
+grep -q " 300 calls" <<<"$out" || fail "bench unary did not make 300 calls"
 stop_server
 start_server bidi-streaming 18891
-cargo run --quiet -p bench -- chat --addr 127.0.0.1:18891 --connections 2 --in-flight 4 --calls 200 | grep -q "chat" \
-  || fail "bench chat failed"
+out=$(cargo run --quiet -p bench -- chat --addr 127.0.0.1:18891 --connections 2 --in-flight 4 --calls 200); echo "$out"
+grep -q "^chat .* 200 calls" <<<"$out" || fail "bench chat did not make 200 round trips"
 stop_server
 
 echo "smoke: passed"

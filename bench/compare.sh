@@ -5,7 +5,7 @@
 #
 #   bash bench/compare.sh
 #
-# RUNS (default 3), SECONDS (per run, default 5) and LEVELS (calls at once,
+# RUNS (default 3), SECONDS_PER_RUN (default 5) and LEVELS (calls at once,
 # default "1 4 16 64") change the amount of work. Servers log at `warn`:
 # per-call logging is for the lesson, not for measuring.
 set -euo pipefail

@@ -15,7 +15,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use clap::Args;
+use clap::{Args, builder::TypedValueParser as _};
 use hdrhistogram::Histogram;
 use hello_proto::{
     Kind,
@@ -36,18 +36,18 @@ pub struct Load {
     pub client: ClientArgs,
 
     /// How many connections to open
-    #[arg(long, value_name = "C", default_value_t = 1)]
+    #[arg(long, value_name = "C", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..).map(usize::from))]
     pub connections: usize,
 
     /// How many calls (or chats) each connection keeps going at once
-    #[arg(long, value_name = "M", default_value_t = 1)]
+    #[arg(long, value_name = "M", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..).map(usize::from))]
     pub in_flight: usize,
 
-    /// How long to run, in seconds
+    /// How long to run, in seconds (unless --calls is given)
     #[arg(long, value_name = "S", default_value_t = 5.0)]
     pub duration_s: f64,
 
-    /// Or stop after this many calls (round trips, for chat) in all
+    /// Instead of a duration: stop after this many calls (round trips, for chat) in all
     #[arg(long, value_name = "N")]
     pub calls: Option<u64>,
 
@@ -178,7 +178,7 @@ impl Tally {
 /// Runs the load and returns what it measured.
 pub async fn run(call: Call, load: &Load) -> Result<Outcome, Status> {
     let mut clients = Vec::with_capacity(load.connections);
-    for _ in 0..load.connections.max(1) {
+    for _ in 0..load.connections {
         let mut client = connect(call.kind(), &load.client).await?;
         // One call first, so connecting is not part of the measurement,
         // and a server that is down is reported at once.
@@ -186,8 +186,13 @@ pub async fn run(call: Call, load: &Load) -> Result<Outcome, Status> {
         clients.push(client);
     }
 
+    // A run is bounded by its number of calls, or else by its duration.
+    let duration = match load.calls {
+        Some(_) => Duration::from_secs(24 * 3600),
+        None => Duration::from_secs_f64(load.duration_s),
+    };
     let shared = Arc::new(Shared {
-        stop_at: Instant::now() + Duration::from_secs_f64(load.duration_s),
+        stop_at: Instant::now() + duration,
         budget: AtomicU64::new(load.calls.unwrap_or(u64::MAX)),
         done: AtomicU64::new(0),
     });
@@ -208,7 +213,7 @@ pub async fn run(call: Call, load: &Load) -> Result<Outcome, Status> {
 
     let mut workers = Vec::new();
     for client in &clients {
-        for _ in 0..load.in_flight.max(1) {
+        for _ in 0..load.in_flight {
             let (client, shared, count) = (client.clone(), shared.clone(), load.count);
             workers.push(tokio::spawn(async move {
                 match call {

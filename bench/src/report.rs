@@ -164,9 +164,11 @@ pub fn write_benchmarks(results: &Path, out: &Path) -> Result<(), String> {
     let _ = writeln!(md, "# Benchmarks\n");
     let _ = writeln!(
         md,
-        "Written by `bash bench/compare.sh` (which runs `cargo run --release -p bench -- report` at the end); \
-         run that one command on your machine to get your own figures. Every figure is the median of {runs} runs. \
-         The load generator and the servers share the machine, as they would on a student's laptop.\n"
+        "Written by `bash bench/compare.sh` (its last step is `bench report`); run that one command on your \
+         machine to get your own figures. Every figure is the median of {runs} runs. The load generator and the \
+         servers share the machine, as they would on a student's laptop. The Python server is \
+         `interop/all_kinds_server.py`: the note's server (grpcio, `ThreadPoolExecutor(max_workers=10)`) without \
+         its per-call `print`, as ours run with logging at `warn`.\n"
     );
     let _ = writeln!(md, "## The machine\n\n{}\n", machine());
 
@@ -190,7 +192,7 @@ pub fn write_benchmarks(results: &Path, out: &Path) -> Result<(), String> {
         let p50 = |label| results.median(label, "unary", level, |f| f.p50_us as f64);
         let (ours, python, bare) = (rate("ours"), rate("python"), rate("bare"));
         let ratio = |a: Option<f64>, b: Option<f64>| match (a, b) {
-            (Some(a), Some(b)) if b > 0.0 => format!("{:.1}×", a / b),
+            (Some(a), Some(b)) if b > 0.0 => format!("{:.2}×", a / b),
             _ => "–".to_owned(),
         };
         let _ = writeln!(

@@ -196,8 +196,10 @@ pub async fn start<S: DoStuff>(
             dir.display(),
             dir.join("ca.pem").display()
         );
+        // The handshake timeout covers TLS too: a client that starts a TLS
+        // handshake and stalls is dropped like a silent one.
         builder = builder
-            .tls_config(tls)
+            .tls_config(tls.timeout(handshake_timeout))
             .map_err(|e| format!("TLS setup failed: {e}"))?;
     }
 
