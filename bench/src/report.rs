@@ -280,6 +280,15 @@ pub fn write_benchmarks(results: &Path, out: &Path) -> Result<(), String> {
             let _ = writeln!(md, "{text}");
         }
     }
+    // A profile taken by hand (see the file for how), kept beside the code.
+    let profile = out
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join("bench")
+        .join("profile.md");
+    if let Ok(text) = std::fs::read_to_string(profile) {
+        let _ = writeln!(md, "{text}");
+    }
     std::fs::write(out, md).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
     println!("wrote {} and its plots in bench/", out.display());
     Ok(())
