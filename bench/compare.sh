@@ -65,7 +65,7 @@ rm -rf "$results"; mkdir -p "$results"
 # measure LABEL CALL [bench flags]: every level, $runs times each.
 measure() {
   local label=$1 call=$2
-  for level in $levels; do
+  for level in ${LEVELS_NOW:-$levels}; do
     local connections=$(( level < 4 ? level : 4 ))
     local in_flight=$(( level / connections ))
     for run in $(seq "$runs"); do
@@ -99,7 +99,20 @@ for crate in unary server-streaming client-streaming bidi-streaming; do
   cargo run --quiet --release -p "$crate" --bin server -- --addr "127.0.0.1:$port" &
   server_pid=$!; wait_for_port $port
   measure ours "$call" --count 1000
-  [ "$crate" != unary ] || where_cpu_goes "our unary server"
+  if [ "$crate" = unary ]; then
+    where_cpu_goes "our unary server"
+    # What a token and TLS cost: the same server with each, 16 calls at once.
+    for extra in token tls; do
+      stop_server
+      case $extra in
+        token) flags=(--token bench-secret) ;;
+        tls) flags=(--tls) ;;
+      esac
+      cargo run --quiet --release -p unary --bin server -- --addr "127.0.0.1:$port" "${flags[@]}" &
+      server_pid=$!; wait_for_port $port
+      LEVELS_NOW=16 measure "ours-$extra" unary "${flags[@]}"
+    done
+  fi
   if [ "$crate" = bidi-streaming ]; then
     echo "compare: 10,000 chats at once, held by one server"
     "$bench" chat --addr "127.0.0.1:$port" --connections 10 --in-flight 1000 --duration-s 5 --label memory \

@@ -222,6 +222,37 @@ pub fn write_benchmarks(results: &Path, out: &Path) -> Result<(), String> {
         "\n![calls per second against concurrency](bench/unary-vs-python.svg)\n"
     );
 
+    // What authentication and encryption cost.
+    let extras: Vec<_> = ["ours", "ours-token", "ours-tls"]
+        .iter()
+        .filter_map(|label| {
+            let rate = results.median(label, "unary", 16, |f| f.calls_per_s)?;
+            let p50 = results.median(label, "unary", 16, |f| f.p50_us as f64);
+            Some((*label, rate, p50))
+        })
+        .collect();
+    if extras.len() > 1 {
+        let _ = writeln!(md, "## What a token and TLS cost
+
+Our unary server, 16 calls at once, plain, with `--token`, and with `--tls` (the load generator sends the token, or speaks TLS, too).
+");
+        let _ = writeln!(
+            md,
+            "| server | calls/s | against plain | p50 (µs) |\n|---|---:|---:|---:|"
+        );
+        let plain = extras[0].1;
+        for (label, rate, p50) in &extras {
+            let _ = writeln!(
+                md,
+                "| {label} | {} | {:.2}× | {} |",
+                number(Some(*rate)),
+                rate / plain,
+                number(*p50)
+            );
+        }
+        let _ = writeln!(md);
+    }
+
     // Our four kinds.
     let _ = writeln!(md, "## Our four kinds\n");
     let _ = writeln!(
