@@ -234,7 +234,7 @@ pub fn write_benchmarks(results: &Path, out: &Path) -> Result<(), String> {
     if extras.len() > 1 {
         let _ = writeln!(md, "## What a token and TLS cost
 
-Our unary server, 16 calls at once, plain, with `--token`, and with `--tls` (the load generator sends the token, or speaks TLS, too).
+Our unary server, 16 calls at once, plain, with `--token`, and with `--tls` (the load generator sends the token, or speaks TLS, too). On a small machine shared with the load generator, repeated runs of one setting differ by up to about 20%: read smaller differences as noise.
 ");
         let _ = writeln!(
             md,
