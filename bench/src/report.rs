@@ -232,14 +232,16 @@ pub fn write_benchmarks(results: &Path, out: &Path) -> Result<(), String> {
         })
         .collect();
     if extras.len() > 1 {
-        let _ = writeln!(md, "## What a token and TLS cost
-
-Our unary server, 16 calls at once, plain, with `--token`, and with `--tls` (the load generator sends the token, or speaks TLS, too). On a small machine shared with the load generator, repeated runs of one setting differ by up to about 20%: read smaller differences as noise.
-");
+        let _ = writeln!(md, "## What a token and TLS cost\n");
         let _ = writeln!(
             md,
-            "| server | calls/s | against plain | p50 (µs) |\n|---|---:|---:|---:|"
+            "Our unary server, 16 calls at once, plain, with `--token`, and with `--tls` (the load \
+             generator sends the token, or speaks TLS, too). On a small machine shared with the load \
+             generator, repeated runs of one setting differ by up to about 20%: read smaller \
+             differences as noise.\n"
         );
+        let _ = writeln!(md, "| server | calls/s | against plain | p50 (µs) |");
+        let _ = writeln!(md, "|---|---:|---:|---:|");
         let plain = extras[0].1;
         for (label, rate, p50) in &extras {
             let _ = writeln!(
