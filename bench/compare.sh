@@ -15,8 +15,6 @@ runs=${RUNS:-3}
 seconds=${SECONDS_PER_RUN:-5}
 levels=${LEVELS:-"1 4 16 64"}
 results="$PWD/target/bench-results"
-venv="$PWD/target/interop-venv"
-gen="$PWD/target/interop-py"
 port=18800
 server_pid=
 export RUST_LOG=warn
@@ -51,11 +49,7 @@ where_cpu_goes() {
 }
 
 # The Python side: the same venv and stubs as interop/run.sh.
-[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-"$venv/bin/pip" install --quiet --disable-pip-version-check grpcio grpcio-tools
-mkdir -p "$gen"
-"$venv/bin/python" -m grpc_tools.protoc -Iproto --python_out="$gen" --grpc_python_out="$gen" proto/hello.proto
-cp interop/*.py "$gen"/
+source interop/python-env.sh
 
 echo "compare: building (release)"
 cargo build --quiet --release -p bench

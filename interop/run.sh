@@ -18,8 +18,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-venv="$PWD/target/interop-venv"
-gen="$PWD/target/interop-py"
 seed=../shared/seed/000_f40b70df27d7988c.txt
 pids=()
 
@@ -66,12 +64,8 @@ PY
   echo "interop: note_server.py and note_client.py are the note's programs, unchanged"
 fi
 
-echo "interop: preparing Python (grpcio, grpcio-tools) in $venv"
-[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-"$venv/bin/pip" install --quiet --disable-pip-version-check grpcio grpcio-tools
-mkdir -p "$gen"
-"$venv/bin/python" -m grpc_tools.protoc -Iproto --python_out="$gen" --grpc_python_out="$gen" proto/hello.proto
-cp interop/*.py "$gen"/
+echo "interop: preparing Python (grpcio, grpcio-tools) in target/interop-venv"
+source interop/python-env.sh
 
 echo "interop: building the unary server and client"
 cargo build --quiet -p unary --bins
