@@ -70,6 +70,14 @@ pub struct ServerArgs {
     /// Close a new connection that has not started speaking gRPC (or TLS) within this long
     #[arg(long, value_name = "MS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
     pub handshake_timeout_ms: u64,
+
+    /// Announce this server in the etcd at URL (e.g. http://127.0.0.1:2379), so clients find it
+    #[arg(long, env = "HELLO_REGISTRY", value_name = "URL")]
+    pub registry: Option<String>,
+
+    /// With --registry: the lease's time to live; a killed server's entry disappears after this long
+    #[arg(long, value_name = "S", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    pub registry_ttl_s: u64,
 }
 
 impl Default for ServerArgs {
@@ -88,6 +96,8 @@ impl Default for ServerArgs {
             max_calls_per_connection: 256,
             keepalive_ms: 30_000,
             handshake_timeout_ms: 10_000,
+            registry: None,
+            registry_ttl_s: 10,
         }
     }
 }
@@ -96,6 +106,11 @@ impl ServerArgs {
     /// The `--delay-ms` as a [`Duration`].
     pub fn delay(&self) -> Duration {
         Duration::from_millis(self.delay_ms)
+    }
+
+    /// The `--registry-ttl-s` as a [`Duration`].
+    pub fn registry_ttl(&self) -> Duration {
+        Duration::from_secs(self.registry_ttl_s)
     }
 }
 
@@ -130,6 +145,19 @@ pub struct ClientArgs {
     /// The CA certificate to trust with --tls [default: target/dev-certs/ca.pem]
     #[arg(long, value_name = "FILE")]
     pub ca: Option<PathBuf>,
+
+    /// Instead of --addr, call the servers registered in the etcd at URL, following them as they come and go
+    #[arg(
+        long,
+        env = "HELLO_REGISTRY",
+        value_name = "URL",
+        conflicts_with = "addr"
+    )]
+    pub registry: Option<String>,
+
+    /// Print the servers registered in the etcd of --registry, of every kind, and exit
+    #[arg(long, requires = "registry")]
+    pub registry_list: bool,
 }
 
 /// Flags of the three streaming clients, flattened into their own flags.
@@ -164,6 +192,24 @@ impl ClientArgs {
     /// The `--timeout-ms` as a [`Duration`], if given.
     pub fn timeout(&self) -> Option<Duration> {
         self.timeout_ms.map(Duration::from_millis)
+    }
+
+    /// The etcd to find servers in: `--registry` (or `HELLO_REGISTRY`),
+    /// unless `--addr` names the servers itself.
+    pub fn registry(&self) -> Option<&str> {
+        match self.addr.is_empty() {
+            true => self.registry.as_deref(),
+            false => None,
+        }
+    }
+
+    /// Where the servers are, for messages: `at 127.0.0.1:8888`, or
+    /// `registered in etcd at http://127.0.0.1:2379`.
+    pub fn target(&self, kind: Kind) -> String {
+        match self.registry() {
+            Some(url) => format!("registered in etcd at {url}"),
+            None => format!("at {}", self.addrs(kind).join(", ")),
+        }
     }
 
     /// The addresses to dial: `--addr`, or this kind's default.

@@ -5,11 +5,11 @@
 //! (`DoStuffStub(channel)`), and call methods on the stub. [`connect`] does
 //! the first two; the lesson crates do the calls.
 
-use std::{future::Future, process::ExitCode, time::Duration};
+use std::{future::Future, path::PathBuf, process::ExitCode, time::Duration};
 
 use tonic::{
     Code, Request, Status,
-    transport::{Channel, Endpoint},
+    transport::{Channel, ClientTlsConfig, Endpoint},
 };
 
 use crate::{
@@ -18,6 +18,7 @@ use crate::{
     cli::{ClientArgs, DEFAULT_MAX_MESSAGE_BYTES},
     lifecycle::SHUTTING_DOWN,
     pb,
+    registry::{self, etcd::Etcd},
 };
 
 /// Opens a channel to the server(s) in `args` and returns the stub for it.
@@ -26,46 +27,30 @@ use crate::{
 /// itself if the server restarts. So a server that is down shows up as a
 /// failed call (UNAVAILABLE), which [`explain`] turns into advice. With
 /// several `--addr`, calls are spread over all of them (tonic's
-/// `Channel::balance_list`): one name, many servers.
+/// `Channel::balance_list`): one name, many servers. With `--registry`, the
+/// servers are those registered in etcd, followed as they come and go
+/// ([`registry::follow`]).
 pub async fn connect(kind: Kind, args: &ClientArgs) -> Result<pb::Client, Status> {
-    let scheme = if args.tls { "https" } else { "http" };
-    let tls = if args.tls {
-        let ca = args
-            .ca
-            .clone()
-            .unwrap_or_else(|| crate::tls::default_dir().join("ca.pem"));
-        Some(crate::tls::client_config(&ca).map_err(Status::failed_precondition)?)
-    } else {
-        None
-    };
-
-    let mut endpoints = Vec::new();
-    for addr in args.addrs(kind) {
-        let mut endpoint = Endpoint::from_shared(format!("{scheme}://{addr}"))
-            .map_err(|e| Status::invalid_argument(format!("--addr {addr} is not HOST:PORT ({e})")))?
-            // How long to wait for a TCP connection before failing the call.
-            .connect_timeout(Duration::from_secs(5))
-            // While calls are open, PING a quiet connection every 30 s and
-            // give up on it after 10 s without an answer: a server that
-            // vanished is noticed instead of waited for forever.
-            .http2_keep_alive_interval(Duration::from_secs(30))
-            .keep_alive_timeout(Duration::from_secs(10));
-        if let Some(tls) = &tls {
-            endpoint = endpoint
-                .tls_config(tls.clone())
-                .map_err(|e| Status::failed_precondition(format!("TLS setup failed: {e}")))?;
+    let dialer = Dialer::new(args)?;
+    let channel = match args.registry() {
+        Some(url) => {
+            let etcd = Etcd::new(url).map_err(|e| registry_error(Code::InvalidArgument, e))?;
+            let dial = move |server: &registry::Entry| {
+                (dialer.endpoint(&server.addr, server.tls))
+                    .map_err(|status| status.message().to_owned())
+            };
+            (registry::follow(etcd, kind, dial).await)
+                .map_err(|e| registry_error(Code::Unavailable, e))?
         }
-        if args.token.is_some() && !args.tls && !is_loopback(&addr) {
-            tracing::warn!(
-                "sending --token to {addr} without --tls: anyone on the network path can read it"
-            );
+        None => {
+            let endpoints = (args.addrs(kind).iter())
+                .map(|addr| dialer.endpoint(addr, args.tls))
+                .collect::<Result<Vec<_>, _>>()?;
+            match <[Endpoint; 1]>::try_from(endpoints) {
+                Ok([endpoint]) => endpoint.connect_lazy(),
+                Err(endpoints) => Channel::balance_list(endpoints.into_iter()),
+            }
         }
-        endpoints.push(endpoint);
-    }
-
-    let channel = match <[Endpoint; 1]>::try_from(endpoints) {
-        Ok([endpoint]) => endpoint.connect_lazy(),
-        Err(endpoints) => Channel::balance_list(endpoints.into_iter()),
     };
 
     // The stub: generated code that turns method calls into gRPC requests.
@@ -79,6 +64,78 @@ pub async fn connect(kind: Kind, args: &ClientArgs) -> Result<pb::Client, Status
             .max_encoding_message_size(DEFAULT_MAX_MESSAGE_BYTES),
     )
 }
+
+/// How to dial a server: the connection settings every client uses.
+struct Dialer {
+    /// The TLS settings (the CA to trust), loaded once if `--tls` is given.
+    tls: Option<ClientTlsConfig>,
+    /// The CA file, for servers the registry says speak TLS.
+    ca: PathBuf,
+    /// Whether a token is sent, to warn when it would travel in clear.
+    token: bool,
+}
+
+impl Dialer {
+    /// Reads the settings from the client's flags.
+    fn new(args: &ClientArgs) -> Result<Self, Status> {
+        let ca = (args.ca.clone()).unwrap_or_else(|| crate::tls::default_dir().join("ca.pem"));
+        let tls = match args.tls {
+            true => Some(crate::tls::client_config(&ca).map_err(Status::failed_precondition)?),
+            false => None,
+        };
+        let token = args.token.is_some();
+        Ok(Self { tls, ca, token })
+    }
+
+    /// The endpoint for the server at `addr`, which speaks TLS if `tls`.
+    fn endpoint(&self, addr: &str, tls: bool) -> Result<Endpoint, Status> {
+        let scheme = if tls { "https" } else { "http" };
+        let mut endpoint = Endpoint::from_shared(format!("{scheme}://{addr}"))
+            .map_err(|e| Status::invalid_argument(format!("--addr {addr} is not HOST:PORT ({e})")))?
+            // How long to wait for a TCP connection before failing the call.
+            .connect_timeout(Duration::from_secs(5))
+            // While calls are open, PING a quiet connection every 30 s and
+            // give up on it after 10 s without an answer: a server that
+            // vanished is noticed instead of waited for forever.
+            .http2_keep_alive_interval(Duration::from_secs(30))
+            .keep_alive_timeout(Duration::from_secs(10));
+        if tls {
+            let config = match &self.tls {
+                Some(config) => config.clone(),
+                None => crate::tls::client_config(&self.ca).map_err(Status::failed_precondition)?,
+            };
+            endpoint = endpoint
+                .tls_config(config)
+                .map_err(|e| Status::failed_precondition(format!("TLS setup failed: {e}")))?;
+        }
+        if self.token && !tls && !is_loopback(addr) {
+            tracing::warn!(
+                "sending --token to {addr} without --tls: anyone on the network path can read it"
+            );
+        }
+        Ok(endpoint)
+    }
+}
+
+/// A registry failure (a bad URL, etcd unreachable, no server registered)
+/// as a status, marked so that [`explain`] prints its message as it is.
+fn registry_error(code: Code, message: String) -> Status {
+    let mut status = Status::new(code, message.clone());
+    status.set_source(std::sync::Arc::new(RegistryError(message)));
+    status
+}
+
+/// The cause attached to statuses made by [`registry_error`].
+#[derive(Debug)]
+struct RegistryError(String);
+
+impl std::fmt::Display for RegistryError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for RegistryError {}
 
 /// Wraps `message` in a request carrying the `--timeout-ms` deadline, if any.
 ///
@@ -122,6 +179,37 @@ pub async fn within<T>(
     })
 }
 
+/// Runs a client's `call` (the future its `run` returns) and ends the client.
+///
+/// With `--registry-list`, prints what is registered instead, and `call` is
+/// never awaited: a Rust future does nothing until then, so no call is made.
+pub async fn main(
+    kind: Kind,
+    args: &ClientArgs,
+    call: impl Future<Output = Result<(), Status>>,
+) -> ExitCode {
+    let result = match (&args.registry, args.registry_list) {
+        (Some(url), true) => print_registry(url).await,
+        _ => call.await,
+    };
+    finish(kind, args, result)
+}
+
+/// Prints every server registered in the etcd at `url`, one per line.
+async fn print_registry(url: &str) -> Result<(), Status> {
+    let etcd = Etcd::new(url).map_err(|e| registry_error(Code::InvalidArgument, e))?;
+    let servers =
+        (registry::list(&etcd).await).map_err(|e| registry_error(Code::Unavailable, e))?;
+    if servers.is_empty() {
+        println!("no server is registered in etcd at {url}");
+    }
+    for server in servers {
+        let scheme = if server.tls { "https" } else { "http" };
+        println!("{:<17} {scheme}://{}", server.kind, server.addr);
+    }
+    Ok(())
+}
+
 /// Ends a client: prints the outcome of `result` and returns the exit code.
 ///
 /// Success is exit code 0. A failure is one line on stderr, from
@@ -140,16 +228,19 @@ pub fn finish(kind: Kind, args: &ClientArgs, result: Result<(), Status>) -> Exit
 /// to do about it.
 pub fn explain(kind: Kind, args: &ClientArgs, status: &Status) -> String {
     let code = code_name(status.code());
+    if let Some(registry) = cause::<RegistryError>(status) {
+        return format!("{registry} ({code})");
+    }
     let message = with_causes(status);
-    let addrs = args.addrs(kind).join(", ");
+    let at = args.target(kind);
     let refused = io_error_kind(status) == Some(std::io::ErrorKind::ConnectionRefused);
     match status.code() {
         Code::Unavailable if status.message() == SHUTTING_DOWN => format!(
-            "the {kind} server at {addrs} shut down before the call finished ({code}: {message}); start it again with: {}",
+            "the {kind} server {at} shut down before the call finished ({code}: {message}); start it again with: {}",
             kind.server_command()
         ),
         Code::Unavailable if refused || !args.tls => format!(
-            "cannot reach the {kind} server at {addrs} ({code}: {message}); is it running? start it with: {}{}",
+            "cannot reach the {kind} server {at} ({code}: {message}); is it running? start it with: {}{}",
             kind.server_command(),
             if refused {
                 ""
@@ -166,12 +257,12 @@ pub fn explain(kind: Kind, args: &ClientArgs, status: &Status) -> String {
                 "it speaks TLS (add --tls)"
             };
             format!(
-                "the connection to the {kind} server at {addrs} broke ({code}: {message}); either the server stopped (start it with: {}) or {tls_advice}",
+                "the connection to the {kind} server {at} broke ({code}: {message}); either the server stopped (start it with: {}) or {tls_advice}",
                 kind.server_command()
             )
         }
         Code::Unimplemented => format!(
-            "the server at {addrs} does not implement {} ({code}): it is not a {kind} server; start one with: {} (it listens on {})",
+            "the server {at} does not implement {} ({code}): it is not a {kind} server; start one with: {} (it listens on {})",
             kind.methods().join(" / "),
             kind.server_command(),
             kind.default_addr()
@@ -204,10 +295,15 @@ fn with_causes(status: &Status) -> String {
 
 /// The kind of the I/O error at the root of a failed call, if there is one.
 fn io_error_kind(status: &Status) -> Option<std::io::ErrorKind> {
+    cause::<std::io::Error>(status).map(std::io::Error::kind)
+}
+
+/// The first error of type `E` among the causes of `status`.
+fn cause<E: std::error::Error + 'static>(status: &Status) -> Option<&E> {
     let mut cause = std::error::Error::source(status);
     while let Some(error) = cause {
-        if let Some(io) = error.downcast_ref::<std::io::Error>() {
-            return Some(io.kind());
+        if let Some(found) = error.downcast_ref::<E>() {
+            return Some(found);
         }
         cause = error.source();
     }

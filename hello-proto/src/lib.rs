@@ -17,6 +17,8 @@
 //! - [`auth`], [`tls`], [`lifecycle`]: the pieces [`server`] and [`client`]
 //!   are built from, each with its own lesson (tokens, certificates, and
 //!   deadlines, departed callers and shutdown).
+//! - [`registry`]: servers announce themselves in etcd, and clients follow
+//!   them as they come and go (`--registry`).
 //! - [`testing`]: a real server on a free port, for the lesson crates' tests.
 //!
 //! ## Where the generated code lives
@@ -37,6 +39,7 @@ pub mod cli;
 pub mod client;
 mod kind;
 pub mod lifecycle;
+pub mod registry;
 pub mod server;
 pub mod testing;
 pub mod tls;

@@ -8,7 +8,8 @@
 //! 2. bind the listening socket, so a busy port is reported at once ([`start`]);
 //! 3. stack the services: `hello.DoStuff` behind the token check, plus health
 //!    and reflection, which tools use to ask "are you up?" and "what do you serve?";
-//! 4. serve until Ctrl-C or SIGTERM, then shut down gracefully ([`RunningServer::shutdown`]).
+//! 4. with `--registry`, announce the server in etcd ([`crate::registry`]);
+//! 5. serve until Ctrl-C or SIGTERM, then shut down gracefully ([`RunningServer::shutdown`]).
 
 use std::{net::SocketAddr, process::ExitCode, time::Duration};
 
@@ -29,6 +30,7 @@ use crate::{
         self,
         do_stuff_server::{DoStuff, DoStuffServer, SERVICE_NAME},
     },
+    registry::{self, Entry, Registration},
 };
 
 /// Runs a server of `kind` until Ctrl-C: what every `server` binary's `main` calls.
@@ -76,14 +78,19 @@ pub fn main<S: DoStuff>(kind: Kind, make_service: impl FnOnce(&ServerArgs) -> S)
             }
         };
         let scheme = if args.tls { "https" } else { "http" };
+        // The client flags that reach this server: a student can paste them.
+        let mut flags = match (&args.registry, server.addr().to_string()) {
+            (Some(url), _) => format!(" --registry {url}"),
+            (None, addr) if addr == kind.default_addr() => String::new(),
+            (None, addr) => format!(" --addr {addr}"),
+        };
+        if args.tls && args.registry.is_none() {
+            flags.push_str(" --tls");
+        }
+        let client_flags = if flags.is_empty() { flags } else { format!(" --{flags}") };
         info!(
-            "{kind} server listening on {scheme}://{} (Ctrl-C to stop); try: cargo run -p {kind} --bin client{}",
+            "{kind} server listening on {scheme}://{} (Ctrl-C to stop); try: cargo run -p {kind} --bin client{client_flags}",
             server.addr(),
-            if server.addr().to_string() == kind.default_addr() {
-                String::new()
-            } else {
-                format!(" -- --addr {}", server.addr())
-            }
         );
         let signal = shutdown_signal().await;
         info!("{signal} received: shutting down");
@@ -115,6 +122,8 @@ pub struct RunningServer {
     task: JoinHandle<Result<(), tonic::transport::Error>>,
     /// Fired when the grace period is over: calls still open end with UNAVAILABLE.
     cutoff: CancellationToken,
+    /// Our entry in etcd, with `--registry`.
+    registration: Option<Registration>,
 }
 
 /// Binds `args.addr` (or the kind's default) and starts serving `service` in a
@@ -220,12 +229,27 @@ pub async fn start<S: DoStuff>(
         let _ = stopped.await;
     }));
 
+    // Serving: now tell the registry, so clients following it come. If
+    // that fails we return the error, and dropping `stop` ends the server.
+    let registration = match &args.registry {
+        Some(url) => {
+            let entry = Entry {
+                addr: registry::advertised(addr),
+                kind: kind.to_string(),
+                tls: args.tls,
+            };
+            Some(registry::register(url, entry, args.registry_ttl()).await?)
+        }
+        None => None,
+    };
+
     Ok(RunningServer {
         addr,
         health,
         stop,
         task,
         cutoff,
+        registration,
     })
 }
 
@@ -235,11 +259,26 @@ impl RunningServer {
         self.addr
     }
 
+    /// Stops at once, as a killed process would: calls and connections are
+    /// dropped and the registry is not told, so our entry stays there until
+    /// its lease expires. Tests use it to play a crash.
+    pub fn kill(self) {
+        if let Some(registration) = self.registration {
+            registration.abandon();
+        }
+        self.task.abort();
+    }
+
     /// Graceful shutdown: report NOT_SERVING, stop accepting connections,
     /// give calls in flight up to `grace` to finish, then end those still
     /// open with UNAVAILABLE. Returns when every connection has closed.
     pub async fn shutdown(mut self, grace: Duration) {
-        // First tell health watchers, so balancers stop sending us calls.
+        // First leave the registry: clients following it drop us from
+        // their list, and send their next calls to the servers that stay.
+        if let Some(registration) = self.registration.take() {
+            registration.deregister().await;
+        }
+        // Then tell health watchers, so balancers stop sending us calls.
         for service in ["", SERVICE_NAME] {
             self.health
                 .set_service_status(service, ServingStatus::NotServing)

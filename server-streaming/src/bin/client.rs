@@ -9,6 +9,8 @@ use server_streaming::client::{Args, run};
 async fn main() -> std::process::ExitCode {
     let args = Args::parse();
     hello_proto::init_logging("warn");
-    // Prints a failure as one line with its status code, and sets the exit code.
-    hello_proto::client::finish(Kind::ServerStreaming, &args.common, run(&args).await)
+    // `run(&args)` is a future: nothing happens until `client::main` awaits
+    // it (unless --registry-list asks only for the list). A failure is
+    // printed as one line with its status code, and sets the exit code.
+    hello_proto::client::main(Kind::ServerStreaming, &args.common, run(&args)).await
 }

@@ -1,0 +1,327 @@
+//! A small client for etcd's JSON gateway: the six calls a registry needs.
+//!
+//! etcd's API is gRPC. Its Rust client crate (`etcd-client`) runs `protoc`
+//! in its build script, and a workshop laptop has no `protoc`. So we use the
+//! *JSON gateway* that etcd (3.4 and later) serves on the same port: the same
+//! calls, as JSON over HTTP/1.1, through hyper (already here for tonic).
+//! Two habits of the gateway show in the code: keys and values travel
+//! base64-encoded, and 64-bit numbers (lease ids, revisions) travel as
+//! strings, because JSON numbers lose precision past 2^53.
+
+use std::time::Duration;
+
+use base64::{Engine as _, engine::general_purpose::STANDARD as BASE64};
+use bytes::{Bytes, BytesMut};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper_util::{
+    client::legacy::{Client, connect::HttpConnector},
+    rt::TokioExecutor,
+};
+use serde_json::{Value, json};
+
+/// How long one request to etcd may take before we call etcd unreachable.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// A connection to one etcd server's JSON gateway.
+#[derive(Clone, Debug)]
+pub struct Etcd {
+    /// The base URL, e.g. `http://127.0.0.1:2379`, without a trailing `/`.
+    url: String,
+    /// hyper's client: it keeps connections open and reuses them.
+    http: Client<HttpConnector, Full<Bytes>>,
+}
+
+/// A key and its value, as stored in etcd.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyValue {
+    /// The key, e.g. `/hello/DoStuff/unary/127.0.0.1:8888`.
+    pub key: String,
+    /// The value stored under it.
+    pub value: String,
+}
+
+/// A change seen by a [`Watch`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// A key was written (created or changed).
+    Put(KeyValue),
+    /// A key was deleted, or its lease ended.
+    Delete(String),
+}
+
+/// A watch on a prefix: every change to a key under it, in order.
+#[derive(Debug)]
+pub struct Watch {
+    /// The response body: etcd writes one JSON object per line, forever.
+    body: Incoming,
+    /// Bytes received but not yet a complete line.
+    pending: BytesMut,
+}
+
+impl Etcd {
+    /// A client for the etcd at `url` (`http://HOST:PORT`). Nothing is sent yet.
+    pub fn new(url: &str) -> Result<Self, String> {
+        let url = url.trim_end_matches('/');
+        let valid = url
+            .strip_prefix("http://")
+            .is_some_and(|rest| rest.parse::<http::uri::Authority>().is_ok());
+        if !valid {
+            return Err(format!(
+                "--registry {url} is not an etcd URL such as http://127.0.0.1:2379"
+            ));
+        }
+        let http = Client::builder(TokioExecutor::new()).build_http();
+        Ok(Self {
+            url: url.to_owned(),
+            http,
+        })
+    }
+
+    /// The URL this client talks to.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Creates a lease that expires `ttl_s` seconds from now unless kept
+    /// alive, and returns its id. Keys written under it go when it goes.
+    pub async fn grant(&self, ttl_s: u64) -> Result<i64, String> {
+        let reply = self
+            .call("/v3/lease/grant", json!({ "TTL": ttl_s }))
+            .await?;
+        number(&reply["ID"]).ok_or_else(|| format!("etcd granted no lease: {reply}"))
+    }
+
+    /// Writes `key` = `value`, attached to `lease`.
+    pub async fn put(&self, key: &str, value: &str, lease: i64) -> Result<(), String> {
+        let request = json!({
+            "key": BASE64.encode(key),
+            "value": BASE64.encode(value),
+            "lease": lease.to_string(),
+        });
+        self.call("/v3/kv/put", request).await.map(drop)
+    }
+
+    /// Renews `lease` for another full TTL. Returns `false` if the lease no
+    /// longer exists (it expired, so its keys are gone).
+    pub async fn keep_alive(&self, lease: i64) -> Result<bool, String> {
+        let reply = self
+            .call("/v3/lease/keepalive", json!({ "ID": lease.to_string() }))
+            .await?;
+        // An expired lease comes back with no TTL (zero, which JSON omits).
+        Ok(number(&reply["result"]["TTL"]).unwrap_or(0) > 0)
+    }
+
+    /// Ends `lease` now: etcd deletes its keys at once.
+    pub async fn revoke(&self, lease: i64) -> Result<(), String> {
+        self.call("/v3/lease/revoke", json!({ "ID": lease.to_string() }))
+            .await
+            .map(drop)
+    }
+
+    /// Every key under `prefix`, and the store's revision when read: a
+    /// [`Etcd::watch`] from the next revision misses nothing in between.
+    pub async fn list(&self, prefix: &str) -> Result<(Vec<KeyValue>, i64), String> {
+        let request = json!({
+            "key": BASE64.encode(prefix),
+            "range_end": BASE64.encode(range_end(prefix)),
+        });
+        let reply = self.call("/v3/kv/range", request).await?;
+        let revision = number(&reply["header"]["revision"]).unwrap_or(0);
+        let kvs = reply["kvs"].as_array().map_or(&[][..], Vec::as_slice);
+        let entries = kvs.iter().filter_map(key_value).collect();
+        Ok((entries, revision))
+    }
+
+    /// Starts watching every key under `prefix`, from `revision` on.
+    pub async fn watch(&self, prefix: &str, revision: i64) -> Result<Watch, String> {
+        let request = json!({ "create_request": {
+            "key": BASE64.encode(prefix),
+            "range_end": BASE64.encode(range_end(prefix)),
+            "start_revision": revision.to_string(),
+        }});
+        let body = self.send("/v3/watch", request).await?;
+        Ok(Watch {
+            body,
+            pending: BytesMut::new(),
+        })
+    }
+
+    /// Sends one request and returns etcd's JSON answer.
+    async fn call(&self, path: &str, request: Value) -> Result<Value, String> {
+        let read = async {
+            let body = self.send(path, request).await?;
+            let bytes = body.collect().await.map_err(|e| self.unreachable(e))?;
+            parse(&bytes.to_bytes())
+        };
+        tokio::time::timeout(REQUEST_TIMEOUT, read)
+            .await
+            .unwrap_or_else(|_| Err(self.unreachable("no answer within 3 s")))
+    }
+
+    /// Sends one request and returns the response body, unread.
+    async fn send(&self, path: &str, request: Value) -> Result<Incoming, String> {
+        let request = http::Request::post(format!("{}{path}", self.url))
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .body(Full::new(Bytes::from(request.to_string())))
+            .map_err(|e| e.to_string())?;
+        let connect = self.http.request(request);
+        let response = tokio::time::timeout(REQUEST_TIMEOUT, connect)
+            .await
+            .map_err(|_| self.unreachable("no answer within 3 s"))?
+            .map_err(|e| self.unreachable(root_cause(&e)))?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(response.into_body());
+        }
+        // etcd explains a refused request in a JSON body: pass it on.
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| self.unreachable(e))?;
+        match parse(&bytes.to_bytes()) {
+            Err(message) => Err(message),
+            Ok(_) => Err(format!("etcd at {} answered {status} to {path}", self.url)),
+        }
+    }
+
+    /// The message for an etcd we cannot talk to.
+    fn unreachable(&self, why: impl std::fmt::Display) -> String {
+        format!("cannot reach etcd at {} ({why})", self.url)
+    }
+}
+
+impl Watch {
+    /// Waits for the next changes. An error means the watch ended (etcd
+    /// stopped, or the connection broke): start a new one.
+    pub async fn next(&mut self) -> Result<Vec<Event>, String> {
+        loop {
+            // A whole line is one JSON message from etcd.
+            if let Some(end) = self.pending.iter().position(|&b| b == b'\n') {
+                let line = self.pending.split_to(end + 1);
+                let message = parse(&line)?;
+                let result = &message["result"];
+                if result["canceled"].as_bool() == Some(true) {
+                    return Err(format!("etcd ended the watch: {result}"));
+                }
+                let events = result["events"].as_array().map_or(&[][..], Vec::as_slice);
+                if events.is_empty() {
+                    continue; // "created", or a progress note
+                }
+                return Ok(events.iter().filter_map(event).collect());
+            }
+            match self.body.frame().await {
+                Some(Ok(frame)) => {
+                    if let Ok(data) = frame.into_data() {
+                        self.pending.extend_from_slice(&data);
+                    }
+                }
+                Some(Err(e)) => return Err(format!("the watch broke ({e})")),
+                None => return Err("etcd closed the watch".to_owned()),
+            }
+        }
+    }
+}
+
+/// The end of the key range that holds every key starting with `prefix`:
+/// etcd ranges are `[key, range_end)`, so it is the prefix with its last
+/// byte plus one (`/hello/` becomes `/hello0`).
+fn range_end(prefix: &str) -> Vec<u8> {
+    let mut end = prefix.as_bytes().to_vec();
+    if let Some(last) = end.last_mut() {
+        *last += 1;
+    }
+    end
+}
+
+/// Parses etcd's JSON answer, turning an `"error"` in it into an `Err`.
+fn parse(bytes: &[u8]) -> Result<Value, String> {
+    let value: Value = serde_json::from_slice(bytes)
+        .map_err(|e| format!("etcd sent something that is not JSON ({e})"))?;
+    let error = value.get("error").or_else(|| value["result"].get("error"));
+    match error {
+        Some(error) => {
+            // `{"error": "...", "message": "..."}`, or in a stream
+            // `{"error": {"message": "...", ...}}`.
+            let message = (value["message"].as_str())
+                .or(error["message"].as_str())
+                .or(error.as_str())
+                .unwrap_or("no reason given");
+            Err(format!("etcd refused the request: {message}"))
+        }
+        None => Ok(value),
+    }
+}
+
+/// A 64-bit number, which the gateway writes as a string.
+fn number(value: &Value) -> Option<i64> {
+    value.as_str()?.parse().ok()
+}
+
+/// One `{"key": ..., "value": ...}` of a reply, decoded.
+fn key_value(kv: &Value) -> Option<KeyValue> {
+    let decode = |field: &Value| -> Option<String> {
+        // An empty value is left out of the JSON altogether.
+        let bytes = BASE64.decode(field.as_str().unwrap_or_default()).ok()?;
+        String::from_utf8(bytes).ok()
+    };
+    Some(KeyValue {
+        key: decode(&kv["key"])?,
+        value: decode(&kv["value"])?,
+    })
+}
+
+/// One watch event: PUT is the default, so the gateway leaves its type out.
+fn event(event: &Value) -> Option<Event> {
+    let kv = key_value(&event["kv"])?;
+    Some(match event["type"].as_str() {
+        Some("DELETE") => Event::Delete(kv.key),
+        _ => Event::Put(kv),
+    })
+}
+
+/// The innermost cause of an error, which says the most: for hyper's
+/// `client error (Connect)` it is e.g. `Connection refused (os error 111)`.
+fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut error = error;
+    while let Some(cause) = error.source() {
+        error = cause;
+    }
+    error.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_prefix_range_ends_just_past_the_prefix() {
+        assert_eq!(range_end("/hello/"), b"/hello0");
+    }
+
+    #[test]
+    fn watch_events_are_decoded_as_the_gateway_writes_them() {
+        let put = json!({"kv": {"key": BASE64.encode("/a"), "value": BASE64.encode("1")}});
+        let delete = json!({"type": "DELETE", "kv": {"key": BASE64.encode("/a")}});
+        assert_eq!(
+            event(&put),
+            Some(Event::Put(KeyValue {
+                key: "/a".into(),
+                value: "1".into()
+            }))
+        );
+        assert_eq!(event(&delete), Some(Event::Delete("/a".into())));
+    }
+
+    #[test]
+    fn an_error_in_the_answer_is_an_error() {
+        let refused = br#"{"error":"lease not found","message":"etcdserver: requested lease not found","code":5}"#;
+        assert_eq!(
+            parse(refused).unwrap_err(),
+            "etcd refused the request: etcdserver: requested lease not found"
+        );
+        assert!(Etcd::new("127.0.0.1:2379").is_err());
+        assert!(Etcd::new("http://127.0.0.1:2379/").is_ok());
+    }
+}

@@ -1,0 +1,249 @@
+//! The registry (`--registry`), against a real etcd.
+//!
+//! Most of these tests start their own etcd (`testing::Etcd`), so they need
+//! the `etcd` program: they are `#[ignore]`d by default, and CI runs them
+//! with `cargo test -p unary registry -- --include-ignored`. A student with
+//! etcd installed can do the same (README, section Registry).
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicBool, AtomicU32, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use hello_proto::{
+    Kind,
+    cli::{ClientArgs, ServerArgs},
+    client::{connect, explain},
+    registry::{self, Entry},
+    testing::{self, Etcd, TestServer},
+};
+use tokio::sync::mpsc;
+
+use super::support::{self, Event};
+use crate::{client::say_hello, server::UnaryService};
+
+/// Server flags that register in `etcd` with a one-second lease.
+fn registered(etcd: &Etcd) -> ServerArgs {
+    ServerArgs {
+        registry: Some(etcd.url()),
+        registry_ttl_s: 1,
+        ..ServerArgs::default()
+    }
+}
+
+/// A client for `etcd`'s JSON gateway.
+fn gateway(etcd: &Etcd) -> registry::etcd::Etcd {
+    registry::etcd::Etcd::new(&etcd.url()).expect("a valid URL")
+}
+
+/// The addresses of the unary servers registered in `etcd` now.
+async fn registered_addrs(etcd: &Etcd) -> Vec<String> {
+    let entries = registry::list(&gateway(etcd)).await.expect("etcd answers");
+    (entries.into_iter())
+        .filter(|entry| entry.kind == "unary")
+        .map(|entry| entry.addr)
+        .collect()
+}
+
+/// Waits up to `limit` for `condition` to hold; returns whether it did.
+async fn eventually(limit: Duration, mut condition: impl AsyncFnMut() -> bool) -> bool {
+    let started = Instant::now();
+    while started.elapsed() < limit {
+        if condition().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    condition().await
+}
+
+#[tokio::test]
+#[ignore = "needs etcd: see the README, section Registry"]
+async fn a_servers_key_appears_when_it_starts_and_goes_when_it_shuts_down() {
+    let etcd = Etcd::start().await;
+    let server = testing::start_with(Kind::Unary, UnaryService::default(), registered(&etcd)).await;
+    let addr = server.addr().to_string();
+
+    // `start` returns once the key is written: no waiting needed.
+    assert_eq!(registered_addrs(&etcd).await, vec![addr.clone()]);
+    let entries = registry::list(&gateway(&etcd)).await.unwrap();
+    assert_eq!(
+        entries,
+        [Entry {
+            addr,
+            kind: "unary".into(),
+            tls: false
+        }]
+    );
+
+    // Graceful shutdown revokes the lease before it returns.
+    server.into_server().shutdown(Duration::from_secs(1)).await;
+    assert_eq!(registered_addrs(&etcd).await, Vec::<String>::new());
+}
+
+#[tokio::test]
+#[ignore = "needs etcd: see the README, section Registry"]
+async fn a_killed_servers_key_goes_when_its_lease_expires() {
+    let etcd = Etcd::start().await;
+    let server = testing::start_with(Kind::Unary, UnaryService::default(), registered(&etcd)).await;
+    server.into_server().kill();
+
+    // Nobody revoked the lease: the key is still there...
+    assert_eq!(registered_addrs(&etcd).await.len(), 1);
+    // ...until the one-second lease runs out (etcd checks every 500 ms).
+    let started = Instant::now();
+    let gone = eventually(Duration::from_secs(5), async || {
+        registered_addrs(&etcd).await.is_empty()
+    })
+    .await;
+    assert!(gone, "the key outlived its lease by far");
+    assert!(started.elapsed() >= Duration::from_millis(500));
+}
+
+/// Counts the `say_hello` calls a server receives, from its events.
+fn count_calls(mut events: mpsc::UnboundedReceiver<Event>) -> Arc<AtomicU32> {
+    let calls = Arc::new(AtomicU32::new(0));
+    let counter = calls.clone();
+    tokio::spawn(async move {
+        while let Some(event) = events.recv().await {
+            if event == Event::Started {
+                counter.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    });
+    calls
+}
+
+/// A unary server registered in `etcd`, and its call counter.
+async fn counted_server(etcd: &Etcd) -> (TestServer, Arc<AtomicU32>) {
+    let (server, events) = support::observed(0, registered(etcd)).await;
+    (server, count_calls(events))
+}
+
+#[tokio::test]
+#[ignore = "needs etcd: see the README, section Registry"]
+async fn a_client_follows_servers_that_join_and_leave_and_no_call_fails() {
+    let etcd = Etcd::start().await;
+    let (first, first_calls) = counted_server(&etcd).await;
+    let args = ClientArgs {
+        registry: Some(etcd.url()),
+        ..ClientArgs::default()
+    };
+    let client = connect(Kind::Unary, &args).await.expect("etcd answers");
+
+    // Calls one after another, as `--repeat` makes them, until told to stop.
+    let stop = Arc::new(AtomicBool::new(false));
+    let calls = tokio::spawn({
+        let (mut client, stop) = (client.clone(), stop.clone());
+        async move {
+            let (mut made, mut failed) = (0, Vec::new());
+            while !stop.load(Ordering::SeqCst) {
+                let timeout = Some(Duration::from_secs(2));
+                if let Err(status) = say_hello(&mut client, 7, timeout).await {
+                    failed.push(status.to_string());
+                }
+                made += 1;
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            (made, failed)
+        }
+    });
+
+    // A second server joins: soon both answer calls.
+    let (second, second_calls) = counted_server(&etcd).await;
+    let first_before = first_calls.load(Ordering::SeqCst);
+    let both = eventually(Duration::from_secs(5), async || {
+        second_calls.load(Ordering::SeqCst) >= 10
+            && first_calls.load(Ordering::SeqCst) >= first_before + 10
+    })
+    .await;
+    assert!(
+        both,
+        "while both are up, both should answer: first {} more, second {}",
+        first_calls.load(Ordering::SeqCst) - first_before,
+        second_calls.load(Ordering::SeqCst)
+    );
+
+    // The first leaves gracefully: calls go on, all to the second.
+    first.into_server().shutdown(Duration::from_secs(1)).await;
+    let second_before = second_calls.load(Ordering::SeqCst);
+    let moved = eventually(Duration::from_secs(5), async || {
+        second_calls.load(Ordering::SeqCst) >= second_before + 20
+    })
+    .await;
+    assert!(moved, "calls did not go on to the second server");
+
+    stop.store(true, Ordering::SeqCst);
+    let (made, failed) = calls.await.unwrap();
+    assert!(
+        failed.is_empty(),
+        "{} of {made} calls failed: {failed:?}",
+        failed.len()
+    );
+    drop(second);
+}
+
+#[tokio::test]
+#[ignore = "needs etcd: see the README, section Registry"]
+async fn a_client_with_no_server_registered_is_told_how_to_start_one() {
+    let etcd = Etcd::start().await;
+    let args = ClientArgs {
+        registry: Some(etcd.url()),
+        ..ClientArgs::default()
+    };
+    let status = connect(Kind::Unary, &args).await.unwrap_err();
+    assert_eq!(
+        explain(Kind::Unary, &args, &status),
+        format!(
+            "no unary server is registered in etcd at {url}; start one with: cargo run -p unary --bin server -- --addr 127.0.0.1:8892 --registry {url} (UNAVAILABLE)",
+            url = etcd.url()
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_server_that_cannot_reach_etcd_at_start_does_not_start() {
+    // Nothing listens there: as if etcd were not running.
+    let url = format!("http://{}", testing::closed_addr());
+    let args = ServerArgs {
+        addr: Some("127.0.0.1:0".into()),
+        registry: Some(url.clone()),
+        ..ServerArgs::default()
+    };
+    let error = hello_proto::server::start(Kind::Unary, UnaryService::default(), &args)
+        .await
+        .unwrap_err();
+    assert!(
+        error.starts_with(&format!("cannot reach etcd at {url} (")),
+        "{error}"
+    );
+    assert!(error.contains("must be registered"), "{error}");
+    assert!(!error.contains('\n'), "{error}");
+}
+
+#[tokio::test]
+#[ignore = "needs etcd: see the README, section Registry"]
+async fn a_server_keeps_serving_without_etcd_and_registers_again_when_it_is_back() {
+    let mut etcd = Etcd::start().await;
+    let server = testing::start_with(Kind::Unary, UnaryService::default(), registered(&etcd)).await;
+    let mut client = server.client(Kind::Unary).await;
+
+    // etcd crashes: the server goes on answering calls.
+    etcd.stop();
+    for _ in 0..3 {
+        let reply = say_hello(&mut client, 7, Some(Duration::from_secs(2))).await;
+        assert_eq!(reply.unwrap(), "Hello, 7!");
+        tokio::time::sleep(Duration::from_millis(400)).await;
+    }
+
+    // A new, empty etcd takes its place: the server registers again.
+    etcd.start_empty().await;
+    let back = eventually(Duration::from_secs(5), async || {
+        registered_addrs(&etcd).await == [server.addr().to_string()]
+    })
+    .await;
+    assert!(back, "the server did not register again");
+}
