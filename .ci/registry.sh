@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# The README's section "Registry", as a student runs it: an etcd on a free
+# loopback port, three unary servers registered in it and one client that
+# follows them; then the failures (etcd down, a killed server). Needs `etcd`
+# on the PATH; .ci/run installs it. Stops etcd and the servers at the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+fail() { echo "registry: FAILED: $*" >&2; exit 1; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+wait_for_port() {
+  for _ in $(seq 600); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  fail "nothing listens on port $1 after 60 s"
+}
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+cargo build --quiet -p unary --bins
+server=target/debug/server
+client=target/debug/client
+
+client_port=$(free_port)
+peer_port=$(free_port)
+registry="http://127.0.0.1:$client_port"
+
+echo "registry: etcd down at a server's start is one line and exit 1"
+if err=$("$server" --addr 127.0.0.1:0 --registry "$registry" 2>&1); then fail "expected exit 1"; fi
+echo "$err"
+[ "$(grep -c . <<<"$err")" -eq 2 ] || fail "expected the worker line and one error line"
+grep -q "ERROR cannot reach etcd at $registry .*must be registered" <<<"$err" || fail "no clear error"
+
+echo "registry: etcd $(etcd --version | head -n 1) on $registry"
+etcd --name ci --data-dir "$work/etcd" \
+  --listen-client-urls "$registry" --advertise-client-urls "$registry" \
+  --listen-peer-urls "http://127.0.0.1:$peer_port" \
+  --initial-advertise-peer-urls "http://127.0.0.1:$peer_port" \
+  --initial-cluster "ci=http://127.0.0.1:$peer_port" >"$work/etcd.log" 2>&1 &
+pids+=($!)
+wait_for_port "$client_port"
+
+echo "registry: no server registered yet"
+if err=$("$client" --registry "$registry" 2>&1 >/dev/null); then fail "expected exit 1"; fi
+echo "$err"
+grep -q "no unary server is registered.*cargo run -p unary --bin server -- --addr 127.0.0.1:8892 --registry $registry" <<<"$err" \
+  || fail "no advice on starting a server"
+
+# start_server PORT: a unary server registered in etcd, as a student starts one.
+server_pids=()
+start_server() {
+  HELLO_REGISTRY=$registry "$server" --addr "127.0.0.1:$1" --registry-ttl-s 2 2>"$work/server-$1.log" &
+  server_pids+=($!); pids+=($!)
+  wait_for_port "$1"
+}
+listed() { "$client" --registry "$registry" --registry-list; }
+
+echo "registry: three servers register (as three terminals would run them)"
+ports=("$(free_port)" "$(free_port)" "$(free_port)" "$(free_port)")
+for port in "${ports[@]:0:3}"; do start_server "$port"; done
+list=$(listed); echo "$list"
+for port in "${ports[@]:0:3}"; do
+  grep -qx "unary  *http://127.0.0.1:$port" <<<"$list" || fail "127.0.0.1:$port not listed"
+  grep -q "registered in etcd at $registry as /hello/DoStuff/unary/127.0.0.1:$port" "$work/server-$port.log" \
+    || fail "no 'registered' line in the log of the server on $port"
+done
+
+echo "registry: the client follows them while a fourth joins and the first leaves gracefully"
+"$client" --registry "$registry" --pid 77 --repeat 16 --every-ms 250 >"$work/client.out" 2>&1 &
+client_pid=$!; pids+=($client_pid)
+for _ in $(seq 100); do [ "$(grep -c '^server joined' "$work/client.out")" -eq 3 ] && break; sleep 0.1; done
+sleep 1
+start_server "${ports[3]}"
+sleep 1
+kill -TERM "${server_pids[0]}"
+wait "${server_pids[0]}" || fail "a server did not exit with 0 on SIGTERM"
+grep -q "deregistered: /hello/DoStuff/unary/127.0.0.1:${ports[0]} removed" "$work/server-${ports[0]}.log" \
+  || fail "the server did not deregister"
+wait "$client_pid" || { cat "$work/client.out"; fail "the client saw failed calls"; }
+cat "$work/client.out"
+for port in "${ports[@]}"; do
+  grep -qx "server joined: 127.0.0.1:$port" "$work/client.out" || fail "no 'server joined' line for $port"
+done
+grep -qx "server left: 127.0.0.1:${ports[0]}" "$work/client.out" || fail "no 'server left' line"
+[ "$(grep -c 'GRPC client received: Hello, 77!' "$work/client.out")" -eq 16 ] || fail "expected 16 replies"
+answered=$(for port in "${ports[@]}"; do grep -l "in say_hello, pid = 77" "$work/server-$port.log" || true; done | wc -l)
+[ "$answered" -ge 2 ] || fail "the calls were not spread: only $answered server answered"
+
+echo "registry: a killed server's entry stays until its 2 s lease expires"
+kill -KILL "${server_pids[1]}"
+grep -q "127.0.0.1:${ports[1]}" <<<"$(listed)" || fail "the entry went at once: was the lease revoked?"
+for _ in $(seq 40); do grep -q "127.0.0.1:${ports[1]}" <<<"$(listed)" || break; sleep 0.1; done
+list=$(listed); echo "$list"
+grep -q "127.0.0.1:${ports[1]}" <<<"$list" && fail "the killed server's entry outlived its lease"
+
+echo "registry: OK"
