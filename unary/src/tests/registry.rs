@@ -229,9 +229,15 @@ async fn a_server_that_cannot_reach_etcd_at_start_does_not_start() {
 async fn a_server_keeps_serving_without_etcd_and_registers_again_when_it_is_back() {
     let mut etcd = Etcd::start().await;
     let server = testing::start_with(Kind::Unary, UnaryService::default(), registered(&etcd)).await;
-    let mut client = server.client(Kind::Unary).await;
+    // A client that found the server through the registry.
+    let args = ClientArgs {
+        registry: Some(etcd.url()),
+        ..ClientArgs::default()
+    };
+    let mut client = connect(Kind::Unary, &args).await.expect("etcd answers");
 
-    // etcd crashes: the server goes on answering calls.
+    // etcd crashes: the server goes on answering calls, and the client
+    // goes on calling the server it knows.
     etcd.stop();
     for _ in 0..3 {
         let reply = say_hello(&mut client, 7, Some(Duration::from_secs(2))).await;
@@ -246,4 +252,6 @@ async fn a_server_keeps_serving_without_etcd_and_registers_again_when_it_is_back
     })
     .await;
     assert!(back, "the server did not register again");
+    let reply = say_hello(&mut client, 7, Some(Duration::from_secs(2))).await;
+    assert_eq!(reply.unwrap(), "Hello, 7!");
 }
