@@ -59,7 +59,8 @@ impl ChatRoom for ChatRoomService {
         // What the room says goes to this client. A client too slow to keep
         // up misses some messages (Lagged): skip the gap and go on. When the
         // client leaves, tonic drops this stream, and its receiver with it.
-        let outgoing = BroadcastStream::new(heard).filter_map(|message| async { message.ok().map(Ok) });
+        let outgoing =
+            BroadcastStream::new(heard).filter_map(|message| async { message.ok().map(Ok) });
         Ok(Response::new(Box::pin(outgoing)))
     }
 }

@@ -15,7 +15,9 @@ use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
 use tonic::{
     Request, Response, Status,
-    transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity, Server, ServerTlsConfig},
+    transport::{
+        Certificate, Channel, ClientTlsConfig, Endpoint, Identity, Server, ServerTlsConfig,
+    },
 };
 
 use crate::pb::{
@@ -31,7 +33,10 @@ pub struct SecretService;
 #[tonic::async_trait]
 impl Secret for SecretService {
     /// Answers "only you can read this".
-    async fn whisper(&self, _request: Request<HelloRequest>) -> Result<Response<HelloReply>, Status> {
+    async fn whisper(
+        &self,
+        _request: Request<HelloRequest>,
+    ) -> Result<Response<HelloReply>, Status> {
         Ok(Response::new(HelloReply {
             message: "only you can read this".to_owned(),
         }))
