@@ -4,7 +4,7 @@
 //! DEADLINE_EXCEEDED when it passes; the server stops working on a call
 //! whose caller gave up.
 //!
-//! The note: "O cliente pode especificar um tempo limite (deadline)". A
+//! The note: "Execução pode ser temporizada" (execution can be timed). A
 //! deadline travels with the call (the grpc-timeout header), so both sides
 //! know when to give up. The teaching servers' handling of it:
 //! `hello-proto/src/lifecycle.rs`.
