@@ -7,14 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 fail() { echo "registry: FAILED: $*" >&2; exit 1; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-wait_for_port() {
-  for _ in $(seq 600); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    sleep 0.1
-  done
-  fail "nothing listens on port $1 after 60 s"
-}
+# shellcheck source=.ci/lib.sh
+source .ci/lib.sh
 
 work=$(mktemp -d)
 pids=()

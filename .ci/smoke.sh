@@ -11,13 +11,8 @@ cleanup() { [ -z "$server_pid" ] || kill -TERM "$server_pid" 2>/dev/null || true
 trap cleanup EXIT
 fail() { echo "smoke: FAILED: $*" >&2; exit 1; }
 
-wait_for_port() {
-  for _ in $(seq 600); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    sleep 0.1
-  done
-  fail "nothing listens on port $1 after 60 s"
-}
+# shellcheck source=.ci/lib.sh
+source .ci/lib.sh
 
 expect_line() {
   grep -qxF -- "$1" <<<"$2" || fail "expected the line '$1' in:
