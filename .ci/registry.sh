@@ -53,7 +53,8 @@ server_pids=()
 start_server() {
   HELLO_REGISTRY=$registry "$server" --addr "127.0.0.1:$1" --registry-ttl-s 2 2>"$work/server-$1.log" &
   server_pids+=($!); pids+=($!)
-  wait_for_port "$1"
+  # Ready once registered: it logs "listening on" after registering.
+  wait_for_line "$work/server-$1.log" "listening on"
 }
 listed() { "$client" --registry "$registry" --registry-list; }
 
