@@ -68,9 +68,10 @@ pub async fn work_with_deadline(
     // TODO(7): make a Request for WorkRequest { steps } and set its deadline
     // (`request.set_timeout(timeout)`). Call `work` with it, and return:
     // - on success: "done: N steps" (N from the reply);
-    // - when the deadline passed: "gave up after T ms: DEADLINE_EXCEEDED"
-    //   (the code is DEADLINE_EXCEEDED from the server, or CANCELLED with
-    //   the message "Timeout expired" from tonic's own timer: accept both);
-    // - otherwise: "error: " and the status.
+    // - when the deadline passed: "gave up after T ms: DEADLINE_EXCEEDED",
+    //   T being `timeout` in milliseconds (the code is DEADLINE_EXCEEDED
+    //   from the server, or CANCELLED with the message "Timeout expired"
+    //   from tonic's own timer: accept both);
+    // - otherwise: "error: CODE: message", as in exercise 2.
     todo!("call work with a deadline")
 }

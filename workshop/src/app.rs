@@ -69,9 +69,15 @@ pub fn check(number: u8) -> ExitCode {
     match checks::check(number, false) {
         Outcome::Done => {
             println!("\nExercise {number} is done.");
-            match catalog::find(number + 1) {
+            // The next one not done: after this one, else from the start.
+            let (after, before): (Vec<&Exercise>, Vec<&Exercise>) =
+                EXERCISES.iter().partition(|e| e.number > number);
+            let next = (after.into_iter().chain(before))
+                .filter(|e| e.number != number)
+                .find(|e| checks::check(e.number, true) != Outcome::Done);
+            match next {
                 Some(next) => introduce(next),
-                None => println!("That was the last one: all ten done, well done!"),
+                None => println!("All ten exercises are done: well done!"),
             }
             ExitCode::SUCCESS
         }
@@ -84,7 +90,15 @@ pub fn check(number: u8) -> ExitCode {
 }
 
 /// Checks the first exercise not yet done, or says that all are.
-pub fn check_next() -> ExitCode {
+///
+/// `previous` is the exercise checked last time (by `watch`): if it is done
+/// now, its full check is shown first, so its `[ok]` lines are seen.
+pub fn check_next(previous: Option<u8>) -> ExitCode {
+    if let Some(previous) = previous
+        && checks::check(previous, true) == Outcome::Done
+    {
+        return check(previous);
+    }
     let next = EXERCISES
         .iter()
         .find(|exercise| checks::check(exercise.number, true) != Outcome::Done);
@@ -121,24 +135,44 @@ pub fn watch(only: Option<u8>) -> ExitCode {
     let workshop = Path::new(env!("CARGO_MANIFEST_DIR"));
     let watched = [workshop.join("exercises"), workshop.join("proto")];
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let target = only.map_or_else(|| "next".to_owned(), |n| n.to_string());
+    // The exercise the last check was about: once it passes, the next
+    // check shows it done before moving on.
+    let mut previous: Option<u8> = None;
     loop {
         let seen = snapshot(&watched);
-        let status = Command::new(&cargo)
-            .args([
-                "run",
-                "--quiet",
-                "-p",
-                "workshop",
-                "--bin",
-                "workshop-check",
-                "--",
-            ])
-            .arg(&target)
-            .status();
-        if let Err(e) = status {
-            eprintln!("error: cannot run cargo: {e}");
-            return ExitCode::FAILURE;
+        let target = match (only, previous) {
+            (Some(n), _) => n.to_string(),
+            (None, Some(n)) => format!("next:{n}"),
+            (None, None) => "next".to_owned(),
+        };
+        let run = [
+            "run",
+            "--quiet",
+            "-p",
+            "workshop",
+            "--bin",
+            "workshop-check",
+            "--",
+        ];
+        // Its output is read (to learn which exercise it checked) and
+        // printed; cargo's own messages, compiler errors included, go
+        // straight to the terminal.
+        match Command::new(&cargo).args(run).arg(&target).output() {
+            Ok(output) => {
+                let text = String::from_utf8_lossy(&output.stdout);
+                print!("{text}");
+                // "Exercise 3: ..." names the exercise just checked; once it
+                // is done, the next check moves on to the next one.
+                let done = text.lines().any(|line| line.ends_with(" is done."));
+                let checked = (text.lines())
+                    .filter_map(|line| line.strip_prefix("Exercise "))
+                    .find_map(|rest| rest.split(':').next()?.parse().ok());
+                previous = if done { None } else { checked };
+            }
+            Err(e) => {
+                eprintln!("error: cannot run cargo: {e}");
+                return ExitCode::FAILURE;
+            }
         }
         println!(
             "\nWatching workshop/exercises and workshop/proto: save a file to check again (Ctrl-C to stop)."

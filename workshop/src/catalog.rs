@@ -78,7 +78,7 @@ server-streaming/src/server.rs checks its request the same way.",
         hint: "\
 The idiom is a channel plus a task: `let (tx, rx) = mpsc::channel(4);`,
 `tokio::spawn` a loop that does `tx.send(Ok(Tick { remaining })).await`,
-and return `Response::new(ReceiverStream::new(rx))` at once.
+and return `Ok(Response::new(Box::pin(ReceiverStream::new(rx))))` at once.
 When the client goes away, tonic drops `rx`: `send` then returns Err, and
 that is your signal to stop (`break`). While sleeping, also watch
 `tx.closed()` with tokio::select!, so a long interval does not keep the task
@@ -92,7 +92,7 @@ server-streaming/src/server.rs does exactly this.",
         goal: "Receive a stream of numbers and reply with their count, min, max and mean; an empty stream is a zero summary, not an error.",
         hint: "\
 The request is a Streaming<Number>: `while let Some(number) =
-stream.message().await? { ... }` reads each number until the client
+numbers.message().await? { ... }` reads each number until the client
 half-closes (the `?` passes on a broken stream as an error).
 Keep count, min, max and a sum as you go; the mean is sum / count, and only
 when count > 0 (an empty stream gives Summary::default(): all zeros).
@@ -186,7 +186,7 @@ Server: `Server::builder().tls_config(ServerTlsConfig::new().identity(
 Identity::from_pem(&certs.server_cert, &certs.server_key)))?` then add the
 service and serve on the listener as the plaintext version does.
 Client: the scheme is https, and the client trusts only our CA:
-`ClientTlsConfig::new().ca_certificate(Certificate::from_pem(&certs.ca_cert))
+`ClientTlsConfig::new().ca_certificate(Certificate::from_pem(ca_cert))
 .domain_name(\"localhost\")` passed to `Endpoint::tls_config`. The domain name
 must be one the certificate names (make_certificates names localhost).
 hello-proto/src/tls.rs makes the certificates for --tls.",

@@ -110,12 +110,24 @@ where
     // Tasks still running (a server, a stream) are dropped here.
     runtime.shutdown_timeout(Duration::from_secs(1));
 
-    let panics = PANICS.lock().map(|p| p.clone()).unwrap_or_default();
+    let mut panics = PANICS.lock().map(|p| p.clone()).unwrap_or_default();
+    // Several panics (the server's task and the client's, say): report the
+    // one highest in the file first, as a reader would meet them.
+    panics.sort_by_key(|panic| place_of(panic));
     match (result, panics.first()) {
         (Ok(()), _) => Outcome::Done,
         // A panic is the best explanation of a failure: it says where.
         (Err(_), Some(panic)) => Outcome::NotYet(explain_panic(panic)),
         (Err(reason), None) => Outcome::NotYet(reason),
+    }
+}
+
+/// The file and line of a caught panic, to sort by.
+fn place_of(panic: &str) -> (String, u32) {
+    let place = panic.split(": ").next().unwrap_or_default();
+    match place.rsplit_once(':') {
+        Some((file, line)) => (file.to_owned(), line.parse().unwrap_or(u32::MAX)),
+        None => (place.to_owned(), u32::MAX),
     }
 }
 

@@ -1,6 +1,6 @@
 //! Exercise 8: the request id goes out in metadata and comes back.
 
-use tonic::{Request, service::Routes};
+use tonic::{Code, Request, service::Routes};
 
 use super::{expect_eq, failed};
 use crate::{
@@ -44,5 +44,23 @@ pub async fn check(report: Report) -> Result<(), String> {
         .map_err(|status| failed("the client's ping_with_id", &status))?;
     expect_eq("the id the client got back", "abc-123", &id)?;
     report.ok("the client sends abc-123 and reads it back");
+
+    // A line break cannot travel in a header: the client must say so
+    // with a status, not panic.
+    match ping_with_id(&mut client, "two\nlines").await {
+        Err(status) if status.code() == Code::InvalidArgument => {}
+        Err(status) => {
+            return Err(format!(
+                "ping_with_id(\"two\\nlines\"): expected INVALID_ARGUMENT, received {}",
+                harness::status_line(&status)
+            ));
+        }
+        Ok(id) => {
+            return Err(format!(
+                "ping_with_id(\"two\\nlines\") succeeded ({id:?}), but a line break cannot be a metadata value: return INVALID_ARGUMENT"
+            ));
+        }
+    }
+    report.ok("an id that cannot be a header value is INVALID_ARGUMENT, not a panic");
     Ok(())
 }
