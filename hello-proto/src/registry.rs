@@ -14,6 +14,8 @@
 //! - A client lists the keys of its kind, then *watches* them, and tells
 //!   tonic's balancing channel each time a server joins or leaves
 //!   ([`follow`]). Calls are spread over the servers registered right now.
+//!   It also watches each server's health, so that a killed server, whose
+//!   key stays until its lease expires, gets no calls meanwhile.
 //!
 //! [`etcd`] is the small HTTP client that does the talking.
 
@@ -22,11 +24,20 @@ pub mod etcd;
 use std::{collections::HashMap, net::SocketAddr, time::Duration};
 
 use serde_json::json;
-use tokio::{sync::mpsc, sync::oneshot, task::JoinHandle};
-use tonic::transport::{Channel, Endpoint, channel::Change};
+use tokio::{
+    sync::{mpsc, oneshot, watch},
+    task::{AbortHandle, JoinHandle},
+};
+use tonic::{
+    Code, Status,
+    transport::{Channel, Endpoint, channel::Change},
+};
+use tonic_health::pb::{
+    HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
+};
 use tracing::{info, warn};
 
-use crate::Kind;
+use crate::{Kind, pb::do_stuff_server::SERVICE_NAME};
 use etcd::{Etcd, Event, KeyValue};
 
 /// Every key of ours starts with this: the service's name, then the kind.
@@ -217,43 +228,89 @@ pub async fn list(etcd: &Etcd) -> Result<Vec<Entry>, String> {
     Ok(entries)
 }
 
-/// A channel to every `kind` server registered in `etcd`, which follows
-/// them as they join and leave.
+/// How long a new client waits for one of the registered servers to answer.
+const FIRST_ANSWER: Duration = Duration::from_secs(5);
+
+/// A channel to every `kind` server registered in `etcd` that answers, which
+/// follows them as they join and leave.
 ///
 /// `dial` turns a registered server into a tonic [`Endpoint`] (scheme, TLS,
 /// timeouts). Each change is printed (`server joined: 127.0.0.1:8892`).
-/// Fails if etcd cannot be reached, or no server of `kind` is registered.
+/// Fails if etcd cannot be reached, if no server of `kind` is registered,
+/// or if none of those registered answers within a few seconds.
 pub async fn follow(
     etcd: Etcd,
     kind: Kind,
     dial: impl Fn(&Entry) -> Result<Endpoint, String> + Send + 'static,
 ) -> Result<Channel, String> {
-    let url = etcd.url();
+    let url = etcd.url().to_owned();
     let prefix = prefix(kind);
     let (entries, revision) =
         (etcd.list(&prefix).await).map_err(|e| format!("{e}; {START_ETCD}"))?;
+    let start_one = format!(
+        "start one with: {} -- --addr 127.0.0.1:8892 --registry {url}",
+        kind.server_command()
+    );
     if entries.is_empty() {
         return Err(format!(
-            "no {kind} server is registered in etcd at {url}; start one with: {} -- --addr 127.0.0.1:8892 --registry {url}",
-            kind.server_command()
+            "no {kind} server is registered in etcd at {url}; {start_one}"
         ));
     }
 
     // tonic's balancing channel: calls go to one of its endpoints, and the
     // `changes` sender adds and removes endpoints while it runs.
     let (channel, changes) = Channel::balance_channel(16);
+    let (health, reports) = mpsc::channel(16);
+    let (members, mut in_channel) = watch::channel(0);
     let mut servers = Servers {
         kind,
         changes,
         dial,
         known: HashMap::new(),
+        health,
+        members,
     };
     servers.sync(entries).await;
-    tokio::spawn(servers.follow(etcd, prefix, revision + 1));
-    Ok(channel)
+    let registered = servers.known.len();
+    tokio::spawn(servers.follow(etcd, prefix, revision + 1, reports));
+
+    // A server joins the channel once it answers its health check: wait for
+    // the first, so that the first call has somewhere to go.
+    let first = tokio::time::timeout(FIRST_ANSWER, in_channel.wait_for(|&n| n > 0)).await;
+    match first {
+        Ok(Ok(_)) => Ok(channel),
+        _ => Err(format!(
+            "{registered} {kind} server(s) registered in etcd at {url}, but none answers: killed servers stay registered until their lease expires; {start_one}"
+        )),
+    }
+}
+
+/// What a health-checking task says about one registered server.
+#[derive(Debug)]
+struct Health {
+    /// The server's key in etcd.
+    key: String,
+    /// Whether it answers SERVING now.
+    serving: bool,
+}
+
+/// A registered server, as a client knows it.
+#[derive(Debug)]
+struct Known {
+    /// What it registered.
+    entry: Entry,
+    /// How to reach it.
+    endpoint: Endpoint,
+    /// Whether it is in the channel now (it answered SERVING).
+    in_channel: bool,
+    /// The task that watches its health.
+    checker: AbortHandle,
 }
 
 /// The servers a client knows of, and the balancing channel's controls.
+///
+/// One task owns all of this: it applies the registry's changes and the
+/// health checks' reports one at a time, so they never race.
 struct Servers<D> {
     /// The kind of server followed, for messages.
     kind: Kind,
@@ -261,26 +318,37 @@ struct Servers<D> {
     changes: mpsc::Sender<Change<String, Endpoint>>,
     /// Turns a registered server into an endpoint.
     dial: D,
-    /// The servers in the channel now, by key.
-    known: HashMap<String, Entry>,
+    /// Every server registered now, by key.
+    known: HashMap<String, Known>,
+    /// Where health-checking tasks report; cloned into each of them.
+    health: mpsc::Sender<Health>,
+    /// How many servers are in the channel now.
+    members: watch::Sender<usize>,
 }
 
 impl<D: Fn(&Entry) -> Result<Endpoint, String>> Servers<D> {
-    /// Watches the registry from `revision` on, applying each change. If
-    /// the watch breaks (etcd stopped), keeps the servers known, and once
-    /// etcd answers again, lists the keys anew and goes on watching.
-    async fn follow(mut self, etcd: Etcd, prefix: String, mut revision: i64) {
+    /// Watches the registry from `revision` on, and the health reports, and
+    /// applies each change. If the watch breaks (etcd stopped), keeps the
+    /// servers known, and once etcd answers again, lists the keys anew and
+    /// goes on watching.
+    async fn follow(
+        mut self,
+        etcd: Etcd,
+        prefix: String,
+        mut revision: i64,
+        mut reports: mpsc::Receiver<Health>,
+    ) {
         loop {
             let ended = match etcd.watch(&prefix, revision).await {
                 Ok(mut watch) => loop {
-                    let events = tokio::select! {
+                    tokio::select! {
                         // The client is gone (its channel dropped): stop.
-                        () = self.changes.closed() => return,
-                        events = watch.next() => events,
-                    };
-                    match events {
-                        Ok(events) => self.apply(events).await,
-                        Err(e) => break e,
+                        () = self.changes.closed() => return self.stop(),
+                        Some(report) = reports.recv() => self.health_changed(report).await,
+                        events = watch.next() => match events {
+                            Ok(events) => self.apply(events).await,
+                            Err(e) => break e,
+                        },
                     }
                 },
                 Err(e) => e,
@@ -290,9 +358,16 @@ impl<D: Fn(&Entry) -> Result<Endpoint, String>> Servers<D> {
                 self.known.len()
             );
             loop {
-                tokio::select! {
-                    () = self.changes.closed() => return,
-                    () = tokio::time::sleep(Duration::from_secs(1)) => {}
+                let retry = tokio::select! {
+                    () = self.changes.closed() => return self.stop(),
+                    Some(report) = reports.recv() => {
+                        self.health_changed(report).await;
+                        false
+                    }
+                    () = tokio::time::sleep(Duration::from_secs(1)) => true,
+                };
+                if !retry {
+                    continue;
                 }
                 // The registry may have changed while we were not watching:
                 // read it whole again, then watch from there.
@@ -310,8 +385,8 @@ impl<D: Fn(&Entry) -> Result<Endpoint, String>> Servers<D> {
     async fn apply(&mut self, events: Vec<Event>) {
         for event in events {
             match event {
-                Event::Put(kv) => self.joined(&kv).await,
-                Event::Delete(key) => self.left(&key).await,
+                Event::Put(kv) => self.registered(&kv).await,
+                Event::Delete(key) => self.deregistered(&key).await,
             }
         }
     }
@@ -323,49 +398,148 @@ impl<D: Fn(&Entry) -> Result<Endpoint, String>> Servers<D> {
             .cloned()
             .collect();
         for key in gone {
-            self.left(&key).await;
+            self.deregistered(&key).await;
         }
         for kv in &entries {
-            self.joined(kv).await;
+            self.registered(kv).await;
         }
     }
 
-    /// A server registered: add it to the channel.
-    async fn joined(&mut self, kv: &KeyValue) {
+    /// A server registered: watch its health, which puts it in the channel.
+    async fn registered(&mut self, kv: &KeyValue) {
         let Some(entry) = Entry::from_json(&kv.value) else {
             return warn!("ignoring {}: its value is not a server's", kv.key);
         };
-        if self.known.get(&kv.key) == Some(&entry) {
-            return; // already known, e.g. after a re-listing
+        match self.known.get(&kv.key) {
+            Some(known) if known.entry == entry => return, // e.g. after a re-listing
+            Some(_) => self.deregistered(&kv.key).await,   // re-registered differently
+            None => {}
         }
-        match (self.dial)(&entry) {
-            Ok(endpoint) => {
-                let _ = self
-                    .changes
-                    .send(Change::Insert(kv.key.clone(), endpoint))
-                    .await;
-                println!("server joined: {}", entry.addr);
-                self.known.insert(kv.key.clone(), entry);
-            }
-            Err(e) => warn!("cannot call the server registered at {}: {e}", entry.addr),
+        let endpoint = match (self.dial)(&entry) {
+            Ok(endpoint) => endpoint,
+            Err(e) => return warn!("cannot call the server registered at {}: {e}", entry.addr),
+        };
+        let checker = tokio::spawn(check_health(
+            kv.key.clone(),
+            endpoint.clone(),
+            self.health.clone(),
+        ));
+        let known = Known {
+            entry,
+            endpoint,
+            in_channel: false,
+            checker: checker.abort_handle(),
+        };
+        self.known.insert(kv.key.clone(), known);
+    }
+
+    /// A server's key went (it shut down, or its lease expired): take it
+    /// out of the channel, and stop checking its health.
+    async fn deregistered(&mut self, key: &str) {
+        let Some(known) = self.known.remove(key) else {
+            return;
+        };
+        known.checker.abort();
+        if known.in_channel {
+            self.leave(key, &known.entry, "").await;
         }
     }
 
-    /// A server's key went: take it out of the channel.
-    async fn left(&mut self, key: &str) {
-        let Some(entry) = self.known.remove(key) else {
-            return;
+    /// A server's health changed: in the channel while SERVING, out otherwise.
+    async fn health_changed(&mut self, Health { key, serving }: Health) {
+        let Some(known) = self.known.get_mut(&key) else {
+            return; // deregistered meanwhile
         };
+        if known.in_channel == serving {
+            return;
+        }
+        known.in_channel = serving;
+        let entry = known.entry.clone();
+        if serving {
+            let _ = (self.changes)
+                .send(Change::Insert(key, known.endpoint.clone()))
+                .await;
+            self.members.send_modify(|n| *n += 1);
+            println!("server joined: {}", entry.addr);
+        } else {
+            let why = " (it stopped answering; its entry stays in etcd until its lease expires)";
+            self.leave(&key, &entry, why).await;
+        }
+    }
+
+    /// Takes a server out of the channel, saying so (and `why`).
+    async fn leave(&mut self, key: &str, entry: &Entry, why: &str) {
         let _ = self.changes.send(Change::Remove(key.to_owned())).await;
-        println!("server left: {}", entry.addr);
-        if self.known.is_empty() {
+        self.members.send_modify(|n| *n = n.saturating_sub(1));
+        println!("server left: {}{why}", entry.addr);
+        if *self.members.borrow() == 0 {
             println!(
-                "no {kind} server is registered now: calls wait until one joins (start one with: {command})",
+                "no {kind} server answers now: calls wait until one joins (start one with: {command})",
                 kind = self.kind,
                 command = self.kind.server_command()
             );
         }
     }
+
+    /// The client is gone: stop every health check.
+    fn stop(self) {
+        for known in self.known.values() {
+            known.checker.abort();
+        }
+    }
+}
+
+/// Watches one registered server's health and reports each change, until
+/// aborted: SERVING puts it in the channel; NOT_SERVING, or no answer at
+/// all, takes it out, and the check starts again a second later.
+///
+/// This is *client-side health checking*, as grpc-go does it: a server that
+/// was killed cannot revoke its lease, and its key stays in etcd until the
+/// lease expires; without this, calls sent to it meanwhile would fail.
+async fn check_health(key: String, endpoint: Endpoint, reports: mpsc::Sender<Health>) {
+    loop {
+        let outcome = watch_health(&key, &endpoint, &reports).await;
+        let serving = match outcome {
+            // A server without health checking: trust the registry alone.
+            Err(status) if status.code() == Code::Unimplemented => true,
+            _ => false,
+        };
+        let report = Health {
+            key: key.clone(),
+            serving,
+        };
+        if reports.send(report).await.is_err() || serving {
+            return;
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+/// Opens a health watch on the server at `endpoint` and forwards each
+/// status it sends; returns when the watch ends or fails.
+async fn watch_health(
+    key: &str,
+    endpoint: &Endpoint,
+    reports: &mpsc::Sender<Health>,
+) -> Result<(), Status> {
+    let channel = (endpoint.connect().await).map_err(|e| Status::unavailable(e.to_string()))?;
+    let request = HealthCheckRequest {
+        service: SERVICE_NAME.to_owned(),
+    };
+    let mut statuses = HealthClient::new(channel)
+        .watch(request)
+        .await?
+        .into_inner();
+    while let Some(reply) = statuses.message().await? {
+        let report = Health {
+            key: key.to_owned(),
+            serving: reply.status() == ServingStatus::Serving,
+        };
+        if reports.send(report).await.is_err() {
+            break; // the client is gone
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -188,6 +188,56 @@ async fn a_client_follows_servers_that_join_and_leave_and_no_call_fails() {
 
 #[tokio::test]
 #[ignore = "needs etcd: see the README, section Registry"]
+async fn a_server_that_stops_answering_leaves_the_client_before_its_key_expires() {
+    let etcd = Etcd::start().await;
+    // Two servers, registered by hand under ten-second leases, so that
+    // one can vanish without deregistering, as a killed server does.
+    let (first, first_calls) = support::observed(0, ServerArgs::default()).await;
+    let (second, second_calls) = support::observed(0, ServerArgs::default()).await;
+    let (first_calls, second_calls) = (count_calls(first_calls), count_calls(second_calls));
+    let mut registrations = Vec::new();
+    for server in [&first, &second] {
+        let entry = Entry {
+            addr: server.addr().to_string(),
+            kind: "unary".into(),
+            tls: false,
+        };
+        let ttl = Duration::from_secs(10);
+        registrations.push(registry::register(&etcd.url(), entry, ttl).await.unwrap());
+    }
+    let args = ClientArgs {
+        registry: Some(etcd.url()),
+        ..ClientArgs::default()
+    };
+    let mut client = connect(Kind::Unary, &args).await.expect("etcd answers");
+    let both = eventually(Duration::from_secs(5), async || {
+        let _ = say_hello(&mut client, 7, Some(Duration::from_secs(2))).await;
+        first_calls.load(Ordering::SeqCst) > 0 && second_calls.load(Ordering::SeqCst) > 0
+    })
+    .await;
+    assert!(both, "both servers should answer");
+
+    // The first vanishes: its lease is no longer renewed, but not revoked.
+    registrations.remove(0).abandon();
+    first.into_server().shutdown(Duration::from_secs(1)).await;
+    assert_eq!(
+        registered_addrs(&etcd).await.len(),
+        2,
+        "its key is still there"
+    );
+
+    // Every call now goes to the second, and none fails.
+    let before = second_calls.load(Ordering::SeqCst);
+    for _ in 0..20 {
+        let reply = say_hello(&mut client, 7, Some(Duration::from_secs(2))).await;
+        assert_eq!(reply.unwrap(), "Hello, 7!");
+    }
+    assert_eq!(second_calls.load(Ordering::SeqCst), before + 20);
+    drop(second);
+}
+
+#[tokio::test]
+#[ignore = "needs etcd: see the README, section Registry"]
 async fn a_client_with_no_server_registered_is_told_how_to_start_one() {
     let etcd = Etcd::start().await;
     let args = ClientArgs {
