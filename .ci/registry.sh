@@ -71,7 +71,11 @@ done
 echo "registry: the client follows them while a fourth joins and the first leaves gracefully"
 "$client" --registry "$registry" --pid 77 --repeat 16 --every-ms 250 >"$work/client.out" 2>&1 &
 client_pid=$!; pids+=($client_pid)
-for _ in $(seq 100); do [ "$(grep -c '^server joined' "$work/client.out")" -eq 3 ] && break; sleep 0.1; done
+wait_for_joined() { # FILE: waits until the client in FILE has seen three servers join
+  for _ in $(seq 100); do [ "$(grep -c '^server joined' "$1")" -ge 3 ] && return 0; sleep 0.1; done
+  cat "$1"; fail "the client did not see three servers join within 10 s"
+}
+wait_for_joined "$work/client.out"
 sleep 1
 start_server "${ports[3]}"
 sleep 1
@@ -92,7 +96,7 @@ answered=$(for port in "${ports[@]}"; do grep -l "in say_hello, pid = 77" "$work
 echo "registry: a killed server leaves the client at once; its entry stays until its 2 s lease expires"
 "$client" --registry "$registry" --pid 78 --repeat 12 --every-ms 250 >"$work/client2.out" 2>&1 &
 client_pid=$!; pids+=($client_pid)
-for _ in $(seq 100); do [ "$(grep -c '^server joined' "$work/client2.out")" -eq 3 ] && break; sleep 0.1; done
+wait_for_joined "$work/client2.out"
 sleep 0.5
 kill -KILL "${server_pids[1]}"
 grep -q "127.0.0.1:${ports[1]}" <<<"$(listed)" || fail "the entry went at once: was the lease revoked?"

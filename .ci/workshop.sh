@@ -10,8 +10,8 @@ root=$PWD
 
 fail() { echo "workshop: FAILED: $*" >&2; exit 1; }
 
-if ! git diff --quiet HEAD -- workshop/exercises workshop/proto; then
-  fail "workshop/exercises or workshop/proto has local changes; CI checks the committed starters (run it on a clean clone)"
+if ! git diff --quiet HEAD -- workshop; then
+  fail "workshop/ has local changes; CI checks the committed files (run it on a clean clone)"
 fi
 
 echo "workshop: the solutions are formatted"

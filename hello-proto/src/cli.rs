@@ -146,13 +146,8 @@ pub struct ClientArgs {
     #[arg(long, value_name = "FILE")]
     pub ca: Option<PathBuf>,
 
-    /// Instead of --addr, call the servers registered in the etcd at URL, following them as they come and go
-    #[arg(
-        long,
-        env = "HELLO_REGISTRY",
-        value_name = "URL",
-        conflicts_with = "addr"
-    )]
+    /// Instead of --addr, call the servers registered in the etcd at URL, following them as they come and go (an explicit --addr wins)
+    #[arg(long, env = "HELLO_REGISTRY", value_name = "URL")]
     pub registry: Option<String>,
 
     /// Print the servers registered in the etcd of --registry, of every kind, and exit

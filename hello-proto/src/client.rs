@@ -233,16 +233,20 @@ pub fn explain(kind: Kind, args: &ClientArgs, status: &Status) -> String {
     }
     let message = with_causes(status);
     let at = args.target(kind);
+    // The command that starts a server this client would reach.
+    let start = match args.registry() {
+        Some(url) => format!("{} -- --registry {url}", kind.server_command()),
+        None => kind.server_command(),
+    };
     let refused = io_error_kind(status) == Some(std::io::ErrorKind::ConnectionRefused);
     match status.code() {
         Code::Unavailable if status.message() == SHUTTING_DOWN => format!(
-            "the {kind} server {at} shut down before the call finished ({code}: {message}); start it again with: {}",
-            kind.server_command()
+            "the {kind} server {at} shut down before the call finished ({code}: {message}); start it again with: {start}"
         ),
-        Code::Unavailable if refused || !args.tls => format!(
-            "cannot reach the {kind} server {at} ({code}: {message}); is it running? start it with: {}{}",
-            kind.server_command(),
-            if refused {
+        // With a registry, the registry says which servers speak TLS.
+        Code::Unavailable if refused || !args.tls || args.registry().is_some() => format!(
+            "cannot reach the {kind} server {at} ({code}: {message}); is it running? start it with: {start}{}",
+            if refused || args.registry().is_some() {
                 ""
             } else {
                 " (and if it runs with --tls, add --tls)"
@@ -251,20 +255,18 @@ pub fn explain(kind: Kind, args: &ClientArgs, status: &Status) -> String {
         // The connection broke: the server stopped mid-call, or, on a local
         // machine as often, one side speaks TLS and the other does not.
         Code::Unavailable | Code::Unknown | Code::Internal if is_transport_failure(status) => {
-            let tls_advice = if args.tls {
-                "it does not speak TLS (drop --tls)"
-            } else {
-                "it speaks TLS (add --tls)"
+            let tls_advice = match (args.registry(), args.tls) {
+                (Some(_), _) => "its registered entry is wrong about TLS",
+                (None, true) => "it does not speak TLS (drop --tls)",
+                (None, false) => "it speaks TLS (add --tls)",
             };
             format!(
-                "the connection to the {kind} server {at} broke ({code}: {message}); either the server stopped (start it with: {}) or {tls_advice}",
-                kind.server_command()
+                "the connection to the {kind} server {at} broke ({code}: {message}); either the server stopped (start it with: {start}) or {tls_advice}"
             )
         }
         Code::Unimplemented => format!(
-            "the server {at} does not implement {} ({code}): it is not a {kind} server; start one with: {} (it listens on {})",
+            "the server {at} does not implement {} ({code}): it is not a {kind} server; start one with: {start} (it listens on {})",
             kind.methods().join(" / "),
-            kind.server_command(),
             kind.default_addr()
         ),
         Code::DeadlineExceeded => format!(

@@ -135,7 +135,7 @@ pub async fn register(url: &str, entry: Entry, ttl: Duration) -> Result<Registra
 
 impl Registration {
     /// Revokes the lease, so the key disappears at once and clients stop
-    /// sending calls here. Waits (a few seconds at most) until etcd has done it.
+    /// sending calls here. Waits until etcd has done it (3 s at most).
     pub async fn deregister(self) {
         let _ = self.stop.send(());
         let _ = self.task.await;
@@ -163,36 +163,38 @@ async fn keep_registered(
     etcd: Etcd,
     entry: Entry,
     ttl: Duration,
-    lease: i64,
+    mut lease: i64,
     mut stop: oneshot::Receiver<()>,
 ) {
     let key = entry.key();
-    let mut lease = Some(lease);
     let mut lost = false;
     loop {
         tokio::select! {
             _ = &mut stop => break,
             () = tokio::time::sleep(ttl / 3) => {}
         }
-        let renewed = match lease {
-            Some(id) => etcd.keep_alive(id).await,
-            None => Ok(false),
+        let renew = async {
+            match etcd.keep_alive(lease).await {
+                Ok(true) => Ok(lease),
+                // The lease is gone: etcd was away longer than the TTL, or
+                // came back without its data. Register again, under a new one.
+                Ok(false) => put_under_new_lease(&etcd, &entry, ttl).await,
+                Err(e) => Err(e),
+            }
         };
-        let outcome = match renewed {
-            Ok(true) => Ok(()),
-            // The lease is gone: etcd was away longer than the TTL, or came
-            // back without its data. Register again, under a new lease.
-            Ok(false) => put_under_new_lease(&etcd, &entry, ttl)
-                .await
-                .map(|id| lease = Some(id)),
-            Err(e) => Err(e),
+        // Stopping does not wait for a renewal that hangs.
+        let outcome = tokio::select! {
+            _ = &mut stop => break,
+            outcome = renew => outcome,
         };
         match outcome {
-            Ok(()) if lost => {
-                info!("etcd at {} is back: registered as {key}", etcd.url());
-                lost = false;
+            Ok(renewed) => {
+                lease = renewed;
+                if lost {
+                    info!("etcd at {} is back: registered as {key}", etcd.url());
+                    lost = false;
+                }
             }
-            Ok(()) => {}
             Err(e) if !lost => {
                 warn!("{e}: still serving; will register again when etcd is back");
                 lost = true;
@@ -201,14 +203,12 @@ async fn keep_registered(
         }
     }
     // Graceful shutdown: revoke the lease, and etcd deletes the key now.
-    if let Some(id) = lease {
-        match etcd.revoke(id).await {
-            Ok(()) => info!("deregistered: {key} removed from etcd"),
-            Err(e) => warn!(
-                "could not deregister ({e}); {key} goes when its lease expires, within {} s",
-                ttl.as_secs()
-            ),
-        }
+    match etcd.revoke(lease).await {
+        Ok(()) => info!("deregistered: {key} removed from etcd"),
+        Err(e) => warn!(
+            "could not deregister ({e}); {key} goes when its lease expires, within {} s",
+            ttl.as_secs()
+        ),
     }
 }
 
@@ -269,6 +269,7 @@ pub async fn follow(
         known: HashMap::new(),
         health,
         members,
+        generation: 0,
     };
     servers.sync(entries).await;
     let registered = servers.known.len();
@@ -286,10 +287,13 @@ pub async fn follow(
 }
 
 /// What a health-checking task says about one registered server.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Health {
     /// The server's key in etcd.
     key: String,
+    /// Which registration of that key the task checks: a report from the
+    /// task of an earlier one, still queued when it was stopped, is ignored.
+    generation: u64,
     /// Whether it answers SERVING now.
     serving: bool,
 }
@@ -305,6 +309,8 @@ struct Known {
     in_channel: bool,
     /// The task that watches its health.
     checker: AbortHandle,
+    /// Tells this registration's health reports from earlier ones'.
+    generation: u64,
 }
 
 /// The servers a client knows of, and the balancing channel's controls.
@@ -324,6 +330,8 @@ struct Servers<D> {
     health: mpsc::Sender<Health>,
     /// How many servers are in the channel now.
     members: watch::Sender<usize>,
+    /// The generation of the latest registration seen.
+    generation: u64,
 }
 
 impl<D: Fn(&Entry) -> Result<Endpoint, String>> Servers<D> {
@@ -419,8 +427,14 @@ impl<D: Fn(&Entry) -> Result<Endpoint, String>> Servers<D> {
             Ok(endpoint) => endpoint,
             Err(e) => return warn!("cannot call the server registered at {}: {e}", entry.addr),
         };
+        self.generation += 1;
         let checker = tokio::spawn(check_health(
-            kv.key.clone(),
+            Health {
+                key: kv.key.clone(),
+                generation: self.generation,
+                serving: false,
+            },
+            entry.addr.clone(),
             endpoint.clone(),
             self.health.clone(),
         ));
@@ -429,6 +443,7 @@ impl<D: Fn(&Entry) -> Result<Endpoint, String>> Servers<D> {
             endpoint,
             in_channel: false,
             checker: checker.abort_handle(),
+            generation: self.generation,
         };
         self.known.insert(kv.key.clone(), known);
     }
@@ -446,10 +461,18 @@ impl<D: Fn(&Entry) -> Result<Endpoint, String>> Servers<D> {
     }
 
     /// A server's health changed: in the channel while SERVING, out otherwise.
-    async fn health_changed(&mut self, Health { key, serving }: Health) {
+    async fn health_changed(&mut self, report: Health) {
+        let Health {
+            key,
+            generation,
+            serving,
+        } = report;
         let Some(known) = self.known.get_mut(&key) else {
             return; // deregistered meanwhile
         };
+        if known.generation != generation {
+            return; // about an earlier registration
+        }
         if known.in_channel == serving {
             return;
         }
@@ -496,17 +519,33 @@ impl<D: Fn(&Entry) -> Result<Endpoint, String>> Servers<D> {
 /// This is *client-side health checking*, as grpc-go does it: a server that
 /// was killed cannot revoke its lease, and its key stays in etcd until the
 /// lease expires; without this, calls sent to it meanwhile would fail.
-async fn check_health(key: String, endpoint: Endpoint, reports: mpsc::Sender<Health>) {
+async fn check_health(
+    report: Health,
+    addr: String,
+    endpoint: Endpoint,
+    reports: mpsc::Sender<Health>,
+) {
+    let mut answered = false;
     loop {
-        let outcome = watch_health(&key, &endpoint, &reports).await;
+        let outcome = watch_health(&report, &endpoint, &reports, &mut answered).await;
         let serving = match outcome {
             // A server without health checking: trust the registry alone.
             Err(status) if status.code() == Code::Unimplemented => true,
+            // Never answered at all: say why, once (a TLS mismatch, say).
+            Err(status) if !answered => {
+                warn!(
+                    "cannot check the health of the server registered at {addr} ({}: {})",
+                    crate::client::code_name(status.code()),
+                    status.message()
+                );
+                answered = true;
+                false
+            }
             _ => false,
         };
         let report = Health {
-            key: key.clone(),
             serving,
+            ..report.clone()
         };
         if reports.send(report).await.is_err() || serving {
             return;
@@ -516,11 +555,12 @@ async fn check_health(key: String, endpoint: Endpoint, reports: mpsc::Sender<Hea
 }
 
 /// Opens a health watch on the server at `endpoint` and forwards each
-/// status it sends; returns when the watch ends or fails.
+/// status it sends as a `report`; returns when the watch ends or fails.
 async fn watch_health(
-    key: &str,
+    report: &Health,
     endpoint: &Endpoint,
     reports: &mpsc::Sender<Health>,
+    answered: &mut bool,
 ) -> Result<(), Status> {
     let channel = (endpoint.connect().await).map_err(|e| Status::unavailable(e.to_string()))?;
     let request = HealthCheckRequest {
@@ -531,11 +571,16 @@ async fn watch_health(
         .await?
         .into_inner();
     while let Some(reply) = statuses.message().await? {
-        let report = Health {
-            key: key.to_owned(),
-            serving: reply.status() == ServingStatus::Serving,
-        };
-        if reports.send(report).await.is_err() {
+        *answered = true;
+        let serving = reply.status() == ServingStatus::Serving;
+        if reports
+            .send(Health {
+                serving,
+                ..report.clone()
+            })
+            .await
+            .is_err()
+        {
             break; // the client is gone
         }
     }

@@ -33,6 +33,10 @@ use crate::{
     registry::{self, Entry, Registration},
 };
 
+/// How long a registered server keeps taking calls after leaving the
+/// registry, while the clients that follow it take it off their lists.
+const DEREGISTERED_PAUSE: Duration = Duration::from_millis(500);
+
 /// Runs a server of `kind` until Ctrl-C: what every `server` binary's `main` calls.
 ///
 /// `make_service` receives the parsed flags and returns the lesson's
@@ -259,9 +263,11 @@ impl RunningServer {
         self.addr
     }
 
-    /// Stops at once, as a killed process would: calls and connections are
-    /// dropped and the registry is not told, so our entry stays there until
-    /// its lease expires. Tests use it to play a crash.
+    /// Stops accepting connections and abandons the registration without
+    /// telling etcd, so our entry stays there until its lease expires: a
+    /// crash, as far as the registry can tell. (Connections already open
+    /// are closed gracefully by tonic; a real `kill -9` is played by
+    /// `.ci/registry.sh`.) Tests use it to check the lease.
     pub fn kill(self) {
         if let Some(registration) = self.registration {
             registration.abandon();
@@ -277,6 +283,14 @@ impl RunningServer {
         // their list, and send their next calls to the servers that stay.
         if let Some(registration) = self.registration.take() {
             registration.deregister().await;
+            // Clients hear of it through their watch on etcd within
+            // milliseconds; give them a moment before we stop taking calls.
+            let pause = grace.min(DEREGISTERED_PAUSE);
+            info!(
+                "waiting {} ms for clients following the registry to stop sending calls here",
+                pause.as_millis()
+            );
+            tokio::time::sleep(pause).await;
         }
         // Then tell health watchers, so balancers stop sending us calls.
         for service in ["", SERVICE_NAME] {

@@ -140,6 +140,9 @@ impl Etcd {
         let program = std::env::var_os("ETCD").unwrap_or_else(|| "etcd".into());
         let client = self.url();
         let peer = format!("http://127.0.0.1:{}", self.peer_port);
+        // etcd's log, to explain a start that fails.
+        let log_path = self.data_dir.with_extension("log");
+        let log = std::fs::File::create(&log_path).ok();
         let child = std::process::Command::new(&program)
             .arg("--name=hello-test")
             .arg(format!("--data-dir={}", self.data_dir.display()))
@@ -152,7 +155,7 @@ impl Etcd {
             // lease's TTL up to 1.5 election timeouts, so this allows 1 s.
             .args(["--heartbeat-interval=10", "--election-timeout=100"])
             .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
+            .stderr(log.map_or_else(std::process::Stdio::null, Into::into))
             .spawn()
             .unwrap_or_else(|e| {
                 panic!(
@@ -170,7 +173,9 @@ impl Etcd {
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
-        panic!("etcd did not start answering at {client} within 20 s");
+        let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+        let last = log.lines().last().unwrap_or("(no log)");
+        panic!("etcd did not start answering at {client} within 20 s; its log ends with: {last}");
     }
 }
 
@@ -178,5 +183,6 @@ impl Drop for Etcd {
     fn drop(&mut self) {
         self.stop();
         let _ = std::fs::remove_dir_all(&self.data_dir);
+        let _ = std::fs::remove_file(self.data_dir.with_extension("log"));
     }
 }

@@ -132,6 +132,12 @@ pub fn hint(number: u8) -> ExitCode {
 /// Each check runs `cargo run -p workshop --bin workshop-check`, which
 /// rebuilds it with the file as saved (compiler errors show here too).
 pub fn watch(only: Option<u8>) -> ExitCode {
+    if let Some(number) = only
+        && catalog::find(number).is_none()
+    {
+        eprintln!("error: there is no exercise {number}; they are numbered 1 to 10");
+        return ExitCode::FAILURE;
+    }
     let workshop = Path::new(env!("CARGO_MANIFEST_DIR"));
     let watched = [workshop.join("exercises"), workshop.join("proto")];
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());

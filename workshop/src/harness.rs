@@ -8,7 +8,10 @@
 use std::{
     future::Future,
     net::SocketAddr,
-    sync::{Mutex, Once},
+    sync::{
+        Mutex, Once,
+        atomic::{AtomicBool, Ordering},
+    },
     time::Duration,
 };
 
@@ -47,14 +50,25 @@ impl Report {
     }
 }
 
-/// The panics caught since the last check began, as `file:line: message`.
+/// The panics caught since the current check began, as `file:line: message`.
 static PANICS: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
-/// Replaces Rust's printing of panics by a note in [`PANICS`], once.
+/// Whether a check is running: only its panics are caught.
+static CHECKING: AtomicBool = AtomicBool::new(false);
+
+/// One check at a time: the caught panics are kept in one place.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+/// While a check runs, notes each panic in [`PANICS`] instead of printing
+/// it; at other times, panics are printed as usual. Installed once.
 fn catch_panics() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
-        std::panic::set_hook(Box::new(|info| {
+        let usual = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !CHECKING.load(Ordering::SeqCst) {
+                return usual(info);
+            }
             let message = (info.payload().downcast_ref::<&str>().map(|s| s.to_string()))
                 .or_else(|| info.payload().downcast_ref::<String>().cloned())
                 .unwrap_or_default();
@@ -87,8 +101,10 @@ where
     C: FnOnce() -> F,
     F: Future<Output = Result<(), String>> + Send + 'static,
 {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     catch_panics();
     PANICS.lock().map(|mut panics| panics.clear()).ok();
+    CHECKING.store(true, Ordering::SeqCst);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -109,6 +125,7 @@ where
     });
     // Tasks still running (a server, a stream) are dropped here.
     runtime.shutdown_timeout(Duration::from_secs(1));
+    CHECKING.store(false, Ordering::SeqCst);
 
     let mut panics = PANICS.lock().map(|p| p.clone()).unwrap_or_default();
     // Several panics (the server's task and the client's, say): report the
@@ -174,17 +191,8 @@ pub fn status_line(status: &tonic::Status) -> String {
 mod tests {
     use super::*;
 
-    /// The caught panics are kept in one place for the whole process, so
-    /// these tests take turns.
-    static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
-
-    fn take_turn() -> std::sync::MutexGuard<'static, ()> {
-        ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
     #[test]
     fn a_todo_is_not_yet_with_its_place() {
-        let _turn = take_turn();
         let outcome = run(|| async { todo!("write the countdown") });
         let Outcome::NotYet(why) = outcome else {
             panic!("a todo!() passed")
@@ -198,7 +206,6 @@ mod tests {
 
     #[test]
     fn a_panic_in_a_spawned_task_is_found_too() {
-        let _turn = take_turn();
         let outcome = run(|| async {
             let _ = tokio::spawn(async { todo!() }).await;
             Err("the reply never came".to_owned())
@@ -208,7 +215,6 @@ mod tests {
 
     #[test]
     fn a_wrong_answer_is_not_yet_and_a_right_one_is_done() {
-        let _turn = take_turn();
         assert_eq!(
             run(|| async { Err("expected 5, received 4".to_owned()) }),
             Outcome::NotYet("expected 5, received 4".to_owned())

@@ -156,7 +156,7 @@ impl Etcd {
         };
         tokio::time::timeout(REQUEST_TIMEOUT, read)
             .await
-            .unwrap_or_else(|_| Err(self.unreachable("no answer within 3 s")))
+            .unwrap_or_else(|_| Err(self.no_answer()))
     }
 
     /// Sends one request and returns the response body, unread.
@@ -168,7 +168,7 @@ impl Etcd {
         let connect = self.http.request(request);
         let response = tokio::time::timeout(REQUEST_TIMEOUT, connect)
             .await
-            .map_err(|_| self.unreachable("no answer within 3 s"))?
+            .map_err(|_| self.no_answer())?
             .map_err(|e| self.unreachable(root_cause(&e)))?;
         let status = response.status();
         if status.is_success() {
@@ -184,6 +184,12 @@ impl Etcd {
             Err(message) => Err(message),
             Ok(_) => Err(format!("etcd at {} answered {status} to {path}", self.url)),
         }
+    }
+
+    /// The message for an etcd that does not answer in time.
+    fn no_answer(&self) -> String {
+        let limit = REQUEST_TIMEOUT.as_secs();
+        self.unreachable(format!("no answer within {limit} s"))
     }
 
     /// The message for an etcd we cannot talk to.

@@ -25,11 +25,13 @@ use tokio::sync::mpsc;
 use super::support::{self, Event};
 use crate::{client::say_hello, server::UnaryService};
 
-/// Server flags that register in `etcd` with a one-second lease.
-fn registered(etcd: &Etcd) -> ServerArgs {
+/// Server flags that register in `etcd` with a lease of `ttl_s` seconds.
+/// Short, so tests are quick, but not so short that one renewal delayed on
+/// a busy machine loses the key: one second only where expiry is the point.
+fn registered(etcd: &Etcd, ttl_s: u64) -> ServerArgs {
     ServerArgs {
         registry: Some(etcd.url()),
-        registry_ttl_s: 1,
+        registry_ttl_s: ttl_s,
         ..ServerArgs::default()
     }
 }
@@ -64,7 +66,8 @@ async fn eventually(limit: Duration, mut condition: impl AsyncFnMut() -> bool) -
 #[ignore = "needs etcd: see the README, section Registry"]
 async fn a_servers_key_appears_when_it_starts_and_goes_when_it_shuts_down() {
     let etcd = Etcd::start().await;
-    let server = testing::start_with(Kind::Unary, UnaryService::default(), registered(&etcd)).await;
+    let server =
+        testing::start_with(Kind::Unary, UnaryService::default(), registered(&etcd, 5)).await;
     let addr = server.addr().to_string();
 
     // `start` returns once the key is written: no waiting needed.
@@ -88,7 +91,8 @@ async fn a_servers_key_appears_when_it_starts_and_goes_when_it_shuts_down() {
 #[ignore = "needs etcd: see the README, section Registry"]
 async fn a_killed_servers_key_goes_when_its_lease_expires() {
     let etcd = Etcd::start().await;
-    let server = testing::start_with(Kind::Unary, UnaryService::default(), registered(&etcd)).await;
+    let server =
+        testing::start_with(Kind::Unary, UnaryService::default(), registered(&etcd, 1)).await;
     server.into_server().kill();
 
     // Nobody revoked the lease: the key is still there...
@@ -119,7 +123,7 @@ fn count_calls(mut events: mpsc::UnboundedReceiver<Event>) -> Arc<AtomicU32> {
 
 /// A unary server registered in `etcd`, and its call counter.
 async fn counted_server(etcd: &Etcd) -> (TestServer, Arc<AtomicU32>) {
-    let (server, events) = support::observed(0, registered(etcd)).await;
+    let (server, events) = support::observed(0, registered(etcd, 5)).await;
     (server, count_calls(events))
 }
 
@@ -278,7 +282,8 @@ async fn a_server_that_cannot_reach_etcd_at_start_does_not_start() {
 #[ignore = "needs etcd: see the README, section Registry"]
 async fn a_server_keeps_serving_without_etcd_and_registers_again_when_it_is_back() {
     let mut etcd = Etcd::start().await;
-    let server = testing::start_with(Kind::Unary, UnaryService::default(), registered(&etcd)).await;
+    let server =
+        testing::start_with(Kind::Unary, UnaryService::default(), registered(&etcd, 5)).await;
     // A client that found the server through the registry.
     let args = ClientArgs {
         registry: Some(etcd.url()),
@@ -295,9 +300,10 @@ async fn a_server_keeps_serving_without_etcd_and_registers_again_when_it_is_back
         tokio::time::sleep(Duration::from_millis(400)).await;
     }
 
-    // A new, empty etcd takes its place: the server registers again.
+    // A new, empty etcd takes its place: the server registers again at
+    // its next renewal (every third of its 5 s lease).
     etcd.start_empty().await;
-    let back = eventually(Duration::from_secs(5), async || {
+    let back = eventually(Duration::from_secs(8), async || {
         registered_addrs(&etcd).await == [server.addr().to_string()]
     })
     .await;

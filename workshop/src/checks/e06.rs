@@ -33,7 +33,7 @@ pub async fn check(report: Report) -> Result<(), String> {
     let at_once = started.elapsed();
     if replies == ["slow", "medium", "fast"] {
         return Err(
-            "all_at_once returned the replies in the order sent: the calls ran one after another; start them all, then collect each as it completes"
+            "all_at_once returned the replies in the order sent, not in the order they completed: start every call, then collect each as soon as it is ready (futures::stream::FuturesUnordered does that)"
                 .to_owned(),
         );
     }

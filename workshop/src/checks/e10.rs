@@ -16,11 +16,17 @@ pub async fn check(report: Report) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let served = certs.clone();
-    tokio::spawn(async move { serve_tls(listener, &served).await });
+    let server = tokio::spawn(async move { serve_tls(listener, &served).await });
 
-    let mut client = connect_tls(addr, &certs.ca_cert)
-        .await
-        .map_err(|e| format!("connect_tls to your server failed: {}", error_chain(&e)))?;
+    let connected = connect_tls(addr, &certs.ca_cert).await;
+    // If the server stopped, its error is the one that explains.
+    if server.is_finished()
+        && let Ok(Err(e)) = server.await
+    {
+        return Err(format!("serve_tls failed: {}", error_chain(&e)));
+    }
+    let mut client =
+        connected.map_err(|e| format!("connect_tls to your server failed: {}", error_chain(&e)))?;
     let reply = client
         .whisper(HelloRequest::default())
         .await
