@@ -242,6 +242,33 @@ async fn a_server_that_stops_answering_leaves_the_client_before_its_key_expires(
 
 #[tokio::test]
 #[ignore = "needs etcd: see the README, section Registry"]
+async fn a_server_registered_with_tls_is_called_over_tls() {
+    let etcd = Etcd::start().await;
+    let certs = std::env::temp_dir().join(format!("hello-registry-tls-{}", std::process::id()));
+    let args = ServerArgs {
+        tls: true,
+        certs: Some(certs.clone()),
+        ..registered(&etcd, 5)
+    };
+    let server = testing::start_with(Kind::Unary, UnaryService::default(), args).await;
+    let entries = registry::list(&gateway(&etcd)).await.unwrap();
+    assert!(entries[0].tls, "the entry says the server speaks TLS");
+
+    // No --tls on the client: the registry says so. It only needs the CA.
+    let args = ClientArgs {
+        registry: Some(etcd.url()),
+        ca: Some(certs.join("ca.pem")),
+        ..ClientArgs::default()
+    };
+    let mut client = connect(Kind::Unary, &args).await.expect("etcd answers");
+    let reply = say_hello(&mut client, 9, Some(Duration::from_secs(5))).await;
+    assert_eq!(reply.unwrap(), "Hello, 9!");
+    drop(server);
+    let _ = std::fs::remove_dir_all(certs);
+}
+
+#[tokio::test]
+#[ignore = "needs etcd: see the README, section Registry"]
 async fn a_client_with_no_server_registered_is_told_how_to_start_one() {
     let etcd = Etcd::start().await;
     let args = ClientArgs {
