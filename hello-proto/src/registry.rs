@@ -328,7 +328,8 @@ struct Servers<D> {
     known: HashMap<String, Known>,
     /// Where health-checking tasks report; cloned into each of them.
     health: mpsc::Sender<Health>,
-    /// How many servers are in the channel now.
+    /// How many servers are in the channel now, for [`follow`] to wait on;
+    /// always counted from `known`, never kept by hand.
     members: watch::Sender<usize>,
     /// The generation of the latest registration seen.
     generation: u64,
@@ -482,7 +483,7 @@ impl<D: Fn(&Entry) -> Result<Endpoint, String>> Servers<D> {
             let _ = (self.changes)
                 .send(Change::Insert(key, known.endpoint.clone()))
                 .await;
-            self.members.send_modify(|n| *n += 1);
+            self.count_members();
             println!("server joined: {}", entry.addr);
         } else {
             let why = " (it stopped answering; its entry stays in etcd until its lease expires)";
@@ -493,15 +494,21 @@ impl<D: Fn(&Entry) -> Result<Endpoint, String>> Servers<D> {
     /// Takes a server out of the channel, saying so (and `why`).
     async fn leave(&mut self, key: &str, entry: &Entry, why: &str) {
         let _ = self.changes.send(Change::Remove(key.to_owned())).await;
-        self.members.send_modify(|n| *n = n.saturating_sub(1));
         println!("server left: {}{why}", entry.addr);
-        if *self.members.borrow() == 0 {
+        if self.count_members() == 0 {
             println!(
                 "no {kind} server answers now: calls wait until one joins (start one with: {command})",
                 kind = self.kind,
                 command = self.kind.server_command()
             );
         }
+    }
+
+    /// Counts the servers in the channel, publishes the count, returns it.
+    fn count_members(&self) -> usize {
+        let count = self.known.values().filter(|k| k.in_channel).count();
+        self.members.send_replace(count);
+        count
     }
 
     /// The client is gone: stop every health check.

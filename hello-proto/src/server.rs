@@ -174,7 +174,7 @@ pub async fn start<S: DoStuff>(
     if args.token.is_some() {
         info!("calls to {SERVICE_NAME} need `authorization: Bearer <token>`");
     }
-    //
+
     // Explicit message limits (`--max-message-bytes`, 4 MiB by default),
     // both ways: a server that accepted any size would let one request take
     // all its memory.
