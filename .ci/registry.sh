@@ -20,8 +20,10 @@ cleanup() {
 trap cleanup EXIT
 
 cargo build --quiet -p unary --bins
+cargo build --quiet -p etcd-registry --bin registry-list
 server=target/debug/server
 client=target/debug/client
+registry_list=target/debug/registry-list
 
 client_port=$(free_port)
 peer_port=$(free_port)
@@ -56,7 +58,7 @@ start_server() {
   # Ready once registered: it logs "listening on" after registering.
   wait_for_line "$work/server-$1.log" "listening on"
 }
-listed() { "$client" --registry "$registry" --registry-list; }
+listed() { "$registry_list" --registry "$registry"; }
 
 echo "registry: three servers register (as three terminals would run them)"
 ports=("$(free_port)" "$(free_port)" "$(free_port)" "$(free_port)")

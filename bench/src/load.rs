@@ -17,13 +17,14 @@ use std::{
 
 use clap::{Args, builder::TypedValueParser as _};
 use hdrhistogram::Histogram;
-use hello_proto::{
+use hello_proto::pb::{HelloRequest, HelloStreamRequest, do_stuff_client::DoStuffClient};
+use indicatif::{ProgressBar, ProgressStyle};
+use plumbing::{
     Kind,
     cli::ClientArgs,
-    client::{code_name, connect},
-    pb::{Client, HelloRequest, HelloStreamRequest},
+    client::{self, ClientError, Stub as Client},
+    code_name,
 };
-use indicatif::{ProgressBar, ProgressStyle};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::Status;
@@ -176,10 +177,13 @@ impl Tally {
 }
 
 /// Runs the load and returns what it measured.
-pub async fn run(call: Call, load: &Load) -> Result<Outcome, Status> {
+pub async fn run(call: Call, load: &Load) -> Result<Outcome, ClientError> {
     let mut clients = Vec::with_capacity(load.connections);
     for _ in 0..load.connections {
-        let mut client = connect(call.kind(), &load.client).await?;
+        // A channel and a stub each: one TCP connection per stub.
+        let channel = client::channel(call.kind(), &load.client).await?;
+        let token = client::attach_token(&load.client)?;
+        let mut client = DoStuffClient::with_interceptor(channel, token);
         // One call first, so connecting is not part of the measurement,
         // and a server that is down is reported at once.
         warm_up(call, &mut client, load.count).await?;

@@ -17,6 +17,7 @@ mod report;
 use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
+use plumbing::client::{Context, explain};
 
 /// The command line: one subcommand per kind of load.
 #[derive(Parser, Debug)]
@@ -55,7 +56,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    hello_proto::init_logging("warn");
+    plumbing::logging::init("warn");
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(e) => {
@@ -72,9 +73,10 @@ fn main() -> ExitCode {
             Command::BareServer { addr } => return bare::serve(&addr).await,
             Command::Report { results, out } => return report::write_benchmarks(&results, &out),
         };
+        let context = Context::new(kind.kind(), &load.client);
         let figures = load::run(kind, &load)
             .await
-            .map_err(|status| hello_proto::client::explain(kind.kind(), &load.client, &status))?;
+            .map_err(|error| explain(&error, &context))?;
         report::print(&figures);
         if let Some(path) = &load.json {
             report::save(&figures, path)?;

@@ -3,18 +3,19 @@
 //! We hold both ends: a channel sender for our requests (tonic streams out
 //! whatever we put in it) and the reply stream. Each round we send one
 //! request, then wait for its reply: the two streams are independent, and
-//! this back-and-forth is our choice, not gRPC's. Dropping the sender *half-closes* the
-//! call: "I will send nothing more, but I am still listening". The server
-//! then ends its side, and the reply stream yields `None`.
+//! this back-and-forth is our choice, not gRPC's. Dropping the sender
+//! *half-closes* the call: "I will send nothing more, but I am still
+//! listening". The server then ends its side, and the reply stream yields
+//! `None`.
 
 use std::time::Duration;
 
 use clap::Parser;
-use hello_proto::{
+use hello_proto::pb::{HelloRequest, do_stuff_client::DoStuffClient};
+use plumbing::{
     Kind,
     cli::{ClientArgs, StreamArgs},
-    client::{connect, request, within},
-    pb::{Client, HelloRequest},
+    client::{self, ClientError, Stub, within},
 };
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
@@ -33,12 +34,21 @@ pub struct Args {
     pub stream: StreamArgs,
 }
 
+/// The channel to the server, and the stub on it (see `unary/src/client.rs`).
+pub async fn connect(args: &ClientArgs) -> Result<Stub, ClientError> {
+    let channel = client::channel(Kind::BidiStreaming, args).await?;
+    Ok(DoStuffClient::with_interceptor(
+        channel,
+        client::attach_token(args)?,
+    ))
+}
+
 /// Runs the client as the `client` binary does.
-pub async fn run(args: &Args) -> Result<(), Status> {
-    let mut client = connect(Kind::BidiStreaming, &args.common).await?;
+pub async fn run(args: &Args) -> Result<(), ClientError> {
+    let mut stub = connect(&args.common).await?;
     let pids = std::iter::repeat_n(args.common.pid(), args.stream.count as usize);
     let replies = say_hello_chat(
-        &mut client,
+        &mut stub,
         pids,
         args.stream.interval(),
         args.common.timeout(),
@@ -46,7 +56,12 @@ pub async fn run(args: &Args) -> Result<(), Status> {
         |reply| println!("GRPC client received: {reply}"),
     )
     .await?;
-    println!("GRPC client: chat over after {} replies", replies.len());
+    let noun = if replies.len() == 1 {
+        "reply"
+    } else {
+        "replies"
+    };
+    println!("GRPC client: chat over after {} {noun}", replies.len());
     Ok(())
 }
 
@@ -54,57 +69,46 @@ pub async fn run(args: &Args) -> Result<(), Status> {
 /// (and `interval` after it), then half-closes. `on_send` and `on_reply`
 /// see each request and each reply as they happen.
 pub async fn say_hello_chat(
-    client: &mut Client,
+    stub: &mut Stub,
     pids: impl IntoIterator<Item = i32>,
     interval: Duration,
     timeout: Option<Duration>,
     mut on_send: impl FnMut(i32),
     mut on_reply: impl FnMut(&str),
 ) -> Result<Vec<String>, Status> {
-    within(timeout, async {
-        let (tx, rx) = mpsc::channel(1);
-        let mut pids = pids.into_iter();
+    let (tx, rx) = mpsc::channel(1);
+    let mut pids = pids.into_iter();
 
-        // Queue the first request before starting the call. The call
-        // returns once the server's response headers arrive, and many
-        // servers (Python's grpcio, Go's) send those only with their first
-        // reply, which needs our first request. With no request at all,
-        // half-close at once: drop the sender.
-        let mut waiting_for = pids.next();
-        let tx = match waiting_for {
-            Some(pid) => {
-                // The channel has room for one: this does not wait.
-                tx.send(HelloRequest { pid }).await.ok();
-                on_send(pid);
-                Some(tx)
-            }
-            None => {
-                drop(tx);
-                None
-            }
-        };
-        let mut replies = client
-            .say_hello_chat(request(ReceiverStream::new(rx), timeout))
-            .await?
-            .into_inner();
+    // Prime the call: queue the first request before starting it. The call
+    // returns once the server's response headers arrive, and many servers
+    // (Python's grpcio, Go's) send those only with their first reply, which
+    // needs our first request. (The channel has room for one: no waiting.)
+    let first = pids.next();
+    if let Some(pid) = first {
+        tx.send(HelloRequest { pid })
+            .await
+            .map_err(|_| Status::internal("the request channel closed before the call"))?;
+        on_send(pid);
+    }
 
+    within(timeout, ReceiverStream::new(rx), async move |request| {
+        let mut replies = stub.say_hello_chat(request).await?.into_inner();
         let mut received = Vec::new();
-        while waiting_for.is_some() {
-            // An error status from the server comes out here, through `?`.
-            let reply = replies
-                .message()
-                .await?
-                .ok_or_else(|| Status::internal("the server ended the chat before answering"))?;
-            on_reply(&reply.retval);
-            received.push(reply.retval);
+        // Read the reply to what we sent, then send the next, until there
+        // is no next. (With nothing sent, there is no reply to wait for.)
+        if first.is_some() {
+            loop {
+                // An error status from the server comes out here, through `?`.
+                let reply = replies.message().await?.ok_or_else(|| {
+                    Status::internal("the server ended the chat before answering")
+                })?;
+                on_reply(&reply.retval);
+                received.push(reply.retval);
 
-            // Answered: now the next request, after a pause.
-            waiting_for = pids.next();
-            if let (Some(pid), Some(tx)) = (waiting_for, &tx) {
+                let Some(pid) = pids.next() else { break };
                 tokio::time::sleep(interval).await;
                 if tx.send(HelloRequest { pid }).await.is_err() {
-                    // The call is over; its status comes out of `replies`.
-                    break;
+                    break; // the call is over; its status comes out of `replies`
                 }
                 on_send(pid);
             }

@@ -3,17 +3,26 @@
 //! The same *channel plus task* pattern as the server-streaming lesson, but
 //! the task's input is the client's own stream: for each request it reads,
 //! it writes one reply. The loop ends when the client half-closes (the
-//! request stream yields `None`) or goes away (the reply channel closes).
+//! request stream yields `None`) or the call ends early (the reply channel
+//! closes).
+//!
+//! [`start`] then assembles the server around the service, as every
+//! lesson crate does (see `unary/src/server.rs` for each step's why).
 
 use std::time::Duration;
 
-use hello_proto::{
-    pb::{HelloReply, HelloRequest, ReplyStream, do_stuff_server::DoStuff},
-    server::simulate_work,
+use hello_proto::pb::{
+    HelloReply, HelloRequest, ReplyStream,
+    do_stuff_server::{DoStuff, DoStuffServer},
+};
+use plumbing::{
+    Kind,
+    cli::ServerArgs,
+    server::{self, Lifecycle, RunningServer, StartError, simulate_work},
 };
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
-use tonic::{Request, Response, Status, Streaming};
+use tonic::{Request, Response, Status, Streaming, transport::Server};
 use tracing::info;
 
 /// How many replies may wait in the channel for a slow client.
@@ -73,10 +82,28 @@ impl DoStuff for BidiStreamingService {
                 }
             }
             if tx.is_closed() {
-                info!("say_hello_chat: the client went away; stopped");
+                // The client left, its deadline passed, or the server is
+                // shutting down: whichever, nobody reads the replies now.
+                info!("say_hello_chat: the call is over; stopped");
             }
         });
 
         Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
     }
+}
+
+/// Assembles and starts the server, as the note's `serve()` does, and
+/// returns once it is listening.
+pub async fn start(service: impl DoStuff, args: &ServerArgs) -> Result<RunningServer, StartError> {
+    // `grpc.server(...)`: tonic's server, with the flags' limits, keepalive and TLS.
+    let lifecycle = Lifecycle::new();
+    let mut builder = server::configure(Server::builder(), args, &lifecycle)?;
+    // `add_DoStuffServicer_to_server(...)`: our service behind the token
+    // check, beside health and reflection.
+    let router = builder
+        .add_routes(server::health_and_reflection(&lifecycle)?)
+        .add_service(server::guard(DoStuffServer::new(service), args));
+    // `add_insecure_port(...)`, then `start()`.
+    let listener = server::bind(Kind::BidiStreaming, args).await?;
+    server::start(router, listener, lifecycle, Kind::BidiStreaming, args).await
 }

@@ -2,18 +2,35 @@
 
 use std::time::Duration;
 
-use hello_proto::{Kind, pb::HelloRequest, testing};
+use hello_proto::pb::HelloRequest;
+use plumbing::{
+    Kind,
+    cli::ServerArgs,
+    client::{ClientError, Context, explain},
+};
+use test_support::{TestServer, memory_kib};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
-use crate::{client::say_hello_chat, server::BidiStreamingService};
+use crate::{
+    client::{connect, say_hello_chat},
+    server::{BidiStreamingService, start},
+};
+
+/// A bidi-streaming server with `service` on a free port.
+async fn serve(service: BidiStreamingService) -> TestServer {
+    TestServer::start(ServerArgs::default(), async |args| {
+        start(service, args).await
+    })
+    .await
+}
 
 #[tokio::test]
 async fn answers_each_request_in_order() {
-    let server = testing::start(Kind::BidiStreaming, BidiStreamingService::default()).await;
-    let mut client = server.client(Kind::BidiStreaming).await;
+    let server = serve(BidiStreamingService::default()).await;
+    let mut stub = connect(&server.client_args).await.unwrap();
     let replies = say_hello_chat(
-        &mut client,
+        &mut stub,
         vec![3, 1, 2],
         Duration::ZERO,
         None,
@@ -27,10 +44,10 @@ async fn answers_each_request_in_order() {
 
 #[tokio::test]
 async fn each_reply_comes_before_the_next_request_is_sent() {
-    let server = testing::start(Kind::BidiStreaming, BidiStreamingService::default()).await;
-    let mut client = server.client(Kind::BidiStreaming).await;
+    let server = serve(BidiStreamingService::default()).await;
+    let mut stub = connect(&server.client_args).await.unwrap();
     let (tx, rx) = mpsc::channel(1);
-    let mut replies = client
+    let mut replies = stub
         .say_hello_chat(ReceiverStream::new(rx))
         .await
         .unwrap()
@@ -54,9 +71,9 @@ async fn each_reply_comes_before_the_next_request_is_sent() {
 
 #[tokio::test]
 async fn a_chat_with_no_requests_ends_empty() {
-    let server = testing::start(Kind::BidiStreaming, BidiStreamingService::default()).await;
-    let mut client = server.client(Kind::BidiStreaming).await;
-    let replies = say_hello_chat(&mut client, vec![], Duration::ZERO, None, |_| {}, |_| {})
+    let server = serve(BidiStreamingService::default()).await;
+    let mut stub = connect(&server.client_args).await.unwrap();
+    let replies = say_hello_chat(&mut stub, vec![], Duration::ZERO, None, |_| {}, |_| {})
         .await
         .unwrap();
     assert!(replies.is_empty());
@@ -64,10 +81,10 @@ async fn a_chat_with_no_requests_ends_empty() {
 
 #[tokio::test]
 async fn a_client_that_leaves_mid_chat_leaves_the_server_healthy() {
-    let server = testing::start(Kind::BidiStreaming, BidiStreamingService::default()).await;
-    let mut client = server.client(Kind::BidiStreaming).await;
+    let server = serve(BidiStreamingService::default()).await;
+    let mut stub = connect(&server.client_args).await.unwrap();
     let (tx, rx) = mpsc::channel(1);
-    let mut replies = client
+    let mut replies = stub
         .say_hello_chat(ReceiverStream::new(rx))
         .await
         .unwrap()
@@ -78,7 +95,7 @@ async fn a_client_that_leaves_mid_chat_leaves_the_server_healthy() {
     drop(replies);
     drop(tx);
 
-    let replies = say_hello_chat(&mut client, vec![7], Duration::ZERO, None, |_| {}, |_| {})
+    let replies = say_hello_chat(&mut stub, vec![7], Duration::ZERO, None, |_| {}, |_| {})
         .await
         .unwrap();
     assert_eq!(replies, ["Hello, 7!"]);
@@ -89,11 +106,11 @@ async fn a_slow_chat_runs_into_its_deadline() {
     let service = BidiStreamingService {
         delay: Duration::from_millis(200),
     };
-    let server = testing::start(Kind::BidiStreaming, service).await;
-    let mut client = server.client(Kind::BidiStreaming).await;
+    let server = serve(service).await;
+    let mut stub = connect(&server.client_args).await.unwrap();
     // Five replies 200 ms each take a second; the deadline is 300 ms.
     let status = say_hello_chat(
-        &mut client,
+        &mut stub,
         vec![1; 5],
         Duration::ZERO,
         Some(Duration::from_millis(300)),
@@ -107,11 +124,12 @@ async fn a_slow_chat_runs_into_its_deadline() {
 
 #[tokio::test]
 async fn another_kinds_method_is_unimplemented_with_a_hint() {
-    let server = testing::start(Kind::BidiStreaming, BidiStreamingService::default()).await;
-    let mut client = server.client(Kind::BidiStreaming).await;
-    let status = client.say_hello(HelloRequest { pid: 1 }).await.unwrap_err();
+    let server = serve(BidiStreamingService::default()).await;
+    let mut stub = connect(&server.client_args).await.unwrap();
+    let status = stub.say_hello(HelloRequest { pid: 1 }).await.unwrap_err();
     assert_eq!(status.code(), tonic::Code::Unimplemented);
-    let line = hello_proto::client::explain(Kind::Unary, &server.client_args, &status);
+    let context = Context::new(Kind::Unary, &server.client_args);
+    let line = explain(&ClientError::Call(status), &context);
     assert!(line.contains("cargo run -p unary --bin server"), "{line}");
 }
 
@@ -119,23 +137,23 @@ async fn another_kinds_method_is_unimplemented_with_a_hint() {
 async fn a_thousand_chats_at_once_each_get_every_reply_in_order() {
     const CHATS: i32 = 1_000;
     const ROUNDS: i32 = 100;
-    let server = testing::start(Kind::BidiStreaming, BidiStreamingService::default()).await;
+    let server = serve(BidiStreamingService::default()).await;
     // A few connections, as a few client programs would have; each
     // carries many streams at once.
-    let mut clients = Vec::new();
+    let mut stubs = Vec::new();
     for _ in 0..4 {
-        clients.push(server.client(Kind::BidiStreaming).await);
+        stubs.push(connect(&server.client_args).await.unwrap());
     }
 
     let chats: Vec<_> = (0..CHATS)
         .map(|chat| {
-            let mut client = clients[chat as usize % clients.len()].clone();
+            let mut stub = stubs[chat as usize % stubs.len()].clone();
             // Chat `c` sends pids c*1000, c*1000+1, ...: each reply must
             // echo the request it answers, in order.
             let pids = (0..ROUNDS).map(move |round| chat * 1_000 + round);
             tokio::spawn(async move {
                 let replies =
-                    say_hello_chat(&mut client, pids, Duration::ZERO, None, |_| {}, |_| {}).await?;
+                    say_hello_chat(&mut stub, pids, Duration::ZERO, None, |_| {}, |_| {}).await?;
                 let expected: Vec<_> = (0..ROUNDS)
                     .map(|round| format!("Hello, {}!", chat * 1_000 + round))
                     .collect();
@@ -149,7 +167,7 @@ async fn a_thousand_chats_at_once_each_get_every_reply_in_order() {
             "chat {chat} lost or reordered a reply"
         );
     }
-    if let Some((rss, peak)) = testing::memory_kib() {
+    if let Some((rss, peak)) = memory_kib() {
         eprintln!(
             "1000 chats x 100 round trips: resident {rss} KiB, peak {peak} KiB (client and server)"
         );

@@ -8,11 +8,11 @@
 use std::time::Duration;
 
 use clap::Parser;
-use hello_proto::{
+use hello_proto::pb::{HelloRequest, do_stuff_client::DoStuffClient};
+use plumbing::{
     Kind,
     cli::{ClientArgs, StreamArgs},
-    client::{connect, request, within},
-    pb::{Client, HelloRequest},
+    client::{self, ClientError, Stub, within},
 };
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
@@ -31,16 +31,24 @@ pub struct Args {
     pub stream: StreamArgs,
 }
 
+/// The channel to the server, and the stub on it (see `unary/src/client.rs`).
+pub async fn connect(args: &ClientArgs) -> Result<Stub, ClientError> {
+    let channel = client::channel(Kind::ClientStreaming, args).await?;
+    Ok(DoStuffClient::with_interceptor(
+        channel,
+        client::attach_token(args)?,
+    ))
+}
+
 /// Runs the client as the `client` binary does.
-pub async fn run(args: &Args) -> Result<(), Status> {
-    let mut client = connect(Kind::ClientStreaming, &args.common).await?;
+pub async fn run(args: &Args) -> Result<(), ClientError> {
+    let mut stub = connect(&args.common).await?;
     let pids = std::iter::repeat_n(args.common.pid(), args.stream.count as usize);
-    let interval = args.stream.interval();
     let count = args.stream.count;
     let reply = say_hello_many(
-        &mut client,
+        &mut stub,
         pids,
-        interval,
+        args.stream.interval(),
         args.common.timeout(),
         move |i, pid| {
             println!("GRPC client sending: pid = {pid} (request {i} of {count})");
@@ -55,7 +63,7 @@ pub async fn run(args: &Args) -> Result<(), Status> {
 /// and returns the server's one reply. `on_send` sees each request as it is
 /// handed to tonic.
 pub async fn say_hello_many(
-    client: &mut Client,
+    stub: &mut Stub,
     pids: impl Iterator<Item = i32> + Send + 'static,
     interval: Duration,
     timeout: Option<Duration>,
@@ -79,10 +87,8 @@ pub async fn say_hello_many(
         // half-closed.
     });
 
-    within(timeout, async {
-        let response = client
-            .say_hello_many(request(ReceiverStream::new(rx), timeout))
-            .await?;
+    within(timeout, ReceiverStream::new(rx), async |request| {
+        let response = stub.say_hello_many(request).await?;
         Ok(response.into_inner().retval)
     })
     .await

@@ -3,14 +3,22 @@
 //! The request is a `Streaming<HelloRequest>`: a stream we read with
 //! `message().await`, which yields `Some(request)` for each request and
 //! `None` once the client half-closes. Only then do we know the totals.
+//!
+//! [`start`] then assembles the server around the service, as every
+//! lesson crate does (see `unary/src/server.rs` for each step's why).
 
 use std::time::Duration;
 
-use hello_proto::{
-    pb::{HelloReply, HelloRequest, do_stuff_server::DoStuff},
-    server::simulate_work,
+use hello_proto::pb::{
+    HelloReply, HelloRequest,
+    do_stuff_server::{DoStuff, DoStuffServer},
 };
-use tonic::{Request, Response, Status, Streaming};
+use plumbing::{
+    Kind,
+    cli::ServerArgs,
+    server::{self, Lifecycle, RunningServer, StartError, simulate_work},
+};
+use tonic::{Request, Response, Status, Streaming, transport::Server};
 use tracing::info;
 
 /// Our `DoStuff` service, implementing only the client-streaming method.
@@ -47,4 +55,20 @@ impl DoStuff for ClientStreamingService {
             retval: format!("Hello, {n} pids (sum {sum})!"),
         }))
     }
+}
+
+/// Assembles and starts the server, as the note's `serve()` does, and
+/// returns once it is listening.
+pub async fn start(service: impl DoStuff, args: &ServerArgs) -> Result<RunningServer, StartError> {
+    // `grpc.server(...)`: tonic's server, with the flags' limits, keepalive and TLS.
+    let lifecycle = Lifecycle::new();
+    let mut builder = server::configure(Server::builder(), args, &lifecycle)?;
+    // `add_DoStuffServicer_to_server(...)`: our service behind the token
+    // check, beside health and reflection.
+    let router = builder
+        .add_routes(server::health_and_reflection(&lifecycle)?)
+        .add_service(server::guard(DoStuffServer::new(service), args));
+    // `add_insecure_port(...)`, then `start()`.
+    let listener = server::bind(Kind::ClientStreaming, args).await?;
+    server::start(router, listener, lifecycle, Kind::ClientStreaming, args).await
 }

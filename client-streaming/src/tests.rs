@@ -2,18 +2,35 @@
 
 use std::time::Duration;
 
-use hello_proto::{Kind, pb::HelloRequest, testing};
+use hello_proto::pb::HelloRequest;
+use plumbing::{
+    Kind,
+    cli::ServerArgs,
+    client::{ClientError, Context, explain},
+};
+use test_support::TestServer;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
-use crate::{client::say_hello_many, server::ClientStreamingService};
+use crate::{
+    client::{connect, say_hello_many},
+    server::{ClientStreamingService, start},
+};
+
+/// A client-streaming server with `service` on a free port.
+async fn serve(service: ClientStreamingService) -> TestServer {
+    TestServer::start(ServerArgs::default(), async |args| {
+        start(service, args).await
+    })
+    .await
+}
 
 #[tokio::test]
 async fn counts_and_sums_the_pids_after_half_close() {
-    let server = testing::start(Kind::ClientStreaming, ClientStreamingService::default()).await;
-    let mut client = server.client(Kind::ClientStreaming).await;
+    let server = serve(ClientStreamingService::default()).await;
+    let mut stub = connect(&server.client_args).await.unwrap();
     let reply = say_hello_many(
-        &mut client,
+        &mut stub,
         vec![1, 2, 3].into_iter(),
         Duration::ZERO,
         None,
@@ -26,10 +43,10 @@ async fn counts_and_sums_the_pids_after_half_close() {
 
 #[tokio::test]
 async fn zero_requests_is_not_an_error() {
-    let server = testing::start(Kind::ClientStreaming, ClientStreamingService::default()).await;
-    let mut client = server.client(Kind::ClientStreaming).await;
+    let server = serve(ClientStreamingService::default()).await;
+    let mut stub = connect(&server.client_args).await.unwrap();
     let reply = say_hello_many(
-        &mut client,
+        &mut stub,
         vec![].into_iter(),
         Duration::ZERO,
         None,
@@ -42,30 +59,24 @@ async fn zero_requests_is_not_an_error() {
 
 #[tokio::test]
 async fn the_sum_does_not_overflow_an_int32() {
-    let server = testing::start(Kind::ClientStreaming, ClientStreamingService::default()).await;
-    let mut client = server.client(Kind::ClientStreaming).await;
+    let server = serve(ClientStreamingService::default()).await;
+    let mut stub = connect(&server.client_args).await.unwrap();
     let pids = vec![i32::MAX, i32::MAX, i32::MIN];
-    let reply = say_hello_many(
-        &mut client,
-        pids.into_iter(),
-        Duration::ZERO,
-        None,
-        |_, _| {},
-    )
-    .await
-    .unwrap();
+    let reply = say_hello_many(&mut stub, pids.into_iter(), Duration::ZERO, None, |_, _| {})
+        .await
+        .unwrap();
     assert_eq!(reply, "Hello, 3 pids (sum 2147483646)!");
 }
 
 #[tokio::test]
 async fn a_client_that_leaves_before_half_close_leaves_the_server_healthy() {
-    let server = testing::start(Kind::ClientStreaming, ClientStreamingService::default()).await;
-    let mut client = server.client(Kind::ClientStreaming).await;
+    let server = serve(ClientStreamingService::default()).await;
+    let mut stub = connect(&server.client_args).await.unwrap();
 
     // Send one request, never half-close, then give up on the call.
     let (tx, rx) = mpsc::channel(1);
     tx.send(HelloRequest { pid: 1 }).await.unwrap();
-    let mut abandoned = client.clone();
+    let mut abandoned = stub.clone();
     let call = tokio::spawn(async move { abandoned.say_hello_many(ReceiverStream::new(rx)).await });
     // Capacity back in the channel: tonic has taken the request to send it.
     drop(tx.reserve().await.unwrap());
@@ -73,7 +84,7 @@ async fn a_client_that_leaves_before_half_close_leaves_the_server_healthy() {
     drop(tx);
 
     let reply = say_hello_many(
-        &mut client,
+        &mut stub,
         vec![5].into_iter(),
         Duration::ZERO,
         None,
@@ -86,12 +97,12 @@ async fn a_client_that_leaves_before_half_close_leaves_the_server_healthy() {
 
 #[tokio::test]
 async fn a_deadline_shorter_than_the_stream_is_deadline_exceeded() {
-    let server = testing::start(Kind::ClientStreaming, ClientStreamingService::default()).await;
-    let mut client = server.client(Kind::ClientStreaming).await;
+    let server = serve(ClientStreamingService::default()).await;
+    let mut stub = connect(&server.client_args).await.unwrap();
     // Ten requests 100 ms apart take a second; the deadline is 250 ms.
     let pids = std::iter::repeat_n(1, 10);
     let status = say_hello_many(
-        &mut client,
+        &mut stub,
         pids,
         Duration::from_millis(100),
         Some(Duration::from_millis(250)),
@@ -104,10 +115,11 @@ async fn a_deadline_shorter_than_the_stream_is_deadline_exceeded() {
 
 #[tokio::test]
 async fn another_kinds_method_is_unimplemented_with_a_hint() {
-    let server = testing::start(Kind::ClientStreaming, ClientStreamingService::default()).await;
-    let mut client = server.client(Kind::ClientStreaming).await;
-    let status = client.say_hello(HelloRequest { pid: 1 }).await.unwrap_err();
+    let server = serve(ClientStreamingService::default()).await;
+    let mut stub = connect(&server.client_args).await.unwrap();
+    let status = stub.say_hello(HelloRequest { pid: 1 }).await.unwrap_err();
     assert_eq!(status.code(), tonic::Code::Unimplemented);
-    let line = hello_proto::client::explain(Kind::Unary, &server.client_args, &status);
+    let context = Context::new(Kind::Unary, &server.client_args);
+    let line = explain(&ClientError::Call(status), &context);
     assert!(line.contains("cargo run -p unary --bin server"), "{line}");
 }

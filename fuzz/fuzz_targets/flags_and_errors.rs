@@ -4,10 +4,10 @@
 #![no_main]
 
 use clap::Parser;
-use hello_proto::{
+use plumbing::{
     Kind,
     cli::{ClientArgs, ServerArgs},
-    client::explain,
+    client::{ClientError, Context, explain},
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -28,8 +28,11 @@ fuzz_target!(|data: &[u8]| {
         let _ = client.common.pid();
         let code = tonic::Code::from(i32::from(data[0] % 20));
         for kind in Kind::ALL {
-            let _ = client.common.addrs(kind);
-            let line = explain(kind, &client.common, &tonic::Status::new(code, message));
+            for addr in client.common.addrs(kind) {
+                let _ = plumbing::addr::check(&addr, false);
+            }
+            let error = ClientError::Call(tonic::Status::new(code, message));
+            let line = explain(&error, &Context::new(kind, &client.common));
             assert!(!line.contains('\n'), "{line}");
         }
     }

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use hello_proto::lifecycle::parse_grpc_timeout;
+use plumbing::grpc_timeout::parse_grpc_timeout;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

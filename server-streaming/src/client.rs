@@ -7,11 +7,11 @@
 use std::time::Duration;
 
 use clap::Parser;
-use hello_proto::{
+use hello_proto::pb::{HelloStreamRequest, do_stuff_client::DoStuffClient};
+use plumbing::{
     Kind,
     cli::{ClientArgs, StreamArgs},
-    client::{connect, request, within},
-    pb::{Client, HelloStreamRequest},
+    client::{self, ClientError, Stub, within},
 };
 use tonic::Status;
 
@@ -28,9 +28,18 @@ pub struct Args {
     pub stream: StreamArgs,
 }
 
+/// The channel to the server, and the stub on it (see `unary/src/client.rs`).
+pub async fn connect(args: &ClientArgs) -> Result<Stub, ClientError> {
+    let channel = client::channel(Kind::ServerStreaming, args).await?;
+    Ok(DoStuffClient::with_interceptor(
+        channel,
+        client::attach_token(args)?,
+    ))
+}
+
 /// Runs the client as the `client` binary does, printing each reply.
-pub async fn run(args: &Args) -> Result<(), Status> {
-    let mut client = connect(Kind::ServerStreaming, &args.common).await?;
+pub async fn run(args: &Args) -> Result<(), ClientError> {
+    let mut stub = connect(&args.common).await?;
     let ask = HelloStreamRequest {
         pid: args.common.pid(),
         count: args.stream.count,
@@ -40,12 +49,17 @@ pub async fn run(args: &Args) -> Result<(), Status> {
         "GRPC client asking for {} replies, {} ms apart",
         ask.count, ask.interval_ms
     );
-    let received = say_hello_stream(&mut client, ask, args.common.timeout(), |reply| {
+    let received = say_hello_stream(&mut stub, ask, args.common.timeout(), |reply| {
         println!("GRPC client received: {reply}");
     })
     .await?;
+    let replies = if received.len() == 1 {
+        "reply"
+    } else {
+        "replies"
+    };
     println!(
-        "GRPC client: the server ended the stream after {} replies",
+        "GRPC client: the server ended the stream after {} {replies}",
         received.len()
     );
     Ok(())
@@ -54,16 +68,13 @@ pub async fn run(args: &Args) -> Result<(), Status> {
 /// Calls `say_hello_stream` and collects the replies, calling `on_reply` on
 /// each as it arrives. The deadline, if any, covers the whole stream.
 pub async fn say_hello_stream(
-    client: &mut Client,
+    stub: &mut Stub,
     ask: HelloStreamRequest,
     timeout: Option<Duration>,
     mut on_reply: impl FnMut(&str),
 ) -> Result<Vec<String>, Status> {
-    within(timeout, async {
-        let mut stream = client
-            .say_hello_stream(request(ask, timeout))
-            .await?
-            .into_inner();
+    within(timeout, ask, async |request| {
+        let mut stream = stub.say_hello_stream(request).await?.into_inner();
         let mut replies = Vec::new();
         // An error status from the server (or a broken connection) comes
         // out of `message()` as `Err`, and `?` passes it on.

@@ -8,15 +8,27 @@
 //! - The channel is *bounded* (it holds a few messages at most): if the
 //!   client reads slowly, `send` waits, so a slow reader cannot make the
 //!   server pile up a million messages in memory. This is backpressure.
-//! - When the client goes away, tonic drops the receiving end; the task's
-//!   next `send` fails, and the task stops. No work is left running.
+//! - When the call ends early (the client goes away, its deadline passes),
+//!   tonic drops the receiving end; the task's next `send` fails, and the
+//!   task stops. No work is left running.
+//!
+//! [`start`] then assembles the server around the service, as every
+//! lesson crate does (see `unary/src/server.rs` for each step's why).
 
 use std::time::Duration;
 
-use hello_proto::pb::{HelloReply, HelloStreamRequest, ReplyStream, do_stuff_server::DoStuff};
+use hello_proto::pb::{
+    HelloReply, HelloStreamRequest, ReplyStream,
+    do_stuff_server::{DoStuff, DoStuffServer},
+};
+use plumbing::{
+    Kind,
+    cli::ServerArgs,
+    server::{self, Lifecycle, RunningServer, StartError},
+};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
-use tonic::{Request, Response, Status};
+use tonic::{Request, Response, Status, transport::Server};
 use tracing::info;
 
 /// The most replies one call may ask for (`count`).
@@ -88,7 +100,9 @@ impl DoStuff for ServerStreamingService {
                 }
             }
             if tx.is_closed() {
-                info!("say_hello_stream for pid {pid}: the client went away; stopped sending");
+                // The client left, its deadline passed, or the server is
+                // shutting down: whichever, nobody reads the replies now.
+                info!("say_hello_stream for pid {pid}: the call is over; stopped sending");
             }
             // Dropping `tx` here ends the stream: tonic then closes the call
             // with status OK.
@@ -97,4 +111,20 @@ impl DoStuff for ServerStreamingService {
         // Return at once: the replies flow while the task runs.
         Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
     }
+}
+
+/// Assembles and starts the server, as the note's `serve()` does, and
+/// returns once it is listening.
+pub async fn start(service: impl DoStuff, args: &ServerArgs) -> Result<RunningServer, StartError> {
+    // `grpc.server(...)`: tonic's server, with the flags' limits, keepalive and TLS.
+    let lifecycle = Lifecycle::new();
+    let mut builder = server::configure(Server::builder(), args, &lifecycle)?;
+    // `add_DoStuffServicer_to_server(...)`: our service behind the token
+    // check, beside health and reflection.
+    let router = builder
+        .add_routes(server::health_and_reflection(&lifecycle)?)
+        .add_service(server::guard(DoStuffServer::new(service), args));
+    // `add_insecure_port(...)`, then `start()`.
+    let listener = server::bind(Kind::ServerStreaming, args).await?;
+    server::start(router, listener, lifecycle, Kind::ServerStreaming, args).await
 }

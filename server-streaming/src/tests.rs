@@ -2,15 +2,28 @@
 
 use std::time::Duration;
 
-use hello_proto::{
-    Kind, cli::ServerArgs, lifecycle::SHUTTING_DOWN, pb::HelloStreamRequest, testing,
+use hello_proto::pb::HelloStreamRequest;
+use plumbing::{
+    Kind,
+    call_layer::SHUTTING_DOWN,
+    cli::{ClientArgs, ServerArgs, StreamArgs},
+    client::{ClientError, Context, explain},
 };
+use test_support::{TestServer, captured_logs, memory_kib, wait_for_log};
 use tonic::Code;
 
 use crate::{
-    client::say_hello_stream,
-    server::{MAX_COUNT, MAX_INTERVAL_MS, ServerStreamingService},
+    client::{connect, say_hello_stream},
+    server::{MAX_COUNT, MAX_INTERVAL_MS, ServerStreamingService, start},
 };
+
+/// A server-streaming server with `service` on a free port.
+async fn serve(service: ServerStreamingService) -> TestServer {
+    TestServer::start(ServerArgs::default(), async |args| {
+        start(service, args).await
+    })
+    .await
+}
 
 fn ask(count: u32, interval_ms: u32) -> HelloStreamRequest {
     HelloStreamRequest {
@@ -22,9 +35,9 @@ fn ask(count: u32, interval_ms: u32) -> HelloStreamRequest {
 
 #[tokio::test]
 async fn sends_count_replies_in_order() {
-    let server = testing::start(Kind::ServerStreaming, ServerStreamingService::default()).await;
-    let mut client = server.client(Kind::ServerStreaming).await;
-    let replies = say_hello_stream(&mut client, ask(3, 1), None, |_| {})
+    let server = serve(ServerStreamingService::default()).await;
+    let mut stub = connect(&server.client_args).await.unwrap();
+    let replies = say_hello_stream(&mut stub, ask(3, 1), None, |_| {})
         .await
         .unwrap();
     assert_eq!(replies, ["Hello #1, 42!", "Hello #2, 42!", "Hello #3, 42!"]);
@@ -32,9 +45,9 @@ async fn sends_count_replies_in_order() {
 
 #[tokio::test]
 async fn count_zero_is_an_empty_stream() {
-    let server = testing::start(Kind::ServerStreaming, ServerStreamingService::default()).await;
-    let mut client = server.client(Kind::ServerStreaming).await;
-    let replies = say_hello_stream(&mut client, ask(0, 0), None, |_| {})
+    let server = serve(ServerStreamingService::default()).await;
+    let mut stub = connect(&server.client_args).await.unwrap();
+    let replies = say_hello_stream(&mut stub, ask(0, 0), None, |_| {})
         .await
         .unwrap();
     assert!(replies.is_empty());
@@ -42,8 +55,8 @@ async fn count_zero_is_an_empty_stream() {
 
 #[tokio::test]
 async fn each_limit_gives_invalid_argument_naming_it() {
-    let server = testing::start(Kind::ServerStreaming, ServerStreamingService::default()).await;
-    let mut client = server.client(Kind::ServerStreaming).await;
+    let server = serve(ServerStreamingService::default()).await;
+    let mut stub = connect(&server.client_args).await.unwrap();
     for (request, limit) in [
         (ask(MAX_COUNT + 1, 0), "count must be at most 1000000"),
         (
@@ -51,7 +64,7 @@ async fn each_limit_gives_invalid_argument_naming_it() {
             "interval_ms must be at most 60000",
         ),
     ] {
-        let status = say_hello_stream(&mut client, request, None, |_| {})
+        let status = say_hello_stream(&mut stub, request, None, |_| {})
             .await
             .unwrap_err();
         assert_eq!(status.code(), Code::InvalidArgument);
@@ -61,10 +74,10 @@ async fn each_limit_gives_invalid_argument_naming_it() {
 
 #[tokio::test]
 async fn the_largest_allowed_values_are_accepted() {
-    let server = testing::start(Kind::ServerStreaming, ServerStreamingService::default()).await;
-    let mut client = server.client(Kind::ServerStreaming).await;
+    let server = serve(ServerStreamingService::default()).await;
+    let mut stub = connect(&server.client_args).await.unwrap();
     // The first reply comes at once; we read it and hang up.
-    let mut stream = client
+    let mut stream = stub
         .say_hello_stream(ask(MAX_COUNT, MAX_INTERVAL_MS))
         .await
         .unwrap()
@@ -75,16 +88,16 @@ async fn the_largest_allowed_values_are_accepted() {
 
 #[tokio::test]
 async fn a_client_that_leaves_mid_stream_stops_the_servers_work() {
-    let server = testing::start(Kind::ServerStreaming, ServerStreamingService::default()).await;
-    let mut client = server.client(Kind::ServerStreaming).await;
+    let server = serve(ServerStreamingService::default()).await;
+    let mut stub = connect(&server.client_args).await.unwrap();
     // Warm up, so the connection's own tasks are already counted.
-    say_hello_stream(&mut client, ask(1, 0), None, |_| {})
+    say_hello_stream(&mut stub, ask(1, 0), None, |_| {})
         .await
         .unwrap();
     let before = live_tasks();
 
     // A stream that would take a minute between replies.
-    let mut stream = client
+    let mut stream = stub
         .say_hello_stream(ask(10, MAX_INTERVAL_MS))
         .await
         .unwrap()
@@ -97,7 +110,7 @@ async fn a_client_that_leaves_mid_stream_stops_the_servers_work() {
     wait_for_live_tasks(before).await;
 
     // And the server serves the next caller as usual.
-    let replies = say_hello_stream(&mut client, ask(2, 0), None, |_| {})
+    let replies = say_hello_stream(&mut stub, ask(2, 0), None, |_| {})
         .await
         .unwrap();
     assert_eq!(replies.len(), 2);
@@ -124,16 +137,16 @@ async fn wait_for_live_tasks(count: usize) {
 
 #[tokio::test]
 async fn a_deadline_covers_the_whole_stream_and_stops_the_servers_work() {
-    let server = testing::start(Kind::ServerStreaming, ServerStreamingService::default()).await;
-    let mut client = server.client(Kind::ServerStreaming).await;
-    say_hello_stream(&mut client, ask(1, 0), None, |_| {})
+    let server = serve(ServerStreamingService::default()).await;
+    let mut stub = connect(&server.client_args).await.unwrap();
+    say_hello_stream(&mut stub, ask(1, 0), None, |_| {})
         .await
         .unwrap();
     let before = live_tasks();
     // Headers arrive at once, so only a whole-call bound can catch this.
     let mut seen = 0;
     let status = say_hello_stream(
-        &mut client,
+        &mut stub,
         ask(10, 100),
         Some(Duration::from_millis(250)),
         |_| {
@@ -153,26 +166,20 @@ async fn a_token_guards_streams_too() {
         token: Some("s3cret".to_owned()),
         ..ServerArgs::default()
     };
-    let server = testing::start_with(
-        Kind::ServerStreaming,
-        ServerStreamingService::default(),
-        args,
-    )
-    .await;
-    let mut client = server.client(Kind::ServerStreaming).await;
-    let replies = say_hello_stream(&mut client, ask(2, 0), None, |_| {})
+    let service = ServerStreamingService::default();
+    let server = TestServer::start(args, async |args| start(service, args).await).await;
+    let mut stub = connect(&server.client_args).await.unwrap();
+    let replies = say_hello_stream(&mut stub, ask(2, 0), None, |_| {})
         .await
         .unwrap();
     assert_eq!(replies.len(), 2);
 
-    let anonymous = hello_proto::cli::ClientArgs {
+    let anonymous = ClientArgs {
         token: None,
         ..server.client_args.clone()
     };
-    let mut client = hello_proto::client::connect(Kind::ServerStreaming, &anonymous)
-        .await
-        .unwrap();
-    let status = say_hello_stream(&mut client, ask(2, 0), None, |_| {})
+    let mut stub = connect(&anonymous).await.unwrap();
+    let status = say_hello_stream(&mut stub, ask(2, 0), None, |_| {})
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::Unauthenticated);
@@ -180,9 +187,9 @@ async fn a_token_guards_streams_too() {
 
 #[tokio::test]
 async fn shutdown_ends_a_long_stream_with_a_status() {
-    let server = testing::start(Kind::ServerStreaming, ServerStreamingService::default()).await;
-    let mut client = server.client(Kind::ServerStreaming).await;
-    let mut stream = client
+    let server = serve(ServerStreamingService::default()).await;
+    let mut stub = connect(&server.client_args).await.unwrap();
+    let mut stream = stub
         .say_hello_stream(ask(1_000, 50))
         .await
         .unwrap()
@@ -210,11 +217,11 @@ async fn shutdown_ends_a_long_stream_with_a_status() {
 async fn the_server_ends_a_stream_at_its_deadline() {
     // Without the client's own whole-call bound: the server must end the
     // stream when the grpc-timeout it was sent runs out.
-    let server = testing::start(Kind::ServerStreaming, ServerStreamingService::default()).await;
-    let mut client = server.client(Kind::ServerStreaming).await;
+    let server = serve(ServerStreamingService::default()).await;
+    let mut stub = connect(&server.client_args).await.unwrap();
     let mut request = tonic::Request::new(ask(100, 50));
     request.set_timeout(Duration::from_millis(300));
-    let mut stream = client.say_hello_stream(request).await.unwrap().into_inner();
+    let mut stream = stub.say_hello_stream(request).await.unwrap().into_inner();
     let mut seen = 0;
     let status = loop {
         match stream.message().await {
@@ -229,22 +236,23 @@ async fn the_server_ends_a_stream_at_its_deadline() {
 
 #[tokio::test]
 async fn a_unary_method_here_is_unimplemented_with_a_hint() {
-    let server = testing::start(Kind::ServerStreaming, ServerStreamingService::default()).await;
-    let mut client = server.client(Kind::ServerStreaming).await;
-    let status = client
+    let server = serve(ServerStreamingService::default()).await;
+    let mut stub = connect(&server.client_args).await.unwrap();
+    let status = stub
         .say_hello(hello_proto::pb::HelloRequest { pid: 1 })
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::Unimplemented);
-    let line = hello_proto::client::explain(Kind::Unary, &server.client_args, &status);
+    let context = Context::new(Kind::Unary, &server.client_args);
+    let line = explain(&ClientError::Call(status), &context);
     assert!(line.contains("cargo run -p unary --bin server"), "{line}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_client_that_stops_reading_does_not_make_the_server_hoard_replies() {
-    let server = testing::start(Kind::ServerStreaming, ServerStreamingService::default()).await;
-    let mut client = server.client(Kind::ServerStreaming).await;
-    let mut stream = client
+    let server = serve(ServerStreamingService::default()).await;
+    let mut stub = connect(&server.client_args).await.unwrap();
+    let mut stream = stub
         .say_hello_stream(ask(MAX_COUNT, 0))
         .await
         .unwrap()
@@ -254,11 +262,11 @@ async fn a_client_that_stops_reading_does_not_make_the_server_hoard_replies() {
     // Read nothing for two seconds. A producer without backpressure would
     // fill memory with up to a million replies (about 100 MB); ours waits
     // once its channel and the HTTP/2 flow-control window are full.
-    let Some((before, _)) = testing::memory_kib() else {
+    let Some((before, _)) = memory_kib() else {
         return; // not Linux: nothing to measure with
     };
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let (after, _) = testing::memory_kib().unwrap();
+    let (after, _) = memory_kib().unwrap();
     let grown = after.saturating_sub(before);
     assert!(
         grown < 16 * 1024,
@@ -269,5 +277,86 @@ async fn a_client_that_stops_reading_does_not_make_the_server_hoard_replies() {
     assert_eq!(
         stream.message().await.unwrap().unwrap().retval,
         "Hello #2, 42!"
+    );
+}
+
+/// Runs the server-streaming client with `stream` and `timeout_ms` against
+/// `server`, as the binary does; returns the line it would print.
+async fn client_says(server: &TestServer, stream: StreamArgs, timeout_ms: Option<u64>) -> String {
+    let args = crate::client::Args {
+        common: ClientArgs {
+            timeout_ms,
+            ..server.client_args.clone()
+        },
+        stream,
+    };
+    let error = crate::client::run(&args).await.unwrap_err();
+    let context = Context::new(Kind::ServerStreaming, &args.common).streaming(&args.stream);
+    explain(&error, &context)
+}
+
+#[tokio::test]
+async fn a_stream_longer_than_its_deadline_is_told_to_ask_for_less_not_to_blame_the_server() {
+    // No --delay-ms on this server: the stream is long because we asked.
+    let server = serve(ServerStreamingService::default()).await;
+    let stream = StreamArgs {
+        count: 10,
+        interval_ms: 100,
+    };
+    let line = client_says(&server, stream, Some(250)).await;
+    assert!(line.contains("(DEADLINE_EXCEEDED: "), "{line}");
+    assert!(
+        line.contains("10 messages 100 ms apart take 900 ms, longer than --timeout-ms 250"),
+        "{line}"
+    );
+    assert!(line.contains("lower --count or --interval-ms"), "{line}");
+    assert!(!line.contains("--delay-ms"), "{line}");
+}
+
+#[tokio::test]
+async fn a_count_over_the_limit_is_told_which_flag_to_change() {
+    let server = serve(ServerStreamingService::default()).await;
+    let stream = StreamArgs {
+        count: MAX_COUNT + 1,
+        interval_ms: 0,
+    };
+    let line = client_says(&server, stream, None).await;
+    assert_eq!(
+        line,
+        "the server refused the request (INVALID_ARGUMENT: count must be at most 1000000, got 1000001); change --count"
+    );
+}
+
+#[tokio::test]
+async fn the_end_of_the_grace_period_is_logged_as_the_servers_doing() {
+    captured_logs();
+    let server = serve(ServerStreamingService::default()).await;
+    let mut stub = connect(&server.client_args).await.unwrap();
+    let ask = HelloStreamRequest {
+        pid: 4711,
+        count: 1_000,
+        interval_ms: 50,
+    };
+    let mut stream = stub.say_hello_stream(ask).await.unwrap().into_inner();
+    assert!(stream.message().await.unwrap().is_some());
+    server
+        .into_server()
+        .shutdown(Duration::from_millis(100))
+        .await;
+
+    // The layer says the server ended the call; the handler, that the call
+    // is over; neither says the client went away: it did not.
+    let ended = "/hello.DoStuff/say_hello_stream: the shutdown's grace period is over";
+    assert!(wait_for_log(&[ended]).await.is_some(), "no line: {ended}");
+    let stopped = wait_for_log(&["pid 4711"])
+        .await
+        .expect("the handler said nothing");
+    assert!(
+        stopped.contains("the call is over; stopped sending"),
+        "{stopped}"
+    );
+    assert!(
+        !captured_logs().contains("went away"),
+        "a log blamed the client"
     );
 }

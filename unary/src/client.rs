@@ -1,19 +1,20 @@
 //! The unary client: the note's `run()`.
 //!
-//! Open a channel, make the stub, call `say_hello` and `say_hello_again`.
-//! Then the note's other lesson: `stub.say_hello.future(request)` starts a
-//! call without waiting for it. In Rust *every* call is a future already:
-//! nothing happens until it is awaited, and many can be awaited together.
+//! Open a channel, put the stub on it, call `say_hello` and
+//! `say_hello_again`. Then the note's other lesson: `stub.say_hello.future(request)`
+//! starts a call without waiting for it. In Rust *every* call is a future
+//! already: nothing happens until it is awaited, and many can be awaited
+//! together.
 
 use std::time::{Duration, Instant};
 
 use clap::Parser;
 use futures::stream::{FuturesUnordered, StreamExt};
-use hello_proto::{
+use hello_proto::pb::{HelloRequest, do_stuff_client::DoStuffClient};
+use plumbing::{
     Kind,
     cli::ClientArgs,
-    client::{connect, explain, request, within},
-    pb::{Client, HelloRequest},
+    client::{self, ClientError, Stub, within},
 };
 use tonic::Status;
 
@@ -26,11 +27,11 @@ pub struct Args {
     pub common: ClientArgs,
 
     /// Also start N say_hello calls at once, then the same N one after another, and compare the times
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub concurrent: Option<u32>,
 
     /// Instead, call say_hello N times, --every-ms apart, reporting each call: watch a server restart
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub repeat: Option<u32>,
 
     /// The pause between --repeat calls
@@ -38,105 +39,69 @@ pub struct Args {
     pub every_ms: u64,
 }
 
+/// The note's first two lines: `channel = grpc.insecure_channel(...)` and
+/// `stub = hello_pb2_grpc.DoStuffStub(channel)`.
+pub async fn connect(args: &ClientArgs) -> Result<Stub, ClientError> {
+    // The channel: to `--addr` (the note's localhost:8888 by default), or
+    // to the servers `--registry` names, over TLS with `--tls`.
+    let channel = client::channel(Kind::Unary, args).await?;
+    // The stub: generated code that turns method calls into gRPC requests.
+    // The interceptor adds `--token`, if any, to each of them.
+    Ok(DoStuffClient::with_interceptor(
+        channel,
+        client::attach_token(args)?,
+    ))
+}
+
 /// Runs the client as the `client` binary does, printing what it receives.
-pub async fn run(args: &Args) -> Result<(), Status> {
-    // First, the channel to the server and the stub over it.
-    let mut client = connect(Kind::Unary, &args.common).await?;
+pub async fn run(args: &Args) -> Result<(), ClientError> {
+    let mut stub = connect(&args.common).await?;
     let pid = args.common.pid();
     let timeout = args.common.timeout();
 
     if let Some(n) = args.repeat {
-        return call_repeatedly(&mut client, args, n).await;
+        let every = Duration::from_millis(args.every_ms);
+        return crate::repeat::call_repeatedly(&mut stub, &args.common, n, every).await;
     }
 
     // First call: we hand the stub a plain struct; it serializes it,
     // sends it, and deserializes the reply for us.
-    let reply = say_hello(&mut client, pid, timeout).await?;
+    let reply = say_hello(&mut stub, pid, timeout).await?;
     println!("GRPC client received: {reply}");
 
     // Second call: same principle.
-    let reply = say_hello_again(&mut client, pid, timeout).await?;
+    let reply = say_hello_again(&mut stub, pid, timeout).await?;
     println!("GRPC client received: {reply}");
 
     if let Some(n) = args.concurrent {
-        compare_concurrent_and_sequential(&client, pid, timeout, n).await?;
+        compare_concurrent_and_sequential(&stub, pid, timeout, n).await?;
     }
     // No `channel.close()` as in the note: the channel closes when the last
     // stub using it is dropped, at the end of this function.
     Ok(())
 }
 
-/// Calls `say_hello` `n` times, `--every-ms` apart, printing each outcome.
-///
-/// A failed call is reported and the next one is made anyway: the channel
-/// reconnects by itself, so once a restarted server is back, calls succeed
-/// again. Fails at the end if any call failed, saying how many.
-pub async fn call_repeatedly(client: &mut Client, args: &Args, n: u32) -> Result<(), Status> {
-    let every = Duration::from_millis(args.every_ms);
-    let (pid, timeout) = (args.common.pid(), args.common.timeout());
-    let failed = repeat_say_hello(client, pid, timeout, n, every, |i, outcome| match outcome {
-        Ok(reply) => println!("call {i} of {n}: GRPC client received: {reply}"),
-        Err(status) => println!(
-            "call {i} of {n} failed: {}",
-            explain(Kind::Unary, &args.common, status)
-        ),
-    })
-    .await;
-    match failed {
-        0 => Ok(()),
-        _ => Err(Status::unavailable(format!(
-            "{failed} of {n} calls failed, each reported above"
-        ))),
-    }
-}
-
-/// Makes `n` `say_hello` calls, `every` apart, handing each outcome to
-/// `report` (numbered from 1); returns how many failed.
-pub async fn repeat_say_hello(
-    client: &mut Client,
-    pid: i32,
-    timeout: Option<Duration>,
-    n: u32,
-    every: Duration,
-    mut report: impl FnMut(u32, &Result<String, Status>),
-) -> u32 {
-    let mut failed = 0;
-    for i in 1..=n {
-        if i > 1 {
-            tokio::time::sleep(every).await;
-        }
-        let outcome = say_hello(client, pid, timeout).await;
-        failed += u32::from(outcome.is_err());
-        report(i, &outcome);
-    }
-    failed
-}
-
-/// Calls `say_hello` once and returns the reply's text.
+/// Calls `say_hello` once, within `timeout` if given, and returns the reply's text.
 pub async fn say_hello(
-    client: &mut Client,
+    stub: &mut Stub,
     pid: i32,
     timeout: Option<Duration>,
 ) -> Result<String, Status> {
-    within(timeout, async {
-        let response = client
-            .say_hello(request(HelloRequest { pid }, timeout))
-            .await?;
+    within(timeout, HelloRequest { pid }, async |request| {
+        let response = stub.say_hello(request).await?;
         Ok(response.into_inner().retval)
     })
     .await
 }
 
-/// Calls `say_hello_again` once and returns the reply's text.
+/// Calls `say_hello_again` once, within `timeout` if given, and returns the reply's text.
 pub async fn say_hello_again(
-    client: &mut Client,
+    stub: &mut Stub,
     pid: i32,
     timeout: Option<Duration>,
 ) -> Result<String, Status> {
-    within(timeout, async {
-        let response = client
-            .say_hello_again(request(HelloRequest { pid }, timeout))
-            .await?;
+    within(timeout, HelloRequest { pid }, async |request| {
+        let response = stub.say_hello_again(request).await?;
         Ok(response.into_inner().retval)
     })
     .await
@@ -145,13 +110,13 @@ pub async fn say_hello_again(
 /// Starts `n` calls at once and prints each reply as it completes, then
 /// makes the same `n` calls one after another; prints both times.
 pub async fn compare_concurrent_and_sequential(
-    client: &Client,
+    stub: &Stub,
     pid: i32,
     timeout: Option<Duration>,
     n: u32,
 ) -> Result<(), Status> {
     let started = Instant::now();
-    let replies = call_concurrently(client, pid, timeout, n, |reply| {
+    let replies = call_concurrently(stub, pid, timeout, n, |reply| {
         println!("GRPC client received (concurrent): {reply}");
     })
     .await?;
@@ -159,12 +124,13 @@ pub async fn compare_concurrent_and_sequential(
 
     let started = Instant::now();
     for _ in 0..n {
-        say_hello(&mut client.clone(), pid, timeout).await?;
+        say_hello(&mut stub.clone(), pid, timeout).await?;
     }
     let sequential = started.elapsed();
 
+    let calls = if replies.len() == 1 { "call" } else { "calls" };
     println!(
-        "{} calls at once took {} ms; one after another they took {} ms",
+        "{} {calls} at once took {} ms; one after another they took {} ms",
         replies.len(),
         concurrent.as_millis(),
         sequential.as_millis()
@@ -175,7 +141,7 @@ pub async fn compare_concurrent_and_sequential(
 /// Starts `n` `say_hello` calls at once and collects their replies in the
 /// order they complete, calling `on_reply` as each arrives.
 pub async fn call_concurrently(
-    client: &Client,
+    stub: &Stub,
     pid: i32,
     timeout: Option<Duration>,
     n: u32,
@@ -186,8 +152,8 @@ pub async fn call_concurrently(
     // call needs its own because a call borrows its stub mutably.
     let mut calls: FuturesUnordered<_> = (0..n)
         .map(|_| {
-            let mut client = client.clone();
-            async move { say_hello(&mut client, pid, timeout).await }
+            let mut stub = stub.clone();
+            async move { say_hello(&mut stub, pid, timeout).await }
         })
         .collect();
 

@@ -3,14 +3,19 @@
 //! The lecture note's example, in Rust. A unary call looks like a function
 //! call: the client sends one `HelloRequest` and waits for one `HelloReply`.
 //!
-//! - [`server`]: the `DoStuff` methods `say_hello` and `say_hello_again`.
-//! - [`client`]: calls them, as the note's client does, and can fire many
-//!   calls at once (`--concurrent N`) to show that every call is a future.
+//! - [`server`]: the `DoStuff` methods `say_hello` and `say_hello_again`,
+//!   and the server assembled around them.
+//! - [`client`]: the channel, the stub, and the calls, as the note's client
+//!   makes them; it can fire many calls at once (`--concurrent N`) to show
+//!   that every call is a future.
+//! - [`repeat`]: `--repeat N`, the same call again and again, to watch a
+//!   server restart or a registry change.
 //!
 //! Run `cargo run -p unary --bin server` in one terminal and
 //! `cargo run -p unary --bin client` in another.
 
 pub mod client;
+pub mod repeat;
 pub mod server;
 
 #[cfg(test)]

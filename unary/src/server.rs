@@ -1,17 +1,25 @@
-//! The unary server: the note's `class DoStuff(hello_pb2_grpc.DoStuffServicer)`.
+//! The unary server: the note's `class DoStuff(hello_pb2_grpc.DoStuffServicer)`
+//! and its `serve()`.
 //!
 //! In Python the server is a class that inherits from the generated
 //! servicer. In Rust it is a struct that implements the generated *trait*
 //! `DoStuff`. We implement only the two unary methods; the generated code
-//! answers UNIMPLEMENTED for the rest, which other crates teach.
+//! answers UNIMPLEMENTED for the rest, which other crates teach. Then
+//! [`start`] assembles the server around it, step by step, as `serve()`
+//! does in the note.
 
 use std::time::Duration;
 
-use hello_proto::{
-    pb::{HelloReply, HelloRequest, do_stuff_server::DoStuff},
-    server::simulate_work,
+use hello_proto::pb::{
+    HelloReply, HelloRequest,
+    do_stuff_server::{DoStuff, DoStuffServer},
 };
-use tonic::{Request, Response, Status};
+use plumbing::{
+    Kind,
+    cli::ServerArgs,
+    server::{self, Lifecycle, RunningServer, StartError, simulate_work},
+};
+use tonic::{Request, Response, Status, transport::Server};
 use tracing::info;
 
 /// Our `DoStuff` service: the state every call can read.
@@ -61,4 +69,29 @@ impl DoStuff for UnaryService {
             retval: format!("Hello again, {pid}!"),
         }))
     }
+}
+
+/// Assembles and starts the server, as the note's `serve()` does, and
+/// returns once it is listening. `service` is ours (tests pass one that
+/// also reports what it sees).
+pub async fn start(service: impl DoStuff, args: &ServerArgs) -> Result<RunningServer, StartError> {
+    // `grpc.server(futures.ThreadPoolExecutor(max_workers=10))`: tonic's
+    // server, set up with the limits, keepalive and TLS the flags ask for.
+    // (The pool is tokio's runtime, which `main` built before calling us.)
+    let lifecycle = Lifecycle::new();
+    let mut builder = server::configure(Server::builder(), args, &lifecycle)?;
+
+    // `hello_pb2_grpc.add_DoStuffServicer_to_server(DoStuff(), server)`:
+    // the generated `DoStuffServer` routes each call to our method, behind
+    // the token check; beside it, health and reflection, for tools.
+    let router = builder
+        .add_routes(server::health_and_reflection(&lifecycle)?)
+        .add_service(server::guard(DoStuffServer::new(service), args));
+
+    // `server.add_insecure_port('[::]:8888')`: bind the port, so a port in
+    // use is reported now.
+    let listener = server::bind(Kind::Unary, args).await?;
+
+    // `server.start()`: serve in the background.
+    server::start(router, listener, lifecycle, Kind::Unary, args).await
 }

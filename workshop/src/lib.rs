@@ -70,4 +70,4 @@ pub mod e10_tls;
 
 /// The canonical name of a status code (`INVALID_ARGUMENT`, not tonic's
 /// `InvalidArgument`): what every gRPC implementation prints.
-pub use hello_proto::client::code_name;
+pub use plumbing::code_name;

@@ -3,14 +3,17 @@
 
 use bidi_streaming::client::{Args, run};
 use clap::Parser;
-use hello_proto::Kind;
+use plumbing::{
+    Kind,
+    client::{Context, report},
+};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let args = Args::parse();
-    hello_proto::init_logging("warn");
-    // `run(&args)` is a future: nothing happens until `client::main` awaits
-    // it (unless --registry-list asks only for the list). A failure is
-    // printed as one line with its status code, and sets the exit code.
-    hello_proto::client::main(Kind::BidiStreaming, &args.common, run(&args)).await
+    plumbing::logging::init("warn");
+    let outcome = run(&args).await;
+    // A failure is one line: what went wrong, its status code, what to do.
+    let context = Context::new(Kind::BidiStreaming, &args.common).streaming(&args.stream);
+    report(outcome, &context)
 }

@@ -1,12 +1,38 @@
 //! `cargo run -p client-streaming --bin server`: serves `say_hello_many`
 //! on 127.0.0.1:8890. The lesson is in `src/server.rs`.
 
-use client_streaming::server::ClientStreamingService;
-use hello_proto::Kind;
+use std::process::ExitCode;
 
-fn main() -> std::process::ExitCode {
-    // Flags, runtime, TLS, health, shutdown: shared by all four servers.
-    hello_proto::server::main(Kind::ClientStreaming, |args| ClientStreamingService {
-        delay: args.delay(),
+use clap::Parser;
+use client_streaming::server::{ClientStreamingService, start};
+use plumbing::{
+    Kind,
+    cli::ServerArgs,
+    server::{self, StartError},
+};
+
+fn main() -> ExitCode {
+    let args = ServerArgs::parse();
+    plumbing::logging::init("info");
+    match serve(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!("{error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The note's `serve()`: a pool of threads (tokio's runtime: see
+/// `unary/src/bin/server.rs` for why), the server on it, and a wait until Ctrl-C.
+fn serve(args: &ServerArgs) -> Result<(), StartError> {
+    let runtime = server::runtime(Kind::ClientStreaming, args)?;
+    runtime.block_on(async {
+        let service = ClientStreamingService {
+            delay: args.delay(),
+        };
+        let server = start(service, args).await?;
+        server.wait_for_termination(args.grace()).await;
+        Ok(())
     })
 }

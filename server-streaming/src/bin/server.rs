@@ -1,12 +1,38 @@
 //! `cargo run -p server-streaming --bin server`: serves `say_hello_stream`
 //! on 127.0.0.1:8889. The lesson is in `src/server.rs`.
 
-use hello_proto::Kind;
-use server_streaming::server::ServerStreamingService;
+use std::process::ExitCode;
 
-fn main() -> std::process::ExitCode {
-    // Flags, runtime, TLS, health, shutdown: shared by all four servers.
-    hello_proto::server::main(Kind::ServerStreaming, |args| ServerStreamingService {
-        delay: args.delay(),
+use clap::Parser;
+use plumbing::{
+    Kind,
+    cli::ServerArgs,
+    server::{self, StartError},
+};
+use server_streaming::server::{ServerStreamingService, start};
+
+fn main() -> ExitCode {
+    let args = ServerArgs::parse();
+    plumbing::logging::init("info");
+    match serve(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!("{error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The note's `serve()`: a pool of threads (tokio's runtime: see
+/// `unary/src/bin/server.rs` for why), the server on it, and a wait until Ctrl-C.
+fn serve(args: &ServerArgs) -> Result<(), StartError> {
+    let runtime = server::runtime(Kind::ServerStreaming, args)?;
+    runtime.block_on(async {
+        let service = ServerStreamingService {
+            delay: args.delay(),
+        };
+        let server = start(service, args).await?;
+        server.wait_for_termination(args.grace()).await;
+        Ok(())
     })
 }

@@ -2,15 +2,17 @@
 //! client does. The lesson is in `src/client.rs`.
 
 use clap::Parser;
-use hello_proto::Kind;
+use plumbing::{
+    Kind,
+    client::{Context, report},
+};
 use unary::client::{Args, run};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let args = Args::parse();
-    hello_proto::init_logging("warn");
-    // `run(&args)` is a future: nothing happens until `client::main` awaits
-    // it (unless --registry-list asks only for the list). A failure is
-    // printed as one line with its status code, and sets the exit code.
-    hello_proto::client::main(Kind::Unary, &args.common, run(&args)).await
+    plumbing::logging::init("warn");
+    let outcome = run(&args).await;
+    // A failure is one line: what went wrong, its status code, what to do.
+    report(outcome, &Context::new(Kind::Unary, &args.common))
 }

@@ -7,6 +7,10 @@
 
 use std::fmt;
 
+/// Every registry key of ours starts with this: the service's name, then
+/// the kind (see [`Kind::registry_prefix`]).
+pub const REGISTRY_PREFIX: &str = "/hello/DoStuff/";
+
 /// One of gRPC's four call kinds, and the crate of this workspace that teaches it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Kind {
@@ -71,6 +75,17 @@ impl Kind {
     /// The command a student types to start this kind's server.
     pub fn server_command(self) -> String {
         format!("cargo run -p {} --bin server", self.crate_name())
+    }
+
+    /// The command a student types to start this kind's client.
+    pub fn client_command(self) -> String {
+        format!("cargo run -p {} --bin client", self.crate_name())
+    }
+
+    /// Where servers of this kind register in etcd (`--registry`): each
+    /// under `{prefix}{host:port}`, e.g. `/hello/DoStuff/unary/127.0.0.1:8888`.
+    pub fn registry_prefix(self) -> String {
+        format!("{REGISTRY_PREFIX}{self}/")
     }
 }
 

@@ -7,7 +7,7 @@
 //! and `127.0.0.1` with it. Clients trust `ca.pem`, and so trust the server.
 //!
 //! The files (`ca.pem`, `server.pem`, `server.key`) go to `target/dev-certs/`
-//! of the workspace, which `cargo clean` removes and git ignores. They are for
+//! of the workspace ([`default_dir`]), which `cargo clean` removes and git ignores. They are for
 //! learning only: anyone with `server.key` can pose as your server.
 
 use std::{
@@ -20,12 +20,35 @@ use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
 use tonic::transport::{Certificate, ClientTlsConfig, Identity, ServerTlsConfig};
 
 /// The certificate directory used when `--certs`/`--ca` are not given:
-/// `target/dev-certs` at the root of this workspace.
+/// `dev-certs` in the Cargo target directory this program was built in
+/// (`target/dev-certs` beside `target/debug/server`), so every server and
+/// client built in one workspace finds the same CA.
+///
+/// Found when the program runs, from its own path, not when it is built:
+/// a program copied elsewhere, or built with `CARGO_TARGET_DIR`, must not
+/// write keys under the build machine's paths. A program that is not in a
+/// Cargo target directory uses `dev-certs` in the current directory.
 pub fn default_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join("target")
-        .join("dev-certs")
+    let target = std::env::current_exe()
+        .ok()
+        .and_then(|program| cargo_target_dir(&program));
+    target.unwrap_or_default().join("dev-certs")
+}
+
+/// The Cargo target directory that holds `program`, if it is in one:
+/// `target/` for `target/debug/server` (or a test's `target/debug/deps/..`).
+fn cargo_target_dir(program: &Path) -> Option<PathBuf> {
+    let mut dir = program.parent()?;
+    if dir.ends_with("deps") || dir.ends_with("examples") {
+        dir = dir.parent()?;
+    }
+    // A profile directory (`debug`, `release`) is where Cargo keeps its
+    // fingerprints; the target directory is the one above it.
+    let is_profile_dir = dir.join(".fingerprint").is_dir();
+    is_profile_dir
+        .then(|| dir.parent())
+        .flatten()
+        .map(Path::to_path_buf)
 }
 
 /// Loads the server's certificate and key from `dir`, creating the
@@ -109,6 +132,7 @@ fn generate(dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// Whether `dir` exists and holds nothing.
 fn is_empty_dir(dir: &Path) -> bool {
     fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_none())
 }
@@ -131,6 +155,7 @@ fn write(path: &Path, contents: &str, private: bool) -> Result<(), String> {
         .map_err(|e| cannot_write(path, &e))
 }
 
+/// The message for a file or directory that cannot be written.
 fn cannot_write(path: &Path, error: &std::io::Error) -> String {
     format!(
         "cannot write {}: {error}; pass --certs DIR with a directory you can write",
@@ -138,6 +163,7 @@ fn cannot_write(path: &Path, error: &std::io::Error) -> String {
     )
 }
 
+/// Reads a whole file, or says which one could not be read and why.
 fn read(path: &Path) -> Result<Vec<u8>, String> {
     fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }

@@ -8,7 +8,7 @@
 //! base64-encoded, and 64-bit numbers (lease ids, revisions) travel as
 //! strings, because JSON numbers lose precision past 2^53.
 
-use std::time::Duration;
+use std::{fmt, time::Duration};
 
 use base64::{Engine as _, engine::general_purpose::STANDARD as BASE64};
 use bytes::{Bytes, BytesMut};
@@ -23,14 +23,51 @@ use serde_json::{Value, json};
 /// How long one request to etcd may take before we call etcd unreachable.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(3);
 
-/// A connection to one etcd server's JSON gateway.
+/// A client for one etcd server's JSON gateway.
 #[derive(Clone, Debug)]
-pub struct Etcd {
+pub struct Gateway {
     /// The base URL, e.g. `http://127.0.0.1:2379`, without a trailing `/`.
     url: String,
     /// hyper's client: it keeps connections open and reuses them.
     http: Client<HttpConnector, Full<Bytes>>,
 }
+
+/// Why a request to etcd failed: each kind calls for different advice.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EtcdError {
+    /// The URL is not `http://HOST:PORT`; nothing was sent.
+    BadUrl(String),
+    /// etcd did not answer: it is not running there, or is too slow.
+    Unreachable {
+        /// The etcd's URL.
+        url: String,
+        /// What the network said (`Connection refused`, a timeout, ...).
+        why: String,
+    },
+    /// etcd answered, but refused the request or sent what we cannot read.
+    Refused {
+        /// The etcd's URL.
+        url: String,
+        /// etcd's own explanation, or what was wrong with its answer.
+        why: String,
+    },
+}
+
+impl fmt::Display for EtcdError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EtcdError::BadUrl(url) => {
+                write!(f, "{url} is not an etcd URL such as http://127.0.0.1:2379")
+            }
+            EtcdError::Unreachable { url, why } => write!(f, "cannot reach etcd at {url} ({why})"),
+            EtcdError::Refused { url, why } => {
+                write!(f, "etcd at {url} refused the request: {why}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for EtcdError {}
 
 /// A key and its value, as stored in etcd.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,23 +90,23 @@ pub enum Event {
 /// A watch on a prefix: every change to a key under it, in order.
 #[derive(Debug)]
 pub struct Watch {
+    /// The etcd's URL, for errors.
+    url: String,
     /// The response body: etcd writes one JSON object per line, forever.
     body: Incoming,
     /// Bytes received but not yet a complete line.
     pending: BytesMut,
 }
 
-impl Etcd {
+impl Gateway {
     /// A client for the etcd at `url` (`http://HOST:PORT`). Nothing is sent yet.
-    pub fn new(url: &str) -> Result<Self, String> {
+    pub fn new(url: &str) -> Result<Self, EtcdError> {
         let url = url.trim_end_matches('/');
         let valid = url
             .strip_prefix("http://")
             .is_some_and(|rest| rest.parse::<http::uri::Authority>().is_ok());
         if !valid {
-            return Err(format!(
-                "--registry {url} is not an etcd URL such as http://127.0.0.1:2379"
-            ));
+            return Err(EtcdError::BadUrl(url.to_owned()));
         }
         let http = Client::builder(TokioExecutor::new()).build_http();
         Ok(Self {
@@ -85,15 +122,15 @@ impl Etcd {
 
     /// Creates a lease that expires `ttl_s` seconds from now unless kept
     /// alive, and returns its id. Keys written under it go when it goes.
-    pub async fn grant(&self, ttl_s: u64) -> Result<i64, String> {
+    pub async fn grant(&self, ttl_s: u64) -> Result<i64, EtcdError> {
         let reply = self
             .call("/v3/lease/grant", json!({ "TTL": ttl_s }))
             .await?;
-        number(&reply["ID"]).ok_or_else(|| format!("etcd granted no lease: {reply}"))
+        number(&reply["ID"]).ok_or_else(|| self.refused(format!("no lease in {reply}")))
     }
 
     /// Writes `key` = `value`, attached to `lease`.
-    pub async fn put(&self, key: &str, value: &str, lease: i64) -> Result<(), String> {
+    pub async fn put(&self, key: &str, value: &str, lease: i64) -> Result<(), EtcdError> {
         let request = json!({
             "key": BASE64.encode(key),
             "value": BASE64.encode(value),
@@ -104,7 +141,7 @@ impl Etcd {
 
     /// Renews `lease` for another full TTL. Returns `false` if the lease no
     /// longer exists (it expired, so its keys are gone).
-    pub async fn keep_alive(&self, lease: i64) -> Result<bool, String> {
+    pub async fn keep_alive(&self, lease: i64) -> Result<bool, EtcdError> {
         let reply = self
             .call("/v3/lease/keepalive", json!({ "ID": lease.to_string() }))
             .await?;
@@ -113,15 +150,15 @@ impl Etcd {
     }
 
     /// Ends `lease` now: etcd deletes its keys at once.
-    pub async fn revoke(&self, lease: i64) -> Result<(), String> {
+    pub async fn revoke(&self, lease: i64) -> Result<(), EtcdError> {
         self.call("/v3/lease/revoke", json!({ "ID": lease.to_string() }))
             .await
             .map(drop)
     }
 
     /// Every key under `prefix`, and the store's revision when read: a
-    /// [`Etcd::watch`] from the next revision misses nothing in between.
-    pub async fn list(&self, prefix: &str) -> Result<(Vec<KeyValue>, i64), String> {
+    /// [`Gateway::watch`] from the next revision misses nothing in between.
+    pub async fn list(&self, prefix: &str) -> Result<(Vec<KeyValue>, i64), EtcdError> {
         let request = json!({
             "key": BASE64.encode(prefix),
             "range_end": BASE64.encode(range_end(prefix)),
@@ -134,7 +171,7 @@ impl Etcd {
     }
 
     /// Starts watching every key under `prefix`, from `revision` on.
-    pub async fn watch(&self, prefix: &str, revision: i64) -> Result<Watch, String> {
+    pub async fn watch(&self, prefix: &str, revision: i64) -> Result<Watch, EtcdError> {
         let request = json!({ "create_request": {
             "key": BASE64.encode(prefix),
             "range_end": BASE64.encode(range_end(prefix)),
@@ -142,17 +179,18 @@ impl Etcd {
         }});
         let body = self.send("/v3/watch", request).await?;
         Ok(Watch {
+            url: self.url.clone(),
             body,
             pending: BytesMut::new(),
         })
     }
 
     /// Sends one request and returns etcd's JSON answer.
-    async fn call(&self, path: &str, request: Value) -> Result<Value, String> {
+    async fn call(&self, path: &str, request: Value) -> Result<Value, EtcdError> {
         let read = async {
             let body = self.send(path, request).await?;
             let bytes = body.collect().await.map_err(|e| self.unreachable(e))?;
-            parse(&bytes.to_bytes())
+            parse(&bytes.to_bytes()).map_err(|why| self.refused(why))
         };
         tokio::time::timeout(REQUEST_TIMEOUT, read)
             .await
@@ -160,11 +198,11 @@ impl Etcd {
     }
 
     /// Sends one request and returns the response body, unread.
-    async fn send(&self, path: &str, request: Value) -> Result<Incoming, String> {
+    async fn send(&self, path: &str, request: Value) -> Result<Incoming, EtcdError> {
         let request = http::Request::post(format!("{}{path}", self.url))
             .header(http::header::CONTENT_TYPE, "application/json")
             .body(Full::new(Bytes::from(request.to_string())))
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| self.refused(e))?;
         let connect = self.http.request(request);
         let response = tokio::time::timeout(REQUEST_TIMEOUT, connect)
             .await
@@ -180,36 +218,48 @@ impl Etcd {
             .collect()
             .await
             .map_err(|e| self.unreachable(e))?;
-        match parse(&bytes.to_bytes()) {
-            Err(message) => Err(message),
-            Ok(_) => Err(format!("etcd at {} answered {status} to {path}", self.url)),
-        }
+        let why = match parse(&bytes.to_bytes()) {
+            Err(message) => message,
+            Ok(_) => format!("it answered {status} to {path}"),
+        };
+        Err(self.refused(why))
     }
 
-    /// The message for an etcd that does not answer in time.
-    fn no_answer(&self) -> String {
+    /// The error for an etcd that does not answer in time.
+    fn no_answer(&self) -> EtcdError {
         let limit = REQUEST_TIMEOUT.as_secs();
         self.unreachable(format!("no answer within {limit} s"))
     }
 
-    /// The message for an etcd we cannot talk to.
-    fn unreachable(&self, why: impl std::fmt::Display) -> String {
-        format!("cannot reach etcd at {} ({why})", self.url)
+    /// The error for an etcd we cannot talk to.
+    fn unreachable(&self, why: impl fmt::Display) -> EtcdError {
+        EtcdError::Unreachable {
+            url: self.url.clone(),
+            why: why.to_string(),
+        }
+    }
+
+    /// The error for an etcd that answered with a refusal or nonsense.
+    fn refused(&self, why: impl fmt::Display) -> EtcdError {
+        EtcdError::Refused {
+            url: self.url.clone(),
+            why: why.to_string(),
+        }
     }
 }
 
 impl Watch {
     /// Waits for the next changes. An error means the watch ended (etcd
     /// stopped, or the connection broke): start a new one.
-    pub async fn next(&mut self) -> Result<Vec<Event>, String> {
+    pub async fn next(&mut self) -> Result<Vec<Event>, EtcdError> {
         loop {
             // A whole line is one JSON message from etcd.
             if let Some(end) = self.pending.iter().position(|&b| b == b'\n') {
                 let line = self.pending.split_to(end + 1);
-                let message = parse(&line)?;
+                let message = parse(&line).map_err(|why| self.ended(why))?;
                 let result = &message["result"];
                 if result["canceled"].as_bool() == Some(true) {
-                    return Err(format!("etcd ended the watch: {result}"));
+                    return Err(self.ended(format!("etcd cancelled it: {result}")));
                 }
                 let events = result["events"].as_array().map_or(&[][..], Vec::as_slice);
                 if events.is_empty() {
@@ -223,9 +273,17 @@ impl Watch {
                         self.pending.extend_from_slice(&data);
                     }
                 }
-                Some(Err(e)) => return Err(format!("the watch broke ({e})")),
-                None => return Err("etcd closed the watch".to_owned()),
+                Some(Err(e)) => return Err(self.ended(format!("the watch broke: {e}"))),
+                None => return Err(self.ended("etcd closed the watch")),
             }
+        }
+    }
+
+    /// The error for a watch that ended: etcd must be asked afresh.
+    fn ended(&self, why: impl fmt::Display) -> EtcdError {
+        EtcdError::Unreachable {
+            url: self.url.clone(),
+            why: why.to_string(),
         }
     }
 }
@@ -241,20 +299,22 @@ fn range_end(prefix: &str) -> Vec<u8> {
     end
 }
 
-/// Parses etcd's JSON answer, turning an `"error"` in it into an `Err`.
+/// Parses etcd's JSON answer; an `"error"` in it, or something that is not
+/// JSON, comes back as the reason to report.
 fn parse(bytes: &[u8]) -> Result<Value, String> {
-    let value: Value = serde_json::from_slice(bytes)
-        .map_err(|e| format!("etcd sent something that is not JSON ({e})"))?;
+    let value: Value =
+        serde_json::from_slice(bytes).map_err(|e| format!("its answer is not JSON ({e})"))?;
     let error = value.get("error").or_else(|| value["result"].get("error"));
     match error {
         Some(error) => {
             // `{"error": "...", "message": "..."}`, or in a stream
             // `{"error": {"message": "...", ...}}`.
-            let message = (value["message"].as_str())
+            let message = value["message"]
+                .as_str()
                 .or(error["message"].as_str())
                 .or(error.as_str())
                 .unwrap_or("no reason given");
-            Err(format!("etcd refused the request: {message}"))
+            Err(message.to_owned())
         }
         None => Ok(value),
     }
@@ -325,9 +385,12 @@ mod tests {
         let refused = br#"{"error":"lease not found","message":"etcdserver: requested lease not found","code":5}"#;
         assert_eq!(
             parse(refused).unwrap_err(),
-            "etcd refused the request: etcdserver: requested lease not found"
+            "etcdserver: requested lease not found"
         );
-        assert!(Etcd::new("127.0.0.1:2379").is_err());
-        assert!(Etcd::new("http://127.0.0.1:2379/").is_ok());
+        assert_eq!(
+            Gateway::new("127.0.0.1:2379").unwrap_err(),
+            EtcdError::BadUrl("127.0.0.1:2379".into())
+        );
+        assert!(Gateway::new("http://127.0.0.1:2379/").is_ok());
     }
 }

@@ -38,8 +38,10 @@ use http::{HeaderMap, HeaderValue, Uri};
 use http_body::Frame;
 use tokio::time::Sleep;
 use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
-use tonic::{Status, body::Body};
+use tonic::{Code, Status, body::Body};
 use tower::{Layer, Service};
+
+use crate::grpc_timeout::parse_grpc_timeout;
 
 /// How much earlier than tonic's own timer ours fires. Both timers round to
 /// whole milliseconds, so one millisecond keeps ours first.
@@ -47,28 +49,6 @@ const MARGIN: Duration = Duration::from_millis(1);
 
 /// The message of the UNAVAILABLE status that ends calls cut off by shutdown.
 pub const SHUTTING_DOWN: &str = "the server is shutting down";
-
-/// Reads a `grpc-timeout` header value: 1 to 8 digits and a unit, `H`ours,
-/// `M`inutes, `S`econds, `m`illis, `u` micros or `n`anos (e.g. `250m`).
-///
-/// Returns `None` for anything else, which gRPC says to treat as no deadline.
-pub fn parse_grpc_timeout(value: &[u8]) -> Option<Duration> {
-    let (unit, digits) = value.split_last()?;
-    if digits.is_empty() || digits.len() > 8 || !digits.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    // At most 8 digits, so this neither fails nor overflows below.
-    let n: u64 = std::str::from_utf8(digits).ok()?.parse().ok()?;
-    Some(match unit {
-        b'H' => Duration::from_secs(n * 3600),
-        b'M' => Duration::from_secs(n * 60),
-        b'S' => Duration::from_secs(n),
-        b'm' => Duration::from_millis(n),
-        b'u' => Duration::from_micros(n),
-        b'n' => Duration::from_nanos(n),
-        _ => return None,
-    })
-}
 
 /// A tower layer that gives every call a deadline, a log line if its caller
 /// leaves, and an orderly end at shutdown.
@@ -152,6 +132,10 @@ impl Limits {
     /// Ready with the status to end the call with, once a limit is reached.
     fn poll_reached(&mut self, cx: &mut Context<'_>) -> Poll<Status> {
         if self.cutoff.as_mut().poll(cx).is_ready() {
+            tracing::warn!(
+                "{}: the shutdown's grace period is over; ended the call, answering UNAVAILABLE",
+                self.method.path()
+            );
             return Poll::Ready(Status::unavailable(SHUTTING_DOWN));
         }
         if let Some(deadline) = &mut self.deadline {
@@ -297,7 +281,8 @@ fn trailers_of(status: Status) -> HeaderMap {
 /// look for. As with deadlines, we give it its proper name.
 fn name_size_errors_properly(headers: &mut HeaderMap) {
     // Cheap test first: most calls end with status 0 (OK).
-    if headers.get("grpc-status").is_none_or(|code| code != "11") {
+    let out_of_range = code_header(Code::OutOfRange);
+    if headers.get("grpc-status") != Some(&out_of_range) {
         return;
     }
     let too_large = Status::from_header_map(headers).is_some_and(|status| {
@@ -306,41 +291,18 @@ fn name_size_errors_properly(headers: &mut HeaderMap) {
             || message.starts_with("Error, encoded message length too large")
     });
     if too_large {
-        headers.insert("grpc-status", HeaderValue::from_static("8"));
+        headers.insert("grpc-status", code_header(Code::ResourceExhausted));
     }
+}
+
+/// A status code as the `grpc-status` header carries it: its number.
+fn code_header(code: Code) -> HeaderValue {
+    HeaderValue::from(i32::from(code))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn reads_every_unit_and_rejects_the_rest() {
-        assert_eq!(
-            parse_grpc_timeout(b"250m"),
-            Some(Duration::from_millis(250))
-        );
-        assert_eq!(parse_grpc_timeout(b"1H"), Some(Duration::from_secs(3600)));
-        assert_eq!(parse_grpc_timeout(b"2M"), Some(Duration::from_secs(120)));
-        assert_eq!(parse_grpc_timeout(b"3S"), Some(Duration::from_secs(3)));
-        assert_eq!(parse_grpc_timeout(b"4u"), Some(Duration::from_micros(4)));
-        assert_eq!(
-            parse_grpc_timeout(b"99999999n"),
-            Some(Duration::from_nanos(99_999_999))
-        );
-        for bad in [
-            &b""[..],
-            b"m",
-            b"10",
-            b"123456789m",
-            b"-1m",
-            b"1x",
-            b"1.5S",
-            "1é".as_bytes(),
-        ] {
-            assert_eq!(parse_grpc_timeout(bad), None, "{bad:?}");
-        }
-    }
 
     #[test]
     fn shutdown_trailers_carry_unavailable() {

@@ -72,7 +72,12 @@ pub struct ServerArgs {
     pub handshake_timeout_ms: u64,
 
     /// Announce this server in the etcd at URL (e.g. http://127.0.0.1:2379), so clients find it
-    #[arg(long, env = "HELLO_REGISTRY", value_name = "URL")]
+    #[arg(
+        long,
+        env = "HELLO_REGISTRY",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
     pub registry: Option<String>,
 
     /// With --registry: the lease's time to live; a killed server's entry disappears after this long
@@ -106,6 +111,21 @@ impl ServerArgs {
     /// The `--delay-ms` as a [`Duration`].
     pub fn delay(&self) -> Duration {
         Duration::from_millis(self.delay_ms)
+    }
+
+    /// The `--grace-ms` as a [`Duration`].
+    pub fn grace(&self) -> Duration {
+        Duration::from_millis(self.grace_ms)
+    }
+
+    /// The `--keepalive-ms` as a [`Duration`].
+    pub fn keepalive(&self) -> Duration {
+        Duration::from_millis(self.keepalive_ms)
+    }
+
+    /// The `--handshake-timeout-ms` as a [`Duration`].
+    pub fn handshake_timeout(&self) -> Duration {
+        Duration::from_millis(self.handshake_timeout_ms)
     }
 
     /// The `--registry-ttl-s` as a [`Duration`].
@@ -147,12 +167,13 @@ pub struct ClientArgs {
     pub ca: Option<PathBuf>,
 
     /// Instead of --addr, call the servers registered in the etcd at URL, following them as they come and go (an explicit --addr wins)
-    #[arg(long, env = "HELLO_REGISTRY", value_name = "URL")]
+    #[arg(
+        long,
+        env = "HELLO_REGISTRY",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
     pub registry: Option<String>,
-
-    /// Print the servers registered in the etcd of --registry, of every kind, and exit
-    #[arg(long, requires = "registry")]
-    pub registry_list: bool,
 }
 
 /// Flags of the three streaming clients, flattened into their own flags.
@@ -171,6 +192,12 @@ impl StreamArgs {
     /// The `--interval-ms` as a [`Duration`].
     pub fn interval(&self) -> Duration {
         Duration::from_millis(self.interval_ms.into())
+    }
+
+    /// How long the stream takes at the pace asked for: `--interval-ms`
+    /// between each of `--count` messages (and no pause before the first).
+    pub fn pace(&self) -> Duration {
+        self.interval() * self.count.saturating_sub(1)
     }
 }
 
@@ -192,10 +219,18 @@ impl ClientArgs {
     /// The etcd to find servers in: `--registry` (or `HELLO_REGISTRY`),
     /// unless `--addr` names the servers itself.
     pub fn registry(&self) -> Option<&str> {
-        match self.addr.is_empty() {
-            true => self.registry.as_deref(),
-            false => None,
+        if self.addr.is_empty() {
+            self.registry.as_deref()
+        } else {
+            None
         }
+    }
+
+    /// The CA certificate to trust: `--ca`, or the development CA's.
+    pub fn ca(&self) -> PathBuf {
+        self.ca
+            .clone()
+            .unwrap_or_else(|| crate::tls::default_dir().join("ca.pem"))
     }
 
     /// Where the servers are, for messages: `at 127.0.0.1:8888`, or

@@ -73,23 +73,35 @@ impl AttachToken {
     /// Attach `token` to every call, or nothing when `token` is `None`.
     ///
     /// Fails if the token has characters a header cannot carry.
-    pub fn new(token: Option<&str>) -> Result<Self, Status> {
+    pub fn new(token: Option<&str>) -> Result<Self, BadToken> {
         let header = token
             .map(|token| {
-                let mut value: MetadataValue<_> = format!("Bearer {token}").parse().map_err(|_| {
-                    Status::invalid_argument(
-                        "the token may hold only visible ASCII characters (no spaces or newlines)",
-                    )
-                })?;
+                let mut value: MetadataValue<_> =
+                    format!("Bearer {token}").parse().map_err(|_| BadToken)?;
                 // Marked sensitive: HTTP/2 then never stores it in its header
                 // compression table, and debug output hides it.
                 value.set_sensitive(true);
-                Ok::<_, Status>(value)
+                Ok(value)
             })
             .transpose()?;
         Ok(Self { header })
     }
 }
+
+/// A `--token` that cannot travel in a header. (It is never shown: it may
+/// be a real secret, mistyped.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BadToken;
+
+impl std::fmt::Display for BadToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "--token may hold only visible ASCII characters (no spaces, newlines or accents)",
+        )
+    }
+}
+
+impl std::error::Error for BadToken {}
 
 impl Interceptor for AttachToken {
     fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, Status> {

@@ -1,88 +1,11 @@
-//! Helpers for tests: a real server on a free port, and clients for it.
-//!
-//! Tests talk to servers the way students' programs do, over a real TCP
-//! socket on `127.0.0.1`. Port 0 asks the system for any free port, so tests
-//! can run in parallel and next to a server a student left running.
+//! A real etcd, started and stopped by the registry's tests.
 
-use std::net::SocketAddr;
+use std::{path::PathBuf, process::Child, time::Duration};
 
-use crate::{
-    Kind,
-    cli::{ClientArgs, ServerArgs},
-    pb::{self, do_stuff_server::DoStuff},
-    server::{self, RunningServer},
-};
-
-/// A server started for a test, and the client flags that reach it.
-#[derive(Debug)]
-pub struct TestServer {
-    /// The server itself, serving in the background until shut down.
-    server: RunningServer,
-    /// Client flags pointing at this server (`--addr 127.0.0.1:<port>`).
-    pub client_args: ClientArgs,
-}
-
-/// Starts `service` on `127.0.0.1:0` with default flags.
-pub async fn start<S: DoStuff>(kind: Kind, service: S) -> TestServer {
-    start_with(kind, service, ServerArgs::default()).await
-}
-
-/// Starts `service` on `127.0.0.1:0` with the given server flags (their
-/// `addr` is replaced). When this returns, the socket is bound: no need to
-/// wait or retry before connecting.
-pub async fn start_with<S: DoStuff>(kind: Kind, service: S, mut args: ServerArgs) -> TestServer {
-    args.addr = Some("127.0.0.1:0".to_owned());
-    let server = server::start(kind, service, &args)
-        .await
-        .unwrap_or_else(|e| panic!("test server did not start: {e}"));
-    let client_args = ClientArgs {
-        addr: vec![server.addr().to_string()],
-        tls: args.tls,
-        ca: args.certs.as_ref().map(|dir| dir.join("ca.pem")),
-        token: args.token.clone(),
-        ..ClientArgs::default()
-    };
-    TestServer {
-        server,
-        client_args,
-    }
-}
-
-impl TestServer {
-    /// The address the server listens on.
-    pub fn addr(&self) -> SocketAddr {
-        self.server.addr()
-    }
-
-    /// A new client for this server, with [`TestServer::client_args`].
-    pub async fn client(&self, kind: Kind) -> pb::Client {
-        crate::client::connect(kind, &self.client_args)
-            .await
-            .expect("client flags are valid")
-    }
-
-    /// The running server, to shut it down.
-    pub fn into_server(self) -> RunningServer {
-        self.server
-    }
-}
-
-/// An address where nothing listens: a port just released by the system.
-pub fn closed_addr() -> SocketAddr {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
-    listener.local_addr().expect("local address")
-}
-
-/// This process's resident memory and its peak so far, in KiB (Linux only:
-/// `None` elsewhere). In a test that is the client and the server together.
-pub fn memory_kib() -> Option<(u64, u64)> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let field = |name: &str| -> Option<u64> {
-        let line = status.lines().find(|line| line.starts_with(name))?;
-        line.split_whitespace().nth(1)?.parse().ok()
-    };
-    Some((field("VmRSS:")?, field("VmHWM:")?))
-}
+/// How often to ask a starting etcd whether it answers yet.
+const READY_POLL: Duration = Duration::from_millis(100);
+/// How many times to ask before giving up (20 s in all).
+const READY_POLLS: u32 = 200;
 
 /// A real etcd for the registry's tests: a child process on free loopback
 /// ports, its data in a temporary directory, stopped when dropped.
@@ -91,25 +14,25 @@ pub fn memory_kib() -> Option<(u64, u64)> {
 /// README, section Registry. It runs with short Raft timers so that leases
 /// as short as one second work, as the tests need.
 #[derive(Debug)]
-pub struct Etcd {
+pub struct EtcdProcess {
     /// The running process, if started.
-    child: Option<std::process::Child>,
+    child: Option<Child>,
     /// The port clients (and the JSON gateway) use.
     client_port: u16,
     /// The port etcd members talk to each other on (unused by us, but bound).
     peer_port: u16,
     /// Where this etcd keeps its data.
-    data_dir: std::path::PathBuf,
+    data_dir: PathBuf,
 }
 
-impl Etcd {
+impl EtcdProcess {
     /// Starts an etcd and returns once it answers requests.
-    pub async fn start() -> Etcd {
-        let client_port = closed_addr().port();
-        let peer_port = closed_addr().port();
+    pub async fn start() -> EtcdProcess {
+        let client_port = crate::closed_addr().port();
+        let peer_port = crate::closed_addr().port();
         let data_dir =
             std::env::temp_dir().join(format!("hello-etcd-{}-{client_port}", std::process::id()));
-        let mut etcd = Etcd {
+        let mut etcd = EtcdProcess {
             child: None,
             client_port,
             peer_port,
@@ -166,12 +89,12 @@ impl Etcd {
         self.child = Some(child);
 
         // Ready when a read succeeds; give up after 20 s.
-        let gateway = crate::registry::etcd::Etcd::new(&client).expect("a valid URL");
-        for _ in 0..200 {
+        let gateway = etcd_registry::Gateway::new(&client).expect("a valid URL");
+        for _ in 0..READY_POLLS {
             if gateway.list("/").await.is_ok() {
                 return;
             }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            tokio::time::sleep(READY_POLL).await;
         }
         let log = std::fs::read_to_string(&log_path).unwrap_or_default();
         let last = log.lines().last().unwrap_or("(no log)");
@@ -179,7 +102,7 @@ impl Etcd {
     }
 }
 
-impl Drop for Etcd {
+impl Drop for EtcdProcess {
     fn drop(&mut self) {
         self.stop();
         let _ = std::fs::remove_dir_all(&self.data_dir);

@@ -1,15 +1,16 @@
-//! The note's other topics, on the unary server: authentication,
-//! encryption, health, reflection, several servers, deadlines seen from the
-//! server, and graceful shutdown. Each over real sockets.
+//! The note's other topics, as the plumbing gives them to every server
+//! and client: authentication, encryption, health, reflection, several
+//! servers, deadlines seen from the server, and graceful shutdown. Each
+//! over real sockets.
 
 use std::time::Duration;
 
-use hello_proto::{
+use plumbing::{
     Kind,
     cli::{ClientArgs, ServerArgs},
-    client::{connect, explain},
-    testing,
+    client::{ClientError, Context, explain},
 };
+use test_support::{Event, Observed, TestServer, say_hello, serve, stub};
 use tokio::sync::mpsc;
 use tokio_stream::StreamExt;
 use tonic::{Code, Status, transport::Channel};
@@ -17,11 +18,41 @@ use tonic_health::pb::{
     HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
 };
 
-use super::support::{Event, channel, observed};
-use crate::{
-    client::{call_concurrently, say_hello},
-    server::UnaryService,
-};
+/// A server on a free port whose calls take `delay_ms`, and their events.
+async fn observed(delay_ms: u64, args: ServerArgs) -> (TestServer, mpsc::UnboundedReceiver<Event>) {
+    let (service, events) = Observed::new(Duration::from_millis(delay_ms));
+    let server = TestServer::start(args, async |args| serve(service, args).await).await;
+    (server, events)
+}
+
+/// A server on a free port that answers at once.
+async fn start(args: ServerArgs) -> TestServer {
+    observed(0, args).await.0
+}
+
+/// What a client of the unary kind with `args` would print for `status`.
+fn line_for(status: Status, args: &ClientArgs) -> String {
+    explain(&ClientError::Call(status), &Context::new(Kind::Unary, args))
+}
+
+/// `n` `say_hello` calls at once on `stub`; their replies.
+async fn call_concurrently(stub: &plumbing::client::Stub, n: usize) -> Vec<String> {
+    let calls: Vec<_> = (0..n)
+        .map(|_| {
+            let mut stub = stub.clone();
+            tokio::spawn(async move { say_hello(&mut stub, 9, None).await })
+        })
+        .collect();
+    let mut replies = Vec::new();
+    for call in calls {
+        replies.push(
+            call.await
+                .expect("the call's task ran")
+                .expect("the call succeeded"),
+        );
+    }
+    replies
+}
 
 async fn health_of(channel: Channel, service: &str) -> Result<ServingStatus, Status> {
     let request = HealthCheckRequest {
@@ -40,17 +71,16 @@ fn token_args(token: &str) -> ServerArgs {
 
 #[tokio::test]
 async fn a_token_is_demanded_and_checked() {
-    let server =
-        testing::start_with(Kind::Unary, UnaryService::default(), token_args("s3cret")).await;
+    let server = start(token_args("s3cret")).await;
 
     let with = |token: Option<&str>| ClientArgs {
         token: token.map(str::to_owned),
         ..server.client_args.clone()
     };
-    let mut right = connect(Kind::Unary, &with(Some("s3cret"))).await.unwrap();
+    let mut right = stub(&with(Some("s3cret"))).await.unwrap();
     assert_eq!(say_hello(&mut right, 1, None).await.unwrap(), "Hello, 1!");
 
-    let mut none = connect(Kind::Unary, &with(None)).await.unwrap();
+    let mut none = stub(&with(None)).await.unwrap();
     let status = say_hello(&mut none, 1, None).await.unwrap_err();
     assert_eq!(status.code(), Code::Unauthenticated);
     assert!(
@@ -58,13 +88,13 @@ async fn a_token_is_demanded_and_checked() {
         "{}",
         status.message()
     );
-    let line = explain(Kind::Unary, &with(None), &status);
+    let line = line_for(status, &with(None));
     assert!(
         line.contains("UNAUTHENTICATED") && line.contains("--token"),
         "{line}"
     );
 
-    let mut wrong = connect(Kind::Unary, &with(Some("guess"))).await.unwrap();
+    let mut wrong = stub(&with(Some("guess"))).await.unwrap();
     let status = say_hello(&mut wrong, 1, None).await.unwrap_err();
     assert_eq!(status.code(), Code::Unauthenticated);
     assert!(
@@ -77,9 +107,8 @@ async fn a_token_is_demanded_and_checked() {
 
 #[tokio::test]
 async fn health_and_reflection_stay_open_behind_a_token() {
-    let server =
-        testing::start_with(Kind::Unary, UnaryService::default(), token_args("s3cret")).await;
-    let channel = channel(&server).await;
+    let server = start(token_args("s3cret")).await;
+    let channel = server.channel().await;
     assert_eq!(
         health_of(channel.clone(), "hello.DoStuff").await.unwrap(),
         ServingStatus::Serving
@@ -143,9 +172,9 @@ async fn tls_works_and_a_mismatch_is_one_clear_line() {
         certs: Some(certs.clone()),
         ..ServerArgs::default()
     };
-    let server = testing::start_with(Kind::Unary, UnaryService::default(), args).await;
+    let server = start(args).await;
 
-    let mut client = server.client(Kind::Unary).await;
+    let mut client = server.stub().await;
     assert_eq!(say_hello(&mut client, 3, None).await.unwrap(), "Hello, 3!");
 
     // A plaintext client against the TLS server.
@@ -154,16 +183,16 @@ async fn tls_works_and_a_mismatch_is_one_clear_line() {
         ca: None,
         ..server.client_args.clone()
     };
-    let mut client = connect(Kind::Unary, &plain).await.unwrap();
+    let mut client = stub(&plain).await.unwrap();
     let status = tokio::time::timeout(Duration::from_secs(10), say_hello(&mut client, 3, None))
         .await
         .expect("a plaintext client must not hang on a TLS server")
         .unwrap_err();
-    let line = explain(Kind::Unary, &plain, &status);
+    let line = line_for(status, &plain);
     assert!(!line.contains('\n') && line.contains("--tls"), "{line}");
 
     // A TLS client against a plaintext server.
-    let plain_server = testing::start(Kind::Unary, UnaryService::default()).await;
+    let plain_server = start(ServerArgs::default()).await;
     let tls = ClientArgs {
         tls: true,
         ..plain_server.client_args.clone()
@@ -172,12 +201,12 @@ async fn tls_works_and_a_mismatch_is_one_clear_line() {
         ca: Some(certs.join("ca.pem")),
         ..tls
     };
-    let mut client = connect(Kind::Unary, &tls).await.unwrap();
+    let mut client = stub(&tls).await.unwrap();
     let status = tokio::time::timeout(Duration::from_secs(10), say_hello(&mut client, 3, None))
         .await
         .expect("a TLS client must not hang on a plaintext server")
         .unwrap_err();
-    let line = explain(Kind::Unary, &tls, &status);
+    let line = line_for(status, &tls);
     assert!(!line.contains('\n') && line.contains("--tls"), "{line}");
     let _ = std::fs::remove_dir_all(certs);
 }
@@ -190,7 +219,7 @@ async fn calls_spread_over_several_addresses() {
         addr: vec![first.addr().to_string(), second.addr().to_string()],
         ..ClientArgs::default()
     };
-    let client = connect(Kind::Unary, &args).await.unwrap();
+    let client = stub(&args).await.unwrap();
 
     // The balancer sends calls to the servers it has connected to; the
     // second connection may take a moment. So: rounds of 40 concurrent
@@ -202,9 +231,7 @@ async fn calls_spread_over_several_addresses() {
     };
     let (mut a, mut b) = (0, 0);
     for _ in 0..20 {
-        let replies = call_concurrently(&client, 9, None, 40, |_| {})
-            .await
-            .unwrap();
+        let replies = call_concurrently(&client, 40).await;
         assert_eq!(replies.len(), 40);
         a += count(&mut first_calls);
         b += count(&mut second_calls);
@@ -218,7 +245,7 @@ async fn calls_spread_over_several_addresses() {
 #[tokio::test]
 async fn the_server_drops_the_work_of_a_call_whose_deadline_passed() {
     let (server, mut events) = observed(2_000, ServerArgs::default()).await;
-    let mut client = server.client(Kind::Unary).await;
+    let mut client = server.stub().await;
     let status = say_hello(&mut client, 1, Some(Duration::from_millis(100)))
         .await
         .unwrap_err();
@@ -236,8 +263,8 @@ async fn the_server_drops_the_work_of_a_call_whose_deadline_passed() {
 #[tokio::test]
 async fn shutdown_lets_a_call_in_flight_finish_and_reports_not_serving() {
     let (server, mut events) = observed(300, ServerArgs::default()).await;
-    let mut client = server.client(Kind::Unary).await;
-    let mut health = HealthClient::new(channel(&server).await)
+    let mut client = server.stub().await;
+    let mut health = HealthClient::new(server.channel().await)
         .watch(HealthCheckRequest {
             service: "hello.DoStuff".to_owned(),
         })

@@ -1,9 +1,10 @@
-//! The registry (`--registry`), against a real etcd.
+//! The registry (`--registry`) as servers and clients use it, against a
+//! real etcd.
 //!
-//! Most of these tests start their own etcd (`testing::Etcd`), so they need
+//! Most of these tests start their own etcd (`EtcdProcess`), so they need
 //! the `etcd` program: they are `#[ignore]`d by default, and CI runs them
-//! with `cargo test -p unary registry -- --include-ignored`. A student with
-//! etcd installed can do the same (README, section Registry).
+//! with `cargo test -p plumbing --test registry -- --include-ignored`. A
+//! student with etcd installed can do the same (README, section Registry).
 
 use std::{
     sync::{
@@ -13,22 +14,31 @@ use std::{
     time::{Duration, Instant},
 };
 
-use hello_proto::{
+use etcd_registry::{Entry, Gateway};
+use plumbing::{
     Kind,
     cli::{ClientArgs, ServerArgs},
-    client::{connect, explain},
-    registry::{self, Entry},
-    testing::{self, Etcd, TestServer},
+    client::{Context, explain},
 };
+use test_support::{EtcdProcess, Event, Observed, TestServer, closed_addr, say_hello, serve, stub};
 use tokio::sync::mpsc;
 
-use super::support::{self, Event};
-use crate::{client::say_hello, server::UnaryService};
+/// A server on a free port whose calls are observed, and their events.
+async fn observed(args: ServerArgs) -> (TestServer, mpsc::UnboundedReceiver<Event>) {
+    let (service, events) = Observed::new(Duration::ZERO);
+    let server = TestServer::start(args, async |args| serve(service, args).await).await;
+    (server, events)
+}
+
+/// A server on a free port.
+async fn start(args: ServerArgs) -> TestServer {
+    observed(args).await.0
+}
 
 /// Server flags that register in `etcd` with a lease of `ttl_s` seconds.
 /// Short, so tests are quick, but not so short that one renewal delayed on
 /// a busy machine loses the key: one second only where expiry is the point.
-fn registered(etcd: &Etcd, ttl_s: u64) -> ServerArgs {
+fn registered(etcd: &EtcdProcess, ttl_s: u64) -> ServerArgs {
     ServerArgs {
         registry: Some(etcd.url()),
         registry_ttl_s: ttl_s,
@@ -37,13 +47,21 @@ fn registered(etcd: &Etcd, ttl_s: u64) -> ServerArgs {
 }
 
 /// A client for `etcd`'s JSON gateway.
-fn gateway(etcd: &Etcd) -> registry::etcd::Etcd {
-    registry::etcd::Etcd::new(&etcd.url()).expect("a valid URL")
+fn gateway(etcd: &EtcdProcess) -> Gateway {
+    Gateway::new(&etcd.url()).expect("a valid URL")
+}
+
+/// Every server registered in `etcd` now.
+async fn entries(etcd: &EtcdProcess) -> Vec<Entry> {
+    let prefix = plumbing::REGISTRY_PREFIX;
+    etcd_registry::list(&gateway(etcd), prefix)
+        .await
+        .expect("etcd answers")
 }
 
 /// The addresses of the unary servers registered in `etcd` now.
-async fn registered_addrs(etcd: &Etcd) -> Vec<String> {
-    let entries = registry::list(&gateway(etcd)).await.expect("etcd answers");
+async fn registered_addrs(etcd: &EtcdProcess) -> Vec<String> {
+    let entries = entries(etcd).await;
     (entries.into_iter())
         .filter(|entry| entry.kind == "unary")
         .map(|entry| entry.addr)
@@ -65,14 +83,13 @@ async fn eventually(limit: Duration, mut condition: impl AsyncFnMut() -> bool) -
 #[tokio::test]
 #[ignore = "needs etcd: see the README, section Registry"]
 async fn a_servers_key_appears_when_it_starts_and_goes_when_it_shuts_down() {
-    let etcd = Etcd::start().await;
-    let server =
-        testing::start_with(Kind::Unary, UnaryService::default(), registered(&etcd, 5)).await;
+    let etcd = EtcdProcess::start().await;
+    let server = start(registered(&etcd, 5)).await;
     let addr = server.addr().to_string();
 
     // `start` returns once the key is written: no waiting needed.
     assert_eq!(registered_addrs(&etcd).await, vec![addr.clone()]);
-    let entries = registry::list(&gateway(&etcd)).await.unwrap();
+    let entries = entries(&etcd).await;
     assert_eq!(
         entries,
         [Entry {
@@ -90,9 +107,8 @@ async fn a_servers_key_appears_when_it_starts_and_goes_when_it_shuts_down() {
 #[tokio::test]
 #[ignore = "needs etcd: see the README, section Registry"]
 async fn a_killed_servers_key_goes_when_its_lease_expires() {
-    let etcd = Etcd::start().await;
-    let server =
-        testing::start_with(Kind::Unary, UnaryService::default(), registered(&etcd, 1)).await;
+    let etcd = EtcdProcess::start().await;
+    let server = start(registered(&etcd, 1)).await;
     server.into_server().kill();
 
     // Nobody revoked the lease: the key is still there...
@@ -122,31 +138,31 @@ fn count_calls(mut events: mpsc::UnboundedReceiver<Event>) -> Arc<AtomicU32> {
 }
 
 /// A unary server registered in `etcd`, and its call counter.
-async fn counted_server(etcd: &Etcd) -> (TestServer, Arc<AtomicU32>) {
-    let (server, events) = support::observed(0, registered(etcd, 5)).await;
+async fn counted_server(etcd: &EtcdProcess) -> (TestServer, Arc<AtomicU32>) {
+    let (server, events) = observed(registered(etcd, 5)).await;
     (server, count_calls(events))
 }
 
 #[tokio::test]
 #[ignore = "needs etcd: see the README, section Registry"]
 async fn a_client_follows_servers_that_join_and_leave_and_no_call_fails() {
-    let etcd = Etcd::start().await;
+    let etcd = EtcdProcess::start().await;
     let (first, first_calls) = counted_server(&etcd).await;
     let args = ClientArgs {
         registry: Some(etcd.url()),
         ..ClientArgs::default()
     };
-    let client = connect(Kind::Unary, &args).await.expect("etcd answers");
+    let stub = stub(&args).await.expect("etcd answers");
 
     // Calls one after another, as `--repeat` makes them, until told to stop.
     let stop = Arc::new(AtomicBool::new(false));
     let calls = tokio::spawn({
-        let (mut client, stop) = (client.clone(), stop.clone());
+        let (mut stub, stop) = (stub.clone(), stop.clone());
         async move {
             let (mut made, mut failed) = (0, Vec::new());
             while !stop.load(Ordering::SeqCst) {
                 let timeout = Some(Duration::from_secs(2));
-                if let Err(status) = say_hello(&mut client, 7, timeout).await {
+                if let Err(status) = say_hello(&mut stub, 7, timeout).await {
                     failed.push(status.to_string());
                 }
                 made += 1;
@@ -193,11 +209,11 @@ async fn a_client_follows_servers_that_join_and_leave_and_no_call_fails() {
 #[tokio::test]
 #[ignore = "needs etcd: see the README, section Registry"]
 async fn a_server_that_stops_answering_leaves_the_client_before_its_key_expires() {
-    let etcd = Etcd::start().await;
+    let etcd = EtcdProcess::start().await;
     // Two servers, registered by hand under ten-second leases, so that
     // one can vanish without deregistering, as a killed server does.
-    let (first, first_calls) = support::observed(0, ServerArgs::default()).await;
-    let (second, second_calls) = support::observed(0, ServerArgs::default()).await;
+    let (first, first_calls) = observed(ServerArgs::default()).await;
+    let (second, second_calls) = observed(ServerArgs::default()).await;
     let (first_calls, second_calls) = (count_calls(first_calls), count_calls(second_calls));
     let mut registrations = Vec::new();
     for server in [&first, &second] {
@@ -207,15 +223,17 @@ async fn a_server_that_stops_answering_leaves_the_client_before_its_key_expires(
             tls: false,
         };
         let ttl = Duration::from_secs(10);
-        registrations.push(registry::register(&etcd.url(), entry, ttl).await.unwrap());
+        let prefix = Kind::Unary.registry_prefix();
+        let registration = etcd_registry::register(gateway(&etcd), &prefix, entry, ttl);
+        registrations.push(registration.await.unwrap());
     }
     let args = ClientArgs {
         registry: Some(etcd.url()),
         ..ClientArgs::default()
     };
-    let mut client = connect(Kind::Unary, &args).await.expect("etcd answers");
+    let mut stub = stub(&args).await.expect("etcd answers");
     let both = eventually(Duration::from_secs(5), async || {
-        let _ = say_hello(&mut client, 7, Some(Duration::from_secs(2))).await;
+        let _ = say_hello(&mut stub, 7, Some(Duration::from_secs(2))).await;
         first_calls.load(Ordering::SeqCst) > 0 && second_calls.load(Ordering::SeqCst) > 0
     })
     .await;
@@ -233,7 +251,7 @@ async fn a_server_that_stops_answering_leaves_the_client_before_its_key_expires(
     // Every call now goes to the second, and none fails.
     let before = second_calls.load(Ordering::SeqCst);
     for _ in 0..20 {
-        let reply = say_hello(&mut client, 7, Some(Duration::from_secs(2))).await;
+        let reply = say_hello(&mut stub, 7, Some(Duration::from_secs(2))).await;
         assert_eq!(reply.unwrap(), "Hello, 7!");
     }
     assert_eq!(second_calls.load(Ordering::SeqCst), before + 20);
@@ -243,15 +261,15 @@ async fn a_server_that_stops_answering_leaves_the_client_before_its_key_expires(
 #[tokio::test]
 #[ignore = "needs etcd: see the README, section Registry"]
 async fn a_server_registered_with_tls_is_called_over_tls() {
-    let etcd = Etcd::start().await;
+    let etcd = EtcdProcess::start().await;
     let certs = std::env::temp_dir().join(format!("hello-registry-tls-{}", std::process::id()));
     let args = ServerArgs {
         tls: true,
         certs: Some(certs.clone()),
         ..registered(&etcd, 5)
     };
-    let server = testing::start_with(Kind::Unary, UnaryService::default(), args).await;
-    let entries = registry::list(&gateway(&etcd)).await.unwrap();
+    let server = start(args).await;
+    let entries = entries(&etcd).await;
     assert!(entries[0].tls, "the entry says the server speaks TLS");
 
     // No --tls on the client: the registry says so. It only needs the CA.
@@ -260,8 +278,8 @@ async fn a_server_registered_with_tls_is_called_over_tls() {
         ca: Some(certs.join("ca.pem")),
         ..ClientArgs::default()
     };
-    let mut client = connect(Kind::Unary, &args).await.expect("etcd answers");
-    let reply = say_hello(&mut client, 9, Some(Duration::from_secs(5))).await;
+    let mut stub = stub(&args).await.expect("etcd answers");
+    let reply = say_hello(&mut stub, 9, Some(Duration::from_secs(5))).await;
     assert_eq!(reply.unwrap(), "Hello, 9!");
     drop(server);
     let _ = std::fs::remove_dir_all(certs);
@@ -270,16 +288,16 @@ async fn a_server_registered_with_tls_is_called_over_tls() {
 #[tokio::test]
 #[ignore = "needs etcd: see the README, section Registry"]
 async fn a_client_with_no_server_registered_is_told_how_to_start_one() {
-    let etcd = Etcd::start().await;
+    let etcd = EtcdProcess::start().await;
     let args = ClientArgs {
         registry: Some(etcd.url()),
         ..ClientArgs::default()
     };
-    let status = connect(Kind::Unary, &args).await.unwrap_err();
+    let error = stub(&args).await.unwrap_err();
     assert_eq!(
-        explain(Kind::Unary, &args, &status),
+        explain(&error, &Context::new(Kind::Unary, &args)),
         format!(
-            "no unary server is registered in etcd at {url}; start one with: cargo run -p unary --bin server -- --addr 127.0.0.1:8892 --registry {url} (UNAVAILABLE)",
+            "no unary server is registered in etcd at {url}; start one with: cargo run -p unary --bin server -- --addr 127.0.0.1:8892 --registry {url}",
             url = etcd.url()
         )
     );
@@ -288,15 +306,14 @@ async fn a_client_with_no_server_registered_is_told_how_to_start_one() {
 #[tokio::test]
 async fn a_server_that_cannot_reach_etcd_at_start_does_not_start() {
     // Nothing listens there: as if etcd were not running.
-    let url = format!("http://{}", testing::closed_addr());
+    let url = format!("http://{}", closed_addr());
     let args = ServerArgs {
         addr: Some("127.0.0.1:0".into()),
         registry: Some(url.clone()),
         ..ServerArgs::default()
     };
-    let error = hello_proto::server::start(Kind::Unary, UnaryService::default(), &args)
-        .await
-        .unwrap_err();
+    let (service, _) = Observed::new(Duration::ZERO);
+    let error = serve(service, &args).await.unwrap_err().to_string();
     assert!(
         error.starts_with(&format!("cannot reach etcd at {url} (")),
         "{error}"
@@ -308,21 +325,20 @@ async fn a_server_that_cannot_reach_etcd_at_start_does_not_start() {
 #[tokio::test]
 #[ignore = "needs etcd: see the README, section Registry"]
 async fn a_server_keeps_serving_without_etcd_and_registers_again_when_it_is_back() {
-    let mut etcd = Etcd::start().await;
-    let server =
-        testing::start_with(Kind::Unary, UnaryService::default(), registered(&etcd, 5)).await;
+    let mut etcd = EtcdProcess::start().await;
+    let server = start(registered(&etcd, 5)).await;
     // A client that found the server through the registry.
     let args = ClientArgs {
         registry: Some(etcd.url()),
         ..ClientArgs::default()
     };
-    let mut client = connect(Kind::Unary, &args).await.expect("etcd answers");
+    let mut stub = stub(&args).await.expect("etcd answers");
 
     // etcd crashes: the server goes on answering calls, and the client
     // goes on calling the server it knows.
     etcd.stop();
     for _ in 0..3 {
-        let reply = say_hello(&mut client, 7, Some(Duration::from_secs(2))).await;
+        let reply = say_hello(&mut stub, 7, Some(Duration::from_secs(2))).await;
         assert_eq!(reply.unwrap(), "Hello, 7!");
         tokio::time::sleep(Duration::from_millis(400)).await;
     }
@@ -335,6 +351,49 @@ async fn a_server_keeps_serving_without_etcd_and_registers_again_when_it_is_back
     })
     .await;
     assert!(back, "the server did not register again");
-    let reply = say_hello(&mut client, 7, Some(Duration::from_secs(2))).await;
+    let reply = say_hello(&mut stub, 7, Some(Duration::from_secs(2))).await;
     assert_eq!(reply.unwrap(), "Hello, 7!");
+}
+
+#[tokio::test]
+#[ignore = "needs etcd: see the README, section Registry"]
+async fn an_entry_wrong_about_tls_is_named_as_the_reason_no_server_answers() {
+    let etcd = EtcdProcess::start().await;
+    // A plaintext server, registered by hand as if it spoke TLS.
+    let server = start(ServerArgs::default()).await;
+    let entry = Entry {
+        addr: server.addr().to_string(),
+        kind: "unary".into(),
+        tls: true,
+    };
+    let ttl = Duration::from_secs(10);
+    let prefix = Kind::Unary.registry_prefix();
+    let _registration = etcd_registry::register(gateway(&etcd), &prefix, entry, ttl)
+        .await
+        .unwrap();
+    // A CA to trust, so that the client can try TLS at all.
+    let certs = std::env::temp_dir().join(format!("hello-registry-wrong-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&certs);
+    plumbing::tls::server_config(&certs).unwrap();
+
+    let args = ClientArgs {
+        registry: Some(etcd.url()),
+        ca: Some(certs.join("ca.pem")),
+        ..ClientArgs::default()
+    };
+    let error = stub(&args).await.unwrap_err();
+    let line = explain(&error, &Context::new(Kind::Unary, &args));
+    let addr = server.addr();
+    assert!(
+        line.starts_with(&format!(
+            "1 unary server(s) registered in etcd at {}, but none answers: {addr} does not speak what its entry says about TLS (UNAVAILABLE: ",
+            etcd.url()
+        )),
+        "{line}"
+    );
+    assert!(
+        line.ends_with("start it again, with --tls only if it should speak TLS"),
+        "{line}"
+    );
+    let _ = std::fs::remove_dir_all(certs);
 }

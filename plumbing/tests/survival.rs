@@ -1,28 +1,34 @@
 //! What the servers survive: bad input, faults and careless clients, each
-//! sent over a real socket to the real server code. The README's section
-//! "What the servers survive" lists these.
+//! sent over a real socket to a server assembled as every lesson's is. The
+//! README's section "What the servers survive" lists these.
 
 use std::{
     io::{Read, Write},
     net::TcpStream,
-    sync::{Arc, Mutex, OnceLock},
     time::{Duration, Instant},
 };
 
-use hello_proto::{
-    Kind,
+use hello_proto::pb::HelloReply;
+use plumbing::{
+    call_layer::SHUTTING_DOWN,
     cli::{ClientArgs, ServerArgs},
-    client::connect,
-    lifecycle::SHUTTING_DOWN,
-    pb::HelloReply,
-    server,
-    testing::{self, TestServer},
 };
+use test_support::{Event, Observed, TestServer, captured_logs, say_hello, serve, stub};
+use tokio::sync::mpsc;
 use tonic::{Code, Status, client::Grpc, codegen::http::uri::PathAndQuery};
 use tonic_prost::ProstCodec;
 
-use super::support::{Event, channel, observed};
-use crate::{client::say_hello, server::UnaryService};
+/// A server on a free port whose calls take `delay_ms`, and their events.
+async fn observed(delay_ms: u64, args: ServerArgs) -> (TestServer, mpsc::UnboundedReceiver<Event>) {
+    let (service, events) = Observed::new(Duration::from_millis(delay_ms));
+    let server = TestServer::start(args, async |args| serve(service, args).await).await;
+    (server, events)
+}
+
+/// A server on a free port that answers at once.
+async fn start(args: ServerArgs) -> TestServer {
+    observed(0, args).await.0
+}
 
 /// A message shaped unlike `HelloRequest`: its field 1 is a string where
 /// the server expects an int32.
@@ -50,7 +56,7 @@ async fn send_raw<M>(
 where
     M: prost::Message + Send + Sync + 'static,
 {
-    let mut grpc = Grpc::new(channel(server).await);
+    let mut grpc = Grpc::new(server.channel().await);
     grpc.ready().await.unwrap();
     let codec = ProstCodec::<M, HelloReply>::default();
     let response = grpc
@@ -65,13 +71,13 @@ where
 
 /// The server still answers a plain call.
 async fn still_serving(server: &TestServer) {
-    let mut client = server.client(Kind::Unary).await;
-    assert_eq!(say_hello(&mut client, 1, None).await.unwrap(), "Hello, 1!");
+    let mut stub = server.stub().await;
+    assert_eq!(say_hello(&mut stub, 1, None).await.unwrap(), "Hello, 1!");
 }
 
 #[tokio::test]
 async fn a_body_that_is_not_the_methods_protobuf_fails_and_the_server_goes_on() {
-    let server = testing::start(Kind::Unary, UnaryService::default()).await;
+    let server = start(ServerArgs::default()).await;
     let bad = NotAHelloRequest {
         pid: "forty-two".to_owned(),
     };
@@ -88,7 +94,7 @@ async fn a_body_that_is_not_the_methods_protobuf_fails_and_the_server_goes_on() 
 #[tokio::test]
 async fn a_message_over_the_limit_is_resource_exhausted() {
     // The default limit, 4 MiB: a 5 MiB request is refused.
-    let server = testing::start(Kind::Unary, UnaryService::default()).await;
+    let server = start(ServerArgs::default()).await;
     let big = PaddedRequest {
         pid: 1,
         padding: vec![0; 5 * 1024 * 1024],
@@ -104,7 +110,7 @@ async fn a_message_over_the_limit_is_resource_exhausted() {
         max_message_bytes: 1024,
         ..ServerArgs::default()
     };
-    let server = testing::start_with(Kind::Unary, UnaryService::default(), args).await;
+    let server = start(args).await;
     let big = PaddedRequest {
         pid: 1,
         padding: vec![0; 2048],
@@ -125,7 +131,7 @@ async fn a_message_over_the_limit_is_resource_exhausted() {
 
 #[tokio::test]
 async fn unknown_methods_and_services_are_unimplemented() {
-    let server = testing::start(Kind::Unary, UnaryService::default()).await;
+    let server = start(ServerArgs::default()).await;
     for path in ["/hello.DoStuff/say_goodbye", "/nobody.Here/anything"] {
         let status = send_raw(&server, path, PaddedRequest::default())
             .await
@@ -161,7 +167,7 @@ async fn bytes_that_are_not_http2_get_the_connection_closed() {
         handshake_timeout_ms: 300,
         ..ServerArgs::default()
     };
-    let server = testing::start_with(Kind::Unary, UnaryService::default(), args).await;
+    let server = start(args).await;
 
     let http1 = b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n".as_slice();
     let noise: Vec<u8> = (0..200u32).map(|i| (i * 7919 % 251) as u8).collect();
@@ -183,75 +189,17 @@ async fn bytes_that_are_not_http2_get_the_connection_closed() {
 }
 
 #[tokio::test]
-async fn a_restarted_server_is_reached_again_and_calls_while_down_fail() {
-    let first = testing::start(Kind::Unary, UnaryService::default()).await;
-    let addr = first.addr();
-    let mut client = first.client(Kind::Unary).await;
-
-    // `--repeat 40 --every-ms 50`, reporting each call to this test.
-    let (outcomes, mut reported) = tokio::sync::mpsc::unbounded_channel();
-    let calls = tokio::spawn(async move {
-        crate::client::repeat_say_hello(
-            &mut client,
-            1,
-            None,
-            40,
-            Duration::from_millis(50),
-            |i, outcome| {
-                let _ = outcomes.send((i, outcome.is_ok()));
-            },
-        )
-        .await
-    });
-
-    // Up, then down until a call has failed, then up again on the same
-    // address: the same client's channel reconnects.
-    let mut seen = vec![reported.recv().await.unwrap()];
-    assert_eq!(seen[0], (1, true));
-    first.into_server().shutdown(Duration::from_secs(1)).await;
-    while let Some((i, ok)) = reported.recv().await {
-        seen.push((i, ok));
-        if !ok {
-            break;
-        }
-    }
-    let args = ServerArgs {
-        addr: Some(addr.to_string()),
-        ..ServerArgs::default()
-    };
-    let _second = server::start(Kind::Unary, UnaryService::default(), &args)
-        .await
-        .unwrap();
-
-    let failed = calls.await.unwrap();
-    while let Ok(outcome) = reported.try_recv() {
-        seen.push(outcome);
-    }
-    // Every call was reported, in order, none skipped; some failed while
-    // the server was down, and the last ones succeeded again.
-    let numbers: Vec<u32> = seen.iter().map(|(i, _)| *i).collect();
-    assert_eq!(numbers, (1..=40).collect::<Vec<_>>());
-    let reported_failures = seen.iter().filter(|(_, ok)| !ok).count();
-    assert_eq!(failed as usize, reported_failures);
-    assert!(failed >= 1, "no call failed while the server was down");
-    assert!(
-        seen.last().unwrap().1,
-        "calls did not succeed again: {seen:?}"
-    );
-}
-
-#[tokio::test]
 async fn shutdown_under_load_answers_every_call_in_flight() {
     for (grace, delay_ms, expect_ok) in [
         (Duration::from_secs(3), 300, true),
         (Duration::from_millis(100), 5_000, false),
     ] {
         let (server, mut events) = observed(delay_ms, ServerArgs::default()).await;
-        let client = server.client(Kind::Unary).await;
+        let stub = server.stub().await;
         let calls: Vec<_> = (0..100)
             .map(|pid| {
-                let mut client = client.clone();
-                tokio::spawn(async move { say_hello(&mut client, pid, None).await })
+                let mut stub = stub.clone();
+                tokio::spawn(async move { say_hello(&mut stub, pid, None).await })
             })
             .collect();
         for _ in 0..100 {
@@ -279,37 +227,6 @@ async fn shutdown_under_load_answers_every_call_in_flight() {
     }
 }
 
-/// Everything `tracing` logs in this test program, at every level. A
-/// global subscriber, set once: the tests below look for their own lines.
-fn captured_logs() -> String {
-    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
-    let logs = LOGS.get_or_init(|| {
-        let buffer = Arc::new(Mutex::new(Vec::new()));
-        let writer = buffer.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_ansi(false)
-            .with_writer(move || Writer(writer.clone()))
-            .finish();
-        tracing::subscriber::set_global_default(subscriber).expect("no other subscriber");
-        buffer
-    });
-    String::from_utf8_lossy(&logs.lock().unwrap()).into_owned()
-}
-
-/// Appends what it is given to the shared log buffer.
-struct Writer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Writer {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn a_token_is_never_logged_even_at_trace_level() {
     captured_logs();
@@ -317,14 +234,14 @@ async fn a_token_is_never_logged_even_at_trace_level() {
         token: Some("tr4ce-s3cret".to_owned()),
         ..ServerArgs::default()
     };
-    let server = testing::start_with(Kind::Unary, UnaryService::default(), args).await;
+    let server = start(args).await;
     for token in ["tr4ce-s3cret", "wr0ng-s3cret"] {
         let args = ClientArgs {
             token: Some(token.to_owned()),
             ..server.client_args.clone()
         };
-        let mut client = connect(Kind::Unary, &args).await.unwrap();
-        let _ = say_hello(&mut client, 5151, None).await;
+        let mut stub = stub(&args).await.unwrap();
+        let _ = say_hello(&mut stub, 5151, None).await;
     }
     server.into_server().shutdown(Duration::from_secs(1)).await;
 
@@ -347,7 +264,7 @@ async fn a_token_sent_in_clear_to_another_machine_is_warned_about() {
         };
         // The channel is lazy: making the client dials nobody. (192.0.2.1
         // is reserved for documentation, and nothing is sent to it.)
-        connect(Kind::Unary, &args).await.unwrap();
+        stub(&args).await.unwrap();
     }
     let logs = captured_logs();
     assert!(logs.contains("192.0.2.1:8888 without --tls"), "no warning");
@@ -368,9 +285,8 @@ async fn a_certificate_directory_that_cannot_be_written_is_a_clear_error() {
         certs: Some(file.join("certs")),
         ..ServerArgs::default()
     };
-    let error = server::start(Kind::Unary, UnaryService::default(), &args)
-        .await
-        .unwrap_err();
+    let (service, _) = Observed::new(Duration::ZERO);
+    let error = serve(service, &args).await.unwrap_err().to_string();
     std::fs::remove_file(&file).unwrap();
     assert!(
         error.contains("cannot write") && error.contains("--certs"),
@@ -386,11 +302,16 @@ async fn per_connection_limits_make_extra_calls_wait_their_turn() {
         ..ServerArgs::default()
     };
     let (server, mut events) = observed(50, args).await;
-    let client = server.client(Kind::Unary).await;
-    let replies = crate::client::call_concurrently(&client, 4, None, 3, |_| {})
-        .await
-        .unwrap();
-    assert_eq!(replies.len(), 3);
+    let stub = server.stub().await;
+    let calls: Vec<_> = (0..3)
+        .map(|_| {
+            let mut stub = stub.clone();
+            tokio::spawn(async move { say_hello(&mut stub, 4, None).await })
+        })
+        .collect();
+    for call in calls {
+        assert_eq!(call.await.unwrap().unwrap(), "Hello, 4!");
+    }
     let seen: Vec<_> = std::iter::from_fn(|| events.try_recv().ok()).collect();
     assert_eq!(seen, [Event::Started, Event::Finished].repeat(3));
 
@@ -402,21 +323,21 @@ async fn per_connection_limits_make_extra_calls_wait_their_turn() {
         ..ServerArgs::default()
     };
     let (server, mut events) = observed(2_000, args).await;
-    let mut client = server.client(Kind::Unary).await;
+    let mut stub = server.stub().await;
     // A first, quick call (a method this server does not have), so the
     // client knows the server's settings before the test begins.
     let ask = hello_proto::pb::HelloStreamRequest::default();
-    client.say_hello_stream(ask).await.unwrap_err();
+    stub.say_hello_stream(ask).await.unwrap_err();
     let slow: Vec<_> = (0..2)
         .map(|_| {
-            let mut client = client.clone();
-            tokio::spawn(async move { say_hello(&mut client, 2, None).await })
+            let mut stub = stub.clone();
+            tokio::spawn(async move { say_hello(&mut stub, 2, None).await })
         })
         .collect();
     for _ in 0..2 {
         assert_eq!(events.recv().await, Some(Event::Started));
     }
-    let third = say_hello(&mut client, 3, Some(Duration::from_millis(300))).await;
+    let third = say_hello(&mut stub, 3, Some(Duration::from_millis(300))).await;
     assert!(
         third.is_err(),
         "a third call ran beside two with a limit of 2"
@@ -461,8 +382,8 @@ async fn keepalive_closes_a_connection_whose_peer_vanished() {
         keepalive_ms: 200,
         ..ServerArgs::default()
     };
-    let quick = testing::start_with(Kind::Unary, UnaryService::default(), quick).await;
-    let usual = testing::start(Kind::Unary, UnaryService::default()).await;
+    let quick = start(quick).await;
+    let usual = start(ServerArgs::default()).await;
     let (quick_dropped, usual_dropped) = tokio::task::spawn_blocking(move || {
         (
             vanished_peer_is_dropped(&quick, Duration::from_secs(2)),

@@ -1,0 +1,82 @@
+//! `--addr HOST:PORT`, read the same way by servers and clients.
+//!
+//! Servers and clients must refuse the same mistakes with the same words:
+//! `--addr localhost` has no port (a client would silently dial port 80),
+//! and `--addr 127.0.0.1:99999` has one no TCP socket can have.
+
+use std::fmt;
+
+/// A `--addr` value that is not HOST:PORT, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadAddr {
+    /// The value given.
+    pub addr: String,
+    /// What is wrong with it, in words a student can act on.
+    pub why: &'static str,
+}
+
+impl fmt::Display for BadAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Self { addr, why } = self;
+        write!(
+            f,
+            "--addr {addr} is not HOST:PORT: {why}; e.g. --addr 127.0.0.1:8888"
+        )
+    }
+}
+
+impl std::error::Error for BadAddr {}
+
+/// Checks that `addr` is HOST:PORT with a port a socket can have (1 to
+/// 65535, or also 0 when `port_zero_allowed`, which asks a server's system
+/// for any free port). IPv6 hosts are written in brackets: `[::1]:8888`.
+/// Returns the port.
+pub fn check(addr: &str, port_zero_allowed: bool) -> Result<u16, BadAddr> {
+    let bad = |why| BadAddr {
+        addr: addr.to_owned(),
+        why,
+    };
+    let Some((host, port)) = addr.rsplit_once(':') else {
+        return Err(bad("it has no port"));
+    };
+    if host.is_empty() {
+        return Err(bad("it has no host"));
+    }
+    // An IPv6 address without brackets splits at its own last colon.
+    if host.contains(':') && !(host.starts_with('[') && host.ends_with(']')) {
+        return Err(bad("an IPv6 host goes in brackets, as in [::1]:8888"));
+    }
+    let port: u16 = port
+        .parse()
+        .map_err(|_| bad("its port must be a number from 1 to 65535"))?;
+    if port == 0 && !port_zero_allowed {
+        return Err(bad(
+            "port 0 cannot be dialled; it only asks a server for any free port",
+        ));
+    }
+    Ok(port)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn good_addresses_pass_and_each_mistake_is_named() {
+        assert_eq!(check("127.0.0.1:8888", false), Ok(8888));
+        assert_eq!(check("localhost:1", false), Ok(1));
+        assert_eq!(check("[::1]:8888", false), Ok(8888));
+        assert_eq!(check("127.0.0.1:0", true), Ok(0));
+        for (addr, why) in [
+            ("localhost", "no port"),
+            ("127.0.0.1:99999", "from 1 to 65535"),
+            ("127.0.0.1:", "from 1 to 65535"),
+            (":8888", "no host"),
+            ("::1:8888", "brackets"),
+            ("127.0.0.1:0", "port 0"),
+        ] {
+            let error = check(addr, false).unwrap_err();
+            assert!(error.to_string().contains(why), "{addr}: {error}");
+        }
+    }
+}

@@ -1,0 +1,317 @@
+//! The pieces each lesson's server is assembled from, named by what they do.
+//!
+//! The note's `serve()` takes four steps, and each lesson crate's
+//! `server::start` takes them in its own file, in this order:
+//!
+//! 1. `grpc.server(futures.ThreadPoolExecutor(max_workers=10))`: the pool
+//!    is the tokio [`runtime`] the `server` binary builds; the server is
+//!    tonic's `Server::builder()`, [`configure`]d with the limits,
+//!    keepalive and TLS that the flags ask for;
+//! 2. `add_DoStuffServicer_to_server(DoStuff(), server)`:
+//!    `.add_service(DoStuffServer::new(...))`, behind the token check and
+//!    the message-size limits ([`guard`]), beside the [`health_and_reflection`]
+//!    services that tools use;
+//! 3. `server.add_insecure_port('[::]:8888')`: [`bind`] the port;
+//! 4. `server.start()`: [`start`] serving in the background (and, with
+//!    `--registry`, announce the server in etcd); the binary then waits
+//!    with [`RunningServer::wait_for_termination`].
+//!
+//! What lasts the server's whole life (the health it reports, the signal
+//! that ends calls at shutdown) is kept in a [`Lifecycle`].
+
+mod accept;
+mod error;
+mod running;
+
+use std::time::Duration;
+
+use etcd_registry::{Entry, Gateway};
+use hello_proto::pb::{
+    self,
+    do_stuff_server::{DoStuff, DoStuffServer, SERVICE_NAME},
+};
+use tokio::{net::TcpListener, sync::oneshot};
+use tokio_util::sync::CancellationToken;
+use tonic::{
+    service::{Routes, interceptor::InterceptedService},
+    transport::{Server, server::Router},
+};
+use tonic_health::{ServingStatus, server::HealthReporter};
+use tower::layer::util::{Identity, Stack};
+use tracing::{info, warn};
+
+pub use error::StartError;
+pub use running::RunningServer;
+
+use crate::{Kind, addr, auth::RequireToken, call_layer::CallLayer, cli::ServerArgs};
+
+/// A server builder with every call going through our [`CallLayer`], as
+/// [`configure`] returns it.
+pub type Builder = Server<Stack<CallLayer, Identity>>;
+
+/// What a server keeps for its whole life: the health it reports to
+/// checkers, and the signal that ends the calls still open at shutdown.
+#[derive(Debug, Default)]
+pub struct Lifecycle {
+    /// Where we say SERVING, then NOT_SERVING at shutdown.
+    health: HealthReporter,
+    /// Fired when the shutdown's grace period is over.
+    cutoff: CancellationToken,
+}
+
+impl Lifecycle {
+    /// A lifecycle for a server about to be assembled.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+/// The tokio runtime a server runs on: `--workers` threads (default: one
+/// per CPU) that take turns running every call as a task.
+pub fn runtime(kind: Kind, args: &ServerArgs) -> Result<tokio::runtime::Runtime, StartError> {
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    runtime.enable_all();
+    if let Some(workers) = args.workers {
+        runtime.worker_threads(workers.into());
+    }
+    let runtime = runtime.build().map_err(StartError::Runtime)?;
+    let workers = runtime.metrics().num_workers();
+    let threads = if workers == 1 {
+        "thread runs"
+    } else {
+        "threads run"
+    };
+    info!("{kind} server: {workers} worker {threads} the calls as tasks");
+    Ok(runtime)
+}
+
+/// Sets up tonic's server `builder` as the flags ask: the limits per
+/// connection, keepalive, and TLS; and puts every call behind our
+/// [`CallLayer`] (deadlines, callers that leave, the end of shutdown).
+pub fn configure(
+    builder: Server,
+    args: &ServerArgs,
+    lifecycle: &Lifecycle,
+) -> Result<Builder, StartError> {
+    let builder = with_limits_per_connection(builder, args);
+    let builder = with_keepalive(builder, args);
+    let builder = with_tls(builder, args)?;
+    Ok(builder.layer(CallLayer::new(lifecycle.cutoff.clone())))
+}
+
+/// Limits that keep one client from taking the whole server, as when a
+/// workshop's thirty laptops share the instructor's: at most
+/// `--max-concurrent-streams` calls open per connection (HTTP/2 tells the
+/// client, which queues the rest itself), and at most
+/// `--max-calls-per-connection` handlers running per connection (further
+/// calls wait for a free slot).
+fn with_limits_per_connection(builder: Server, args: &ServerArgs) -> Server {
+    builder
+        .max_concurrent_streams(args.max_concurrent_streams)
+        .concurrency_limit_per_connection(args.max_calls_per_connection)
+}
+
+/// HTTP/2 keepalive: a connection quiet for `--keepalive-ms` gets a PING,
+/// and is closed if no answer comes within 10 s (or the keepalive, if
+/// shorter). That is how a peer that vanished without a word (a laptop
+/// closed, a cable pulled) is noticed; TCP alone may take hours.
+fn with_keepalive(builder: Server, args: &ServerArgs) -> Server {
+    const LONGEST_PING_WAIT: Duration = Duration::from_secs(10);
+    let keepalive = args.keepalive();
+    builder
+        .http2_keepalive_interval(Some(keepalive))
+        .http2_keepalive_timeout(Some(keepalive.min(LONGEST_PING_WAIT)))
+}
+
+/// With `--tls`: serve TLS with the development certificates, made on
+/// first use. The handshake timeout covers TLS too: a client that starts a
+/// TLS handshake and stalls is dropped like a silent one.
+fn with_tls(builder: Server, args: &ServerArgs) -> Result<Server, StartError> {
+    if !args.tls {
+        return Ok(builder);
+    }
+    let dir = args.certs.clone().unwrap_or_else(crate::tls::default_dir);
+    let (tls, created) = crate::tls::server_config(&dir).map_err(StartError::Tls)?;
+    let verb = if created { "created" } else { "using" };
+    info!(
+        "TLS: {verb} development certificates in {}; clients trust {}",
+        dir.display(),
+        dir.join("ca.pem").display()
+    );
+    builder
+        .tls_config(tls.timeout(args.handshake_timeout()))
+        .map_err(|e| StartError::Tls(format!("TLS setup failed: {e}")))
+}
+
+/// The services every server offers beside its own, which tools use:
+/// health (`grpc.health.v1`: "is hello.DoStuff serving?") and reflection
+/// (v1 and v1alpha: "what do you serve?", so that grpcurl needs no
+/// `.proto` file; newer tools speak v1, many deployed ones only v1alpha).
+/// Neither is behind the token check: tools may always ask.
+pub fn health_and_reflection(lifecycle: &Lifecycle) -> Result<Routes, StartError> {
+    let health =
+        tonic_health::server::HealthService::from_health_reporter(lifecycle.health.clone());
+    let reflection = || {
+        tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+    };
+    let failed = |e: tonic_reflection::server::Error| StartError::Reflection(e.to_string());
+    Ok(
+        Routes::new(tonic_health::pb::health_server::HealthServer::new(health))
+            .add_service(reflection().build_v1().map_err(failed)?)
+            .add_service(reflection().build_v1alpha().map_err(failed)?),
+    )
+}
+
+/// Puts the lesson's service behind the message-size limits and the token
+/// check the flags ask for.
+///
+/// The limits (`--max-message-bytes`, 4 MiB by default) apply both ways:
+/// a server that accepted any size would let one request take all its
+/// memory. With `--token`, a call without `authorization: Bearer <token>`
+/// is refused before it reaches the handler.
+pub fn guard<S: DoStuff>(
+    hello: DoStuffServer<S>,
+    args: &ServerArgs,
+) -> InterceptedService<DoStuffServer<S>, RequireToken> {
+    if args.token.is_some() {
+        info!("calls to {SERVICE_NAME} need `authorization: Bearer <token>`");
+    }
+    let hello = hello
+        .max_decoding_message_size(args.max_message_bytes)
+        .max_encoding_message_size(args.max_message_bytes);
+    InterceptedService::new(hello, RequireToken::new(args.token.as_deref()))
+}
+
+/// Binds the listening socket: `--addr`, or `kind`'s default address. A
+/// busy port is reported now, in one line, before anything is served.
+pub async fn bind(kind: Kind, args: &ServerArgs) -> Result<TcpListener, StartError> {
+    let addr = args.addr.as_deref().unwrap_or(kind.default_addr());
+    addr::check(addr, true).map_err(StartError::BadAddr)?;
+    TcpListener::bind(addr)
+        .await
+        .map_err(|why| match why.kind() {
+            std::io::ErrorKind::AddrInUse => StartError::PortInUse(addr.to_owned()),
+            _ => StartError::CannotListen(addr.to_owned(), why),
+        })
+}
+
+/// Serves `router` on `listener` in a background task, reports SERVING,
+/// registers in etcd with `--registry`, and logs the client command that
+/// reaches this server. Returns once all that is done: clients can call.
+pub async fn start(
+    router: Router<Stack<CallLayer, Identity>>,
+    listener: TcpListener,
+    lifecycle: Lifecycle,
+    kind: Kind,
+    args: &ServerArgs,
+) -> Result<RunningServer, StartError> {
+    let addr = listener.local_addr().map_err(StartError::Runtime)?;
+    let Lifecycle { health, cutoff } = lifecycle;
+    health
+        .set_service_status(SERVICE_NAME, ServingStatus::Serving)
+        .await;
+
+    let (stop, stopped) = oneshot::channel::<()>();
+    let incoming = accept::accept_speaking(listener, args.handshake_timeout());
+    let task = tokio::spawn(router.serve_with_incoming_shutdown(incoming, async {
+        // Fires when `stop` is used or dropped.
+        let _ = stopped.await;
+    }));
+
+    // Serving: now tell the registry, so clients following it come. If
+    // that fails we return the error, and dropping `stop` ends the server.
+    let registration = match &args.registry {
+        Some(url) => {
+            let gateway = Gateway::new(url).map_err(StartError::Registry)?;
+            let entry = Entry {
+                addr: advertised(addr),
+                kind: kind.to_string(),
+                tls: args.tls,
+            };
+            let prefix = kind.registry_prefix();
+            let registered = etcd_registry::register(gateway, &prefix, entry, args.registry_ttl());
+            Some(registered.await.map_err(StartError::Registry)?)
+        }
+        None => None,
+    };
+
+    let scheme = if args.tls { "https" } else { "http" };
+    info!(
+        "{kind} server listening on {scheme}://{addr} (Ctrl-C to stop); try: {}{}",
+        kind.client_command(),
+        client_flags(kind, args, addr),
+    );
+    Ok(RunningServer {
+        addr,
+        health,
+        stop,
+        task,
+        cutoff,
+        registration,
+    })
+}
+
+/// The flags a client needs to reach this server, for the "try:" line.
+fn client_flags(kind: Kind, args: &ServerArgs, addr: std::net::SocketAddr) -> String {
+    let mut flags = Vec::new();
+    match &args.registry {
+        // The registry entry tells the client the address, and TLS.
+        Some(url) => flags.push(format!("--registry {url}")),
+        None => {
+            let dial = advertised_quietly(addr);
+            if dial != kind.default_addr() {
+                flags.push(format!("--addr {dial}"));
+            }
+            if args.tls {
+                flags.push("--tls".to_owned());
+            }
+        }
+    }
+    // Certificates elsewhere than the default: the client must trust their CA.
+    if args.tls
+        && let Some(dir) = &args.certs
+    {
+        flags.push(format!("--ca {}", dir.join("ca.pem").display()));
+    }
+    if flags.is_empty() {
+        String::new()
+    } else {
+        format!(" -- {}", flags.join(" "))
+    }
+}
+
+/// The address to give clients for a server bound to `addr`: a server
+/// bound to every interface (`0.0.0.0`) cannot be dialled at that address,
+/// so `127.0.0.1` stands in for it.
+fn advertised_quietly(addr: std::net::SocketAddr) -> String {
+    if addr.ip().is_unspecified() {
+        format!("127.0.0.1:{}", addr.port())
+    } else {
+        addr.to_string()
+    }
+}
+
+/// [`advertised_quietly`], with a warning that other machines cannot use
+/// it: what a server bound to every interface registers in etcd.
+fn advertised(addr: std::net::SocketAddr) -> String {
+    let dial = advertised_quietly(addr);
+    if addr.ip().is_unspecified() {
+        warn!(
+            "bound to {addr}: registering {dial}, which only this machine can reach; to be reached from others, listen on this machine's address with --addr IP:{port}",
+            port = addr.port()
+        );
+    }
+    dial
+}
+
+/// Waits `delay` (the server's `--delay-ms`): a stand-in for real work, so
+/// that deadlines and concurrency can be watched. Zero means no wait at all:
+/// even `tokio::time::sleep(Duration::ZERO)` would wait for the timer's
+/// next tick, about a millisecond, on every call.
+pub async fn simulate_work(delay: Duration) {
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+}

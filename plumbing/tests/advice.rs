@@ -1,0 +1,298 @@
+//! Every kind of advice a client gives, each produced over a real socket:
+//! the failure is classified first, and the line must fit the case at hand.
+
+use std::{path::PathBuf, time::Duration};
+
+use plumbing::{
+    Kind,
+    cli::{ClientArgs, ServerArgs},
+    client::{Advice, ClientError, Context, classify, explain},
+};
+use test_support::{
+    Event, Observed, TestServer, captured_logs, closed_addr, say_hello, serve, stub, wait_for_log,
+};
+use tonic::Status;
+
+/// A server on a free port with `args`, whose calls take `delay_ms`.
+async fn start(delay_ms: u64, args: ServerArgs) -> TestServer {
+    let (service, _) = Observed::new(Duration::from_millis(delay_ms));
+    TestServer::start(args, async |args| serve(service, args).await).await
+}
+
+/// A TLS server with its certificates in a directory of its own.
+async fn tls_server(name: &str) -> (TestServer, PathBuf) {
+    let certs = std::env::temp_dir().join(format!("hello-advice-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&certs);
+    let args = ServerArgs {
+        tls: true,
+        certs: Some(certs.clone()),
+        ..ServerArgs::default()
+    };
+    (start(0, args).await, certs)
+}
+
+/// Makes one call with `args`; returns its status, its advice, and the line
+/// the unary client would print.
+async fn fail(args: &ClientArgs) -> (Status, Advice, String) {
+    let mut stub = stub(args).await.expect("the flags are valid");
+    let call = say_hello(&mut stub, 1, None);
+    let status = tokio::time::timeout(Duration::from_secs(10), call)
+        .await
+        .expect("a failing call must not hang")
+        .expect_err("the call was meant to fail");
+    let context = Context::new(Kind::Unary, args);
+    let advice = classify(&status, &context);
+    let line = explain(&ClientError::Call(status.clone()), &context);
+    assert!(!line.contains('\n'), "not one line: {line}");
+    (status, advice, line)
+}
+
+/// Client flags that dial `addr` and nothing else.
+fn dialling(addr: &str) -> ClientArgs {
+    ClientArgs {
+        addr: vec![addr.to_owned()],
+        ..ClientArgs::default()
+    }
+}
+
+#[tokio::test]
+async fn nothing_listening_is_told_to_start_the_server_at_that_address() {
+    let addr = closed_addr().to_string();
+    let (_, advice, line) = fail(&dialling(&addr)).await;
+    assert_eq!(advice, Advice::StartServer);
+    assert!(
+        line.starts_with(&format!("nothing listens at {addr} (UNAVAILABLE: ")),
+        "{line}"
+    );
+    assert!(
+        line.ends_with(&format!(
+            "is the unary server running? start it with: cargo run -p unary --bin server -- --addr {addr}"
+        )),
+        "{line}"
+    );
+}
+
+#[tokio::test]
+async fn a_host_that_does_not_exist_is_told_to_check_the_address() {
+    // `.invalid` is reserved: it never resolves, anywhere.
+    let (_, advice, line) = fail(&dialling("no-such-host.invalid:8888")).await;
+    assert_eq!(advice, Advice::CheckAddress);
+    assert!(line.contains("(UNAVAILABLE: "), "{line}");
+    assert!(line.contains("check the address in --addr"), "{line}");
+    assert!(!line.contains("running"), "{line}");
+}
+
+#[tokio::test]
+async fn an_address_without_a_port_or_with_an_impossible_one_is_refused_before_dialling() {
+    for (addr, why) in [
+        ("localhost", "it has no port"),
+        (
+            "127.0.0.1:99999",
+            "its port must be a number from 1 to 65535",
+        ),
+    ] {
+        let error = stub(&dialling(addr)).await.expect_err("refused");
+        let line = explain(&error, &Context::new(Kind::Unary, &dialling(addr)));
+        assert_eq!(
+            line,
+            format!("--addr {addr} is not HOST:PORT: {why}; e.g. --addr 127.0.0.1:8888")
+        );
+    }
+    // The servers refuse them with the same words.
+    let args = ServerArgs {
+        addr: Some("localhost".to_owned()),
+        ..ServerArgs::default()
+    };
+    let (service, _) = Observed::new(Duration::ZERO);
+    let error = serve(service, &args).await.unwrap_err().to_string();
+    assert!(
+        error.starts_with("--addr localhost is not HOST:PORT: it has no port"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn a_plaintext_client_of_a_tls_server_is_told_to_add_tls() {
+    let (server, certs) = tls_server("add").await;
+    let plain = ClientArgs {
+        tls: false,
+        ca: None,
+        ..server.client_args.clone()
+    };
+    let (_, advice, line) = fail(&plain).await;
+    assert_eq!(advice, Advice::AddTls);
+    assert!(line.ends_with("; add --tls"), "{line}");
+    let _ = std::fs::remove_dir_all(certs);
+}
+
+#[tokio::test]
+async fn a_tls_client_of_a_plaintext_server_is_told_to_drop_tls() {
+    let (tls_server, certs) = tls_server("drop").await;
+    let plain_server = start(0, ServerArgs::default()).await;
+    let tls = ClientArgs {
+        tls: true,
+        ..plain_server.client_args.clone()
+    };
+    let tls = ClientArgs {
+        ca: tls_server.client_args.ca.clone(),
+        ..tls
+    };
+    let (_, advice, line) = fail(&tls).await;
+    assert_eq!(advice, Advice::DropTls);
+    assert!(
+        line.contains("does not speak TLS") && line.contains("drop --tls"),
+        "{line}"
+    );
+    let _ = std::fs::remove_dir_all(certs);
+}
+
+#[tokio::test]
+async fn a_tls_client_trusting_another_ca_is_told_which_ca_to_pass() {
+    captured_logs();
+    let (server_a, certs_a) = tls_server("ca-a").await;
+    let (server_b, certs_b) = tls_server("ca-b").await;
+    // The server's own "try:" line names the CA a client must pass.
+    let addr_b = server_b.addr().to_string();
+    let ca_b = format!("--tls --ca {}", certs_b.join("ca.pem").display());
+    let try_line = wait_for_log(&["listening on https://", &addr_b, "try:"]).await;
+    assert!(
+        try_line.is_some_and(|line| line.ends_with(&ca_b)),
+        "no {ca_b}"
+    );
+    // Server B's address, server A's CA.
+    let args = ClientArgs {
+        ca: server_a.client_args.ca.clone(),
+        ..server_b.client_args.clone()
+    };
+    let (_, advice, line) = fail(&args).await;
+    assert_eq!(advice, Advice::TrustServersCa);
+    assert!(
+        line.contains("--ca DIR/ca.pem, where DIR is the server's --certs"),
+        "{line}"
+    );
+    assert!(!line.contains("drop --tls"), "{line}");
+    let _ = std::fs::remove_dir_all(certs_a);
+    let _ = std::fs::remove_dir_all(certs_b);
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn a_tls_server_dialled_by_a_name_its_certificate_lacks_is_explained() {
+    // Every 127.x.y.z address is this machine on Linux, but the development
+    // certificate names only 127.0.0.1 (and localhost, ::1).
+    let certs = std::env::temp_dir().join(format!("hello-advice-name-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&certs);
+    let args = ServerArgs {
+        addr: Some("0.0.0.0:0".to_owned()),
+        tls: true,
+        certs: Some(certs.clone()),
+        ..ServerArgs::default()
+    };
+    let (service, _) = Observed::new(Duration::ZERO);
+    let server = serve(service, &args).await.unwrap();
+    let client = ClientArgs {
+        addr: vec![format!("127.0.0.2:{}", server.addr().port())],
+        tls: true,
+        ca: Some(certs.join("ca.pem")),
+        ..ClientArgs::default()
+    };
+    let (_, advice, line) = fail(&client).await;
+    assert_eq!(advice, Advice::CertificateNotForHost);
+    assert!(
+        line.contains("names only localhost, 127.0.0.1 and ::1"),
+        "{line}"
+    );
+    let _ = std::fs::remove_dir_all(certs);
+}
+
+#[tokio::test]
+async fn a_connection_that_breaks_during_the_call_says_so() {
+    // Something that accepts the connection, then hangs up mid-call.
+    let impostor = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = impostor.local_addr().unwrap().to_string();
+    tokio::spawn(async move {
+        let (connection, _) = impostor.accept().await.unwrap();
+        let mut buffer = [0; 64];
+        let _ = connection.readable().await;
+        let _ = connection.try_read(&mut buffer);
+        drop(connection);
+    });
+    let (_, advice, line) = fail(&dialling(&addr)).await;
+    assert_eq!(advice, Advice::ConnectionLost);
+    assert!(line.contains("broke during the call"), "{line}");
+    assert!(
+        line.contains("if the server stopped, start it again"),
+        "{line}"
+    );
+}
+
+#[tokio::test]
+async fn a_call_cut_off_by_shutdown_is_told_the_server_shut_down() {
+    let (service, mut events) = Observed::new(Duration::from_secs(5));
+    let server = TestServer::start(ServerArgs::default(), async |args| {
+        serve(service, args).await
+    })
+    .await;
+    let args = server.client_args.clone();
+    let mut stub = server.stub().await;
+    let call = tokio::spawn(async move { say_hello(&mut stub, 1, None).await });
+    // Once the call runs, a 100 ms grace period ends it.
+    assert_eq!(events.recv().await, Some(Event::Started));
+    server
+        .into_server()
+        .shutdown(Duration::from_millis(100))
+        .await;
+    let status = call.await.unwrap().unwrap_err();
+    let context = Context::new(Kind::Unary, &args);
+    assert_eq!(classify(&status, &context), Advice::ServerShutDown);
+    let line = explain(&ClientError::Call(status), &context);
+    assert!(
+        line.contains(
+            "shut down before the call finished (UNAVAILABLE: the server is shutting down)"
+        ),
+        "{line}"
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_token_is_told_apart_from_a_missing_one() {
+    let args = ServerArgs {
+        token: Some("s3cret".to_owned()),
+        ..ServerArgs::default()
+    };
+    let server = start(0, args).await;
+    let with = |token: Option<&str>| ClientArgs {
+        token: token.map(str::to_owned),
+        ..server.client_args.clone()
+    };
+    let (_, advice, line) = fail(&with(None)).await;
+    assert_eq!(advice, Advice::AddToken);
+    assert!(
+        line.starts_with("the server wants a token (UNAUTHENTICATED: no token"),
+        "{line}"
+    );
+    let (_, advice, line) = fail(&with(Some("guess"))).await;
+    assert_eq!(advice, Advice::FixToken);
+    assert!(
+        line.starts_with("the server refused the token (UNAUTHENTICATED: wrong token"),
+        "{line}"
+    );
+    assert!(!line.contains("guess"), "the token was echoed: {line}");
+}
+
+#[tokio::test]
+async fn a_missing_ca_file_is_a_setup_error_that_names_the_file() {
+    let args = ClientArgs {
+        tls: true,
+        ca: Some(PathBuf::from("no/such/dir/ca.pem")),
+        ..dialling("127.0.0.1:8888")
+    };
+    let error = stub(&args).await.expect_err("no CA, no client");
+    assert!(matches!(error, ClientError::File(_)), "{error:?}");
+    let line = explain(&error, &Context::new(Kind::Unary, &args));
+    assert!(
+        line.starts_with("cannot read no/such/dir/ca.pem: "),
+        "{line}"
+    );
+    assert!(line.ends_with("or pass --ca FILE"), "{line}");
+}

@@ -1,0 +1,147 @@
+//! # test-support: what the workspace's tests share
+//!
+//! Used only as a dev-dependency: none of this is linked into a server or
+//! a client. Tests talk to servers the way students' programs do, over a
+//! real TCP socket on `127.0.0.1`. Port 0 asks the system for any free
+//! port, so tests can run in parallel and next to a server a student left
+//! running.
+//!
+//! - [`TestServer`]: a real server on a free port, started through the
+//!   lesson's own `start` (or [`serve`], for the plumbing's tests), and the
+//!   client flags that reach it.
+//! - [`Observed`]: a `DoStuff` service that says what becomes of each call.
+//! - [`EtcdProcess`]: a real etcd, for the registry's tests.
+//! - [`captured_logs`], [`wait_for_log`]: what the program logged.
+//! - [`closed_addr`], [`memory_kib`]: small probes.
+
+mod etcd;
+mod logs;
+mod observed;
+
+use std::net::SocketAddr;
+
+use hello_proto::pb::do_stuff_server::{DoStuff, DoStuffServer};
+use plumbing::{
+    Kind,
+    cli::{ClientArgs, ServerArgs},
+    client::{self, ClientError, Stub},
+    server::{self, Lifecycle, RunningServer, StartError},
+};
+use tonic::transport::{Channel, Server};
+
+pub use etcd::EtcdProcess;
+pub use logs::{captured_logs, wait_for_log};
+pub use observed::{Event, Observed};
+
+/// A server started for a test, and the client flags that reach it.
+#[derive(Debug)]
+pub struct TestServer {
+    /// The server itself, serving in the background until shut down.
+    server: RunningServer,
+    /// Client flags pointing at this server (`--addr 127.0.0.1:<port>`,
+    /// and the server's `--tls`, CA and `--token`).
+    pub client_args: ClientArgs,
+}
+
+impl TestServer {
+    /// Starts a server with `args` on `127.0.0.1:0` (their `addr` is
+    /// replaced), through `start`: a lesson's own `server::start`. When
+    /// this returns, the socket is bound: no need to wait before calling.
+    pub async fn start(
+        mut args: ServerArgs,
+        start: impl AsyncFnOnce(&ServerArgs) -> Result<RunningServer, StartError>,
+    ) -> TestServer {
+        args.addr = Some("127.0.0.1:0".to_owned());
+        let server = start(&args)
+            .await
+            .unwrap_or_else(|e| panic!("test server did not start: {e}"));
+        let client_args = ClientArgs {
+            addr: vec![server.addr().to_string()],
+            tls: args.tls,
+            ca: args.certs.as_ref().map(|dir| dir.join("ca.pem")),
+            token: args.token.clone(),
+            ..ClientArgs::default()
+        };
+        TestServer {
+            server,
+            client_args,
+        }
+    }
+
+    /// The address the server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.server.addr()
+    }
+
+    /// A stub for this server, made with [`TestServer::client_args`].
+    pub async fn stub(&self) -> Stub {
+        stub(&self.client_args)
+            .await
+            .expect("the test's client flags are valid")
+    }
+
+    /// A plain channel to this server, for clients other than `DoStuff`'s
+    /// (health, reflection, raw calls).
+    pub async fn channel(&self) -> Channel {
+        Channel::from_shared(format!("http://{}", self.addr()))
+            .expect("a valid URI")
+            .connect()
+            .await
+            .expect("the test server accepts connections")
+    }
+
+    /// The running server, to shut it down.
+    pub fn into_server(self) -> RunningServer {
+        self.server
+    }
+}
+
+/// Serves `service` the way every lesson's `server::start` assembles its
+/// server (for the plumbing's own tests, which have no lesson to call).
+pub async fn serve(service: impl DoStuff, args: &ServerArgs) -> Result<RunningServer, StartError> {
+    let lifecycle = Lifecycle::new();
+    let router = server::configure(Server::builder(), args, &lifecycle)?
+        .add_routes(server::health_and_reflection(&lifecycle)?)
+        .add_service(server::guard(DoStuffServer::new(service), args));
+    let listener = server::bind(Kind::Unary, args).await?;
+    server::start(router, listener, lifecycle, Kind::Unary, args).await
+}
+
+/// A stub made the way every lesson's client makes it, from `args`.
+pub async fn stub(args: &ClientArgs) -> Result<Stub, ClientError> {
+    let channel = client::channel(Kind::Unary, args).await?;
+    let token = client::attach_token(args)?;
+    Ok(hello_proto::pb::do_stuff_client::DoStuffClient::with_interceptor(channel, token))
+}
+
+/// Calls `say_hello` on `stub` with the lessons' deadline helper and
+/// returns the reply's text (for the plumbing's tests, which have no
+/// lesson client to call).
+pub async fn say_hello(
+    stub: &mut Stub,
+    pid: i32,
+    timeout: Option<std::time::Duration>,
+) -> Result<String, tonic::Status> {
+    let request = hello_proto::pb::HelloRequest { pid };
+    client::within(timeout, request, async |request| {
+        Ok(stub.say_hello(request).await?.into_inner().retval)
+    })
+    .await
+}
+
+/// An address where nothing listens: a port just released by the system.
+pub fn closed_addr() -> SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    listener.local_addr().expect("local address")
+}
+
+/// This process's resident memory and its peak so far, in KiB (Linux only:
+/// `None` elsewhere). In a test that is the client and the server together.
+pub fn memory_kib() -> Option<(u64, u64)> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let field = |name: &str| -> Option<u64> {
+        let line = status.lines().find(|line| line.starts_with(name))?;
+        line.split_whitespace().nth(1)?.parse().ok()
+    };
+    Some((field("VmRSS:")?, field("VmHWM:")?))
+}
