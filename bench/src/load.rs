@@ -22,7 +22,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use plumbing::{
     Kind,
     cli::ClientArgs,
-    client::{self, ClientError, Stub as Client},
+    client::{self, ClientError, Context, Stub as Client, explain},
     code_name,
 };
 use tokio::sync::mpsc;
@@ -152,14 +152,24 @@ struct Tally {
     latency: Histogram<u64>,
 }
 
+/// A run bounded by its number of calls has no time limit worth the name.
+const NO_TIME_LIMIT: Duration = Duration::from_secs(24 * 3600);
+/// How often the progress bar moves.
+const PROGRESS_TICK: Duration = Duration::from_millis(100);
+
+/// The latencies recorded: 1 µs to 60 s, with 3 significant digits.
+const LATENCY_BOUNDS_US: (u64, u64) = (1, 60_000_000);
+/// See [`LATENCY_BOUNDS_US`].
+const LATENCY_DIGITS: u8 = 3;
+
 impl Tally {
-    fn new() -> Self {
+    /// An empty tally, whose latencies are recorded in a copy of `latency`.
+    fn new(latency: &Histogram<u64>) -> Self {
         Self {
             ok: 0,
             messages: 0,
             errors: BTreeMap::new(),
-            // 1 µs to 60 s, 3 significant digits.
-            latency: Histogram::new_with_bounds(1, 60_000_000, 3).expect("valid bounds"),
+            latency: latency.clone(),
         }
     }
 
@@ -168,7 +178,8 @@ impl Tally {
             Ok(messages) => {
                 self.ok += 1;
                 self.messages += messages;
-                let micros = started.elapsed().as_micros().clamp(1, 60_000_000) as u64;
+                let (low, high) = LATENCY_BOUNDS_US;
+                let micros = (started.elapsed().as_micros() as u64).clamp(low, high);
                 self.latency.saturating_record(micros);
             }
             Err(status) => *self.errors.entry(code_name(status.code())).or_default() += 1,
@@ -177,22 +188,28 @@ impl Tally {
 }
 
 /// Runs the load and returns what it measured.
-pub async fn run(call: Call, load: &Load) -> Result<Outcome, ClientError> {
+pub async fn run(call: Call, load: &Load) -> Result<Outcome, String> {
+    let context = Context::new(call.kind(), &load.client);
+    let explained = |error: ClientError| explain(&error, &context);
+    let (low, high) = LATENCY_BOUNDS_US;
+    let empty = Histogram::new_with_bounds(low, high, LATENCY_DIGITS).map_err(|e| e.to_string())?;
     let mut clients = Vec::with_capacity(load.connections);
     for _ in 0..load.connections {
         // A channel and a stub each: one TCP connection per stub.
-        let channel = client::channel(call.kind(), &load.client).await?;
-        let token = client::attach_token(&load.client)?;
+        let channel = client::channel(call.kind(), &load.client).await.map_err(explained)?;
+        let token = client::attach_token(&load.client).map_err(explained)?;
         let mut client = DoStuffClient::with_interceptor(channel, token);
         // One call first, so connecting is not part of the measurement,
         // and a server that is down is reported at once.
-        warm_up(call, &mut client, load.count).await?;
+        warm_up(call, &mut client, load.count)
+            .await
+            .map_err(|status| explained(ClientError::Call(status)))?;
         clients.push(client);
     }
 
     // A run is bounded by its number of calls, or else by its duration.
     let duration = match load.calls {
-        Some(_) => Duration::from_secs(24 * 3600),
+        Some(_) => NO_TIME_LIMIT,
         None => Duration::from_secs_f64(load.duration_s),
     };
     let shared = Arc::new(Shared {
@@ -206,11 +223,13 @@ pub async fn run(call: Call, load: &Load) -> Result<Outcome, ClientError> {
         let (shared, progress, by_calls) = (shared.clone(), progress.clone(), load.calls.is_some());
         tokio::spawn(async move {
             loop {
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                progress.set_position(match by_calls {
-                    true => shared.done.load(Ordering::Relaxed),
-                    false => started.elapsed().as_millis() as u64,
-                });
+                tokio::time::sleep(PROGRESS_TICK).await;
+                let position = if by_calls {
+                    shared.done.load(Ordering::Relaxed)
+                } else {
+                    started.elapsed().as_millis() as u64
+                };
+                progress.set_position(position);
             }
         })
     };
@@ -219,23 +238,26 @@ pub async fn run(call: Call, load: &Load) -> Result<Outcome, ClientError> {
     for client in &clients {
         for _ in 0..load.in_flight {
             let (client, shared, count) = (client.clone(), shared.clone(), load.count);
+            let tally = Tally::new(&empty);
             workers.push(tokio::spawn(async move {
                 match call {
-                    Call::Chat => chat_worker(client, &shared).await,
-                    _ => call_worker(call, client, &shared, count).await,
+                    Call::Chat => chat_worker(client, &shared, tally).await,
+                    _ => call_worker(call, client, &shared, count, tally).await,
                 }
             }));
         }
     }
-    let mut total = Tally::new();
+    let mut total = Tally::new(&empty);
     for worker in workers {
-        let tally = worker.await.expect("a worker panicked");
+        let tally = worker
+            .await
+            .map_err(|e| format!("a load worker failed: {e}"))?;
         total.ok += tally.ok;
         total.messages += tally.messages;
         for (code, n) in tally.errors {
             *total.errors.entry(code).or_default() += n;
         }
-        total.latency.add(&tally.latency).expect("same bounds");
+        total.latency.add(&tally.latency).map_err(|e| e.to_string())?;
     }
     let elapsed = started.elapsed();
     ticker.abort();
@@ -261,7 +283,9 @@ fn progress_bar(load: &Load) -> ProgressBar {
         Some(_) => "{bar:40} {pos}/{len} calls",
         None => "{bar:40} {pos}/{len} ms",
     };
-    bar.set_style(ProgressStyle::with_template(template).expect("valid template"));
+    if let Ok(style) = ProgressStyle::with_template(template) {
+        bar.set_style(style);
+    }
     bar
 }
 
@@ -282,8 +306,13 @@ async fn warm_up(call: Call, client: &mut Client, count: u32) -> Result<(), Stat
 }
 
 /// Keeps making calls one after another until the run ends.
-async fn call_worker(call: Call, mut client: Client, shared: &Shared, count: u32) -> Tally {
-    let mut tally = Tally::new();
+async fn call_worker(
+    call: Call,
+    mut client: Client,
+    shared: &Shared,
+    count: u32,
+    mut tally: Tally,
+) -> Tally {
     while shared.next() {
         let started = Instant::now();
         let outcome = one_call(call, &mut client, count).await;
@@ -326,8 +355,7 @@ async fn one_call(call: Call, client: &mut Client, count: u32) -> Result<u64, St
 
 /// One chat kept open for the whole run: send, wait for the reply, repeat.
 /// Each round trip is one measured operation.
-async fn chat_worker(mut client: Client, shared: &Shared) -> Tally {
-    let mut tally = Tally::new();
+async fn chat_worker(mut client: Client, shared: &Shared, mut tally: Tally) -> Tally {
     if !shared.next() {
         return tally;
     }

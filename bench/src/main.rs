@@ -17,7 +17,6 @@ mod report;
 use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
-use plumbing::client::{Context, explain};
 
 /// The command line: one subcommand per kind of load.
 #[derive(Parser, Debug)]
@@ -73,10 +72,7 @@ fn main() -> ExitCode {
             Command::BareServer { addr } => return bare::serve(&addr).await,
             Command::Report { results, out } => return report::write_benchmarks(&results, &out),
         };
-        let context = Context::new(kind.kind(), &load.client);
-        let figures = load::run(kind, &load)
-            .await
-            .map_err(|error| explain(&error, &context))?;
+        let figures = load::run(kind, &load).await?;
         report::print(&figures);
         if let Some(path) = &load.json {
             report::save(&figures, path)?;

@@ -333,7 +333,7 @@ fn number(value: Option<f64>) -> String {
             .as_bytes()
             .rchunks(3)
             .rev()
-            .map(|c| std::str::from_utf8(c).unwrap())
+            .map(String::from_utf8_lossy)
             .collect::<Vec<_>>()
             .join(","),
         Some(v) => format!("{v:.1}"),

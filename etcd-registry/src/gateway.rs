@@ -8,10 +8,12 @@
 //! base64-encoded, and 64-bit numbers (lease ids, revisions) travel as
 //! strings, because JSON numbers lose precision past 2^53.
 
+mod watch;
+
 use std::{fmt, time::Duration};
 
 use base64::{Engine as _, engine::general_purpose::STANDARD as BASE64};
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper_util::{
@@ -19,6 +21,8 @@ use hyper_util::{
     rt::TokioExecutor,
 };
 use serde_json::{Value, json};
+
+pub use watch::{Event, Watch};
 
 /// How long one request to etcd may take before we call etcd unreachable.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(3);
@@ -76,26 +80,6 @@ pub struct KeyValue {
     pub key: String,
     /// The value stored under it.
     pub value: String,
-}
-
-/// A change seen by a [`Watch`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Event {
-    /// A key was written (created or changed).
-    Put(KeyValue),
-    /// A key was deleted, or its lease ended.
-    Delete(String),
-}
-
-/// A watch on a prefix: every change to a key under it, in order.
-#[derive(Debug)]
-pub struct Watch {
-    /// The etcd's URL, for errors.
-    url: String,
-    /// The response body: etcd writes one JSON object per line, forever.
-    body: Incoming,
-    /// Bytes received but not yet a complete line.
-    pending: BytesMut,
 }
 
 impl Gateway {
@@ -178,11 +162,7 @@ impl Gateway {
             "start_revision": revision.to_string(),
         }});
         let body = self.send("/v3/watch", request).await?;
-        Ok(Watch {
-            url: self.url.clone(),
-            body,
-            pending: BytesMut::new(),
-        })
+        Ok(Watch::new(self.url.clone(), body))
     }
 
     /// Sends one request and returns etcd's JSON answer.
@@ -248,46 +228,6 @@ impl Gateway {
     }
 }
 
-impl Watch {
-    /// Waits for the next changes. An error means the watch ended (etcd
-    /// stopped, or the connection broke): start a new one.
-    pub async fn next(&mut self) -> Result<Vec<Event>, EtcdError> {
-        loop {
-            // A whole line is one JSON message from etcd.
-            if let Some(end) = self.pending.iter().position(|&b| b == b'\n') {
-                let line = self.pending.split_to(end + 1);
-                let message = parse(&line).map_err(|why| self.ended(why))?;
-                let result = &message["result"];
-                if result["canceled"].as_bool() == Some(true) {
-                    return Err(self.ended(format!("etcd cancelled it: {result}")));
-                }
-                let events = result["events"].as_array().map_or(&[][..], Vec::as_slice);
-                if events.is_empty() {
-                    continue; // "created", or a progress note
-                }
-                return Ok(events.iter().filter_map(event).collect());
-            }
-            match self.body.frame().await {
-                Some(Ok(frame)) => {
-                    if let Ok(data) = frame.into_data() {
-                        self.pending.extend_from_slice(&data);
-                    }
-                }
-                Some(Err(e)) => return Err(self.ended(format!("the watch broke: {e}"))),
-                None => return Err(self.ended("etcd closed the watch")),
-            }
-        }
-    }
-
-    /// The error for a watch that ended: etcd must be asked afresh.
-    fn ended(&self, why: impl fmt::Display) -> EtcdError {
-        EtcdError::Unreachable {
-            url: self.url.clone(),
-            why: why.to_string(),
-        }
-    }
-}
-
 /// The end of the key range that holds every key starting with `prefix`:
 /// etcd ranges are `[key, range_end)`, so it is the prefix with its last
 /// byte plus one (`/hello/` becomes `/hello0`).
@@ -338,15 +278,6 @@ fn key_value(kv: &Value) -> Option<KeyValue> {
     })
 }
 
-/// One watch event: PUT is the default, so the gateway leaves its type out.
-fn event(event: &Value) -> Option<Event> {
-    let kv = key_value(&event["kv"])?;
-    Some(match event["type"].as_str() {
-        Some("DELETE") => Event::Delete(kv.key),
-        _ => Event::Put(kv),
-    })
-}
-
 /// The innermost cause of an error, which says the most: for hyper's
 /// `client error (Connect)` it is e.g. `Connection refused (os error 111)`.
 fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
@@ -364,20 +295,6 @@ mod tests {
     #[test]
     fn a_prefix_range_ends_just_past_the_prefix() {
         assert_eq!(range_end("/hello/"), b"/hello0");
-    }
-
-    #[test]
-    fn watch_events_are_decoded_as_the_gateway_writes_them() {
-        let put = json!({"kv": {"key": BASE64.encode("/a"), "value": BASE64.encode("1")}});
-        let delete = json!({"type": "DELETE", "kv": {"key": BASE64.encode("/a")}});
-        assert_eq!(
-            event(&put),
-            Some(Event::Put(KeyValue {
-                key: "/a".into(),
-                value: "1".into()
-            }))
-        );
-        assert_eq!(event(&delete), Some(Event::Delete("/a".into())));
     }
 
     #[test]

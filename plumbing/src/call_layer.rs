@@ -33,15 +33,16 @@ use std::{
     time::Duration,
 };
 
-use bytes::Bytes;
-use http::{HeaderMap, HeaderValue, Uri};
-use http_body::Frame;
+use http::Uri;
 use tokio::time::Sleep;
 use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
-use tonic::{Code, Status, body::Body};
+use tonic::{Status, body::Body};
 use tower::{Layer, Service};
 
 use crate::grpc_timeout::parse_grpc_timeout;
+use body::{GuardedBody, name_size_errors_properly};
+
+mod body;
 
 /// How much earlier than tonic's own timer ours fires. Both timers round to
 /// whole milliseconds, so one millisecond keeps ours first.
@@ -181,11 +182,7 @@ where
             return Poll::Ready(response.map(|mut response| {
                 name_size_errors_properly(response.headers_mut());
                 response.map(|body| {
-                    Body::new(GuardedBody {
-                        inner: body,
-                        limits,
-                        ended: false,
-                    })
+                    Body::new(GuardedBody::new(body, limits))
                 })
             }));
         }
@@ -215,99 +212,5 @@ impl Drop for Watch {
                 self.method.path()
             );
         }
-    }
-}
-
-pin_project_lite::pin_project! {
-    /// A reply body (one message, or a stream of them) that ends with
-    /// DEADLINE_EXCEEDED or UNAVAILABLE trailers if a limit is reached first.
-    struct GuardedBody {
-        // The reply as the handler produces it.
-        #[pin]
-        inner: Body,
-        // The call's deadline and the shutdown cutoff.
-        limits: Option<Limits>,
-        // Set once we have ended the body ourselves.
-        ended: bool,
-    }
-}
-
-impl http_body::Body for GuardedBody {
-    type Data = Bytes;
-    type Error = Status;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, Status>>> {
-        let this = self.project();
-        if *this.ended {
-            return Poll::Ready(None);
-        }
-        if let Poll::Ready(mut frame) = this.inner.poll_frame(cx) {
-            if let Some(Ok(frame)) = &mut frame
-                && let Some(trailers) = frame.trailers_mut()
-            {
-                name_size_errors_properly(trailers);
-            }
-            return Poll::Ready(frame);
-        }
-        let Some(limits) = this.limits else {
-            return Poll::Pending;
-        };
-        let status = ready!(limits.poll_reached(cx));
-        // Ending the body drops the handler's stream: its producer stops.
-        *this.ended = true;
-        Poll::Ready(Some(Ok(Frame::trailers(trailers_of(status)))))
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.ended || self.inner.is_end_stream()
-    }
-}
-
-/// The trailers that end a call with `status`: `grpc-status`, `grpc-message`.
-fn trailers_of(status: Status) -> HeaderMap {
-    let (parts, ()) = status.into_http::<()>().into_parts();
-    let mut trailers = parts.headers;
-    // A status sent as a whole response also carries the content type; in
-    // trailers it does not belong.
-    trailers.remove(http::header::CONTENT_TYPE);
-    trailers
-}
-
-/// tonic reports a message over the size limit as OUT_OF_RANGE; gRPC
-/// specifies RESOURCE_EXHAUSTED, which is what other languages' clients
-/// look for. As with deadlines, we give it its proper name.
-fn name_size_errors_properly(headers: &mut HeaderMap) {
-    // Cheap test first: most calls end with status 0 (OK).
-    let out_of_range = code_header(Code::OutOfRange);
-    if headers.get("grpc-status") != Some(&out_of_range) {
-        return;
-    }
-    let too_large = Status::from_header_map(headers).is_some_and(|status| {
-        let message = status.message();
-        message.starts_with("Error, decoded message length too large")
-            || message.starts_with("Error, encoded message length too large")
-    });
-    if too_large {
-        headers.insert("grpc-status", code_header(Code::ResourceExhausted));
-    }
-}
-
-/// A status code as the `grpc-status` header carries it: its number.
-fn code_header(code: Code) -> HeaderValue {
-    HeaderValue::from(i32::from(code))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn shutdown_trailers_carry_unavailable() {
-        let trailers = trailers_of(Status::unavailable(SHUTTING_DOWN));
-        assert_eq!(trailers["grpc-status"], "14");
-        assert!(!trailers.contains_key("content-type"));
     }
 }

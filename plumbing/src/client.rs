@@ -17,6 +17,7 @@
 mod advice;
 mod dial;
 mod error;
+mod explain;
 mod follow;
 
 use std::time::Duration;
@@ -25,7 +26,8 @@ use hello_proto::pb::do_stuff_client::DoStuffClient;
 use tonic::{Code, Request, Status, service::interceptor::InterceptedService, transport::Channel};
 
 pub use advice::{Advice, classify};
-pub use error::{ClientError, Context, explain, report};
+pub use error::{ClientError, Context};
+pub use explain::{explain, report};
 
 use crate::{Kind, auth::AttachToken, cli::ClientArgs};
 

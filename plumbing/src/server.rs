@@ -20,6 +20,7 @@
 //! that ends calls at shutdown) is kept in a [`Lifecycle`].
 
 mod accept;
+mod configure;
 mod error;
 mod running;
 
@@ -40,6 +41,7 @@ use tonic_health::{ServingStatus, server::HealthReporter};
 use tower::layer::util::{Identity, Stack};
 use tracing::{info, warn};
 
+pub use configure::configure;
 pub use error::StartError;
 pub use running::RunningServer;
 
@@ -83,64 +85,6 @@ pub fn runtime(kind: Kind, args: &ServerArgs) -> Result<tokio::runtime::Runtime,
     };
     info!("{kind} server: {workers} worker {threads} the calls as tasks");
     Ok(runtime)
-}
-
-/// Sets up tonic's server `builder` as the flags ask: the limits per
-/// connection, keepalive, and TLS; and puts every call behind our
-/// [`CallLayer`] (deadlines, callers that leave, the end of shutdown).
-pub fn configure(
-    builder: Server,
-    args: &ServerArgs,
-    lifecycle: &Lifecycle,
-) -> Result<Builder, StartError> {
-    let builder = with_limits_per_connection(builder, args);
-    let builder = with_keepalive(builder, args);
-    let builder = with_tls(builder, args)?;
-    Ok(builder.layer(CallLayer::new(lifecycle.cutoff.clone())))
-}
-
-/// Limits that keep one client from taking the whole server, as when a
-/// workshop's thirty laptops share the instructor's: at most
-/// `--max-concurrent-streams` calls open per connection (HTTP/2 tells the
-/// client, which queues the rest itself), and at most
-/// `--max-calls-per-connection` handlers running per connection (further
-/// calls wait for a free slot).
-fn with_limits_per_connection(builder: Server, args: &ServerArgs) -> Server {
-    builder
-        .max_concurrent_streams(args.max_concurrent_streams)
-        .concurrency_limit_per_connection(args.max_calls_per_connection)
-}
-
-/// HTTP/2 keepalive: a connection quiet for `--keepalive-ms` gets a PING,
-/// and is closed if no answer comes within 10 s (or the keepalive, if
-/// shorter). That is how a peer that vanished without a word (a laptop
-/// closed, a cable pulled) is noticed; TCP alone may take hours.
-fn with_keepalive(builder: Server, args: &ServerArgs) -> Server {
-    const LONGEST_PING_WAIT: Duration = Duration::from_secs(10);
-    let keepalive = args.keepalive();
-    builder
-        .http2_keepalive_interval(Some(keepalive))
-        .http2_keepalive_timeout(Some(keepalive.min(LONGEST_PING_WAIT)))
-}
-
-/// With `--tls`: serve TLS with the development certificates, made on
-/// first use. The handshake timeout covers TLS too: a client that starts a
-/// TLS handshake and stalls is dropped like a silent one.
-fn with_tls(builder: Server, args: &ServerArgs) -> Result<Server, StartError> {
-    if !args.tls {
-        return Ok(builder);
-    }
-    let dir = args.certs.clone().unwrap_or_else(crate::tls::default_dir);
-    let (tls, created) = crate::tls::server_config(&dir).map_err(StartError::Tls)?;
-    let verb = if created { "created" } else { "using" };
-    info!(
-        "TLS: {verb} development certificates in {}; clients trust {}",
-        dir.display(),
-        dir.join("ca.pem").display()
-    );
-    builder
-        .tls_config(tls.timeout(args.handshake_timeout()))
-        .map_err(|e| StartError::Tls(format!("TLS setup failed: {e}")))
 }
 
 /// The services every server offers beside its own, which tools use:

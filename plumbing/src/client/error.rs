@@ -5,12 +5,11 @@
 //! and has no gRPC status to show; a call that failed has one, and its
 //! advice follows from [`classify`].
 
-use std::{fmt, process::ExitCode, time::Duration};
+use std::{fmt, time::Duration};
 
-use etcd_registry::{EtcdError, FollowError};
+use etcd_registry::FollowError;
 use tonic::Status;
 
-use super::advice::{Advice, causes, classify};
 use crate::{
     Kind,
     cli::{ClientArgs, StreamArgs},
@@ -100,7 +99,7 @@ impl<'a> Context<'a> {
     }
 
     /// The command that starts a server this client would reach.
-    fn start_command(&self) -> String {
+    pub(super) fn start_command(&self) -> String {
         let kind = self.kind;
         let mut flags = Vec::new();
         if let Some(url) = self.args.registry() {
@@ -122,183 +121,4 @@ impl<'a> Context<'a> {
             format!("{} -- {}", kind.server_command(), flags.join(" "))
         }
     }
-}
-
-/// Ends a client: exit code 0, or one line on stderr that says what went
-/// wrong and what to do (never a panic or a backtrace), and exit code 1.
-pub fn report(outcome: Result<(), ClientError>, context: &Context<'_>) -> ExitCode {
-    match outcome {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {}", explain(&error, context));
-            ExitCode::FAILURE
-        }
-    }
-}
-
-/// One line that says what went wrong, with the gRPC status code when a
-/// call was made, and what to do about it.
-pub fn explain(error: &ClientError, context: &Context<'_>) -> String {
-    match error {
-        ClientError::Flag(message) | ClientError::File(message) => message.clone(),
-        ClientError::Registry(error) => explain_registry(error, context),
-        ClientError::Call(status) => explain_call(status, context),
-        ClientError::SomeCallsFailed {
-            failed,
-            made,
-            last_succeeded,
-        } => {
-            let last = if *last_succeeded {
-                "the last call succeeded"
-            } else {
-                "the last call failed too"
-            };
-            format!("{failed} of {made} calls failed, each reported above; {last}")
-        }
-    }
-}
-
-/// Why `--registry` gave no server, and what to do.
-fn explain_registry(error: &FollowError, context: &Context<'_>) -> String {
-    let kind = context.kind;
-    let url = context.args.registry().unwrap_or_default();
-    let start_one = format!(
-        "start one with: {} -- --addr 127.0.0.1:8892 --registry {url}",
-        kind.server_command()
-    );
-    match error {
-        FollowError::Etcd(bad @ EtcdError::BadUrl(_)) => format!("--registry {bad}"),
-        FollowError::Etcd(error) => {
-            format!("{error}; is etcd running? start it as the README's section Registry shows")
-        }
-        FollowError::NoneRegistered => {
-            format!("no {kind} server is registered in etcd at {url}; {start_one}")
-        }
-        FollowError::NoneAnswers { registered, silent } => {
-            let none = format!(
-                "{registered} {kind} server(s) registered in etcd at {url}, but none answers"
-            );
-            let killed =
-                format!("killed servers stay registered until their lease expires; {start_one}");
-            let Some((addr, status)) = silent.first() else {
-                return format!("{none}: {killed}");
-            };
-            let failure = format!("{}: {}", code_name(status.code()), with_causes(status));
-            match classify(status, context) {
-                Advice::FixRegisteredTls => format!(
-                    "{none}: {addr} does not speak what its entry says about TLS ({failure}); start it again, with --tls only if it should speak TLS"
-                ),
-                Advice::TrustServersCa => format!(
-                    "{none}: {addr} has a certificate that {ca} did not sign ({failure}); pass the CA the server uses: --ca DIR/ca.pem, where DIR is the server's --certs",
-                    ca = context.args.ca().display()
-                ),
-                _ => format!("{none}: {addr} did not answer ({failure}); {killed}"),
-            }
-        }
-    }
-}
-
-/// What a failed call's status means here, and what to do.
-fn explain_call(status: &Status, context: &Context<'_>) -> String {
-    let Context { kind, args, .. } = *context;
-    let failure = format!("{}: {}", code_name(status.code()), with_causes(status));
-    let at = target(context);
-    let start = context.start_command();
-    match classify(status, context) {
-        Advice::StartServer => format!(
-            "nothing listens {at} ({failure}); is the {kind} server running? start it with: {start}"
-        ),
-        Advice::CheckAddress => format!(
-            "cannot reach {at} ({failure}); check the address in --addr, and that the machine is on the network"
-        ),
-        Advice::AddTls => {
-            format!("the server {at} speaks TLS and this client does not ({failure}); add --tls")
-        }
-        Advice::DropTls => format!(
-            "the server {at} does not speak TLS ({failure}); drop --tls, or start the server with --tls"
-        ),
-        Advice::FixRegisteredTls => format!(
-            "a server {at} does not speak what its registered entry says about TLS ({failure}); start it again, with --tls only if its entry should say TLS"
-        ),
-        Advice::TrustServersCa => format!(
-            "the server {at} has a certificate that {ca} did not sign ({failure}); pass the CA the server uses: --ca DIR/ca.pem, where DIR is the server's --certs (its log names the file)",
-            ca = args.ca().display()
-        ),
-        Advice::CertificateNotForHost => format!(
-            "the server's certificate does not name the host in --addr ({failure}); the development certificate names only localhost, 127.0.0.1 and ::1: dial one of those"
-        ),
-        Advice::ServerShutDown => format!(
-            "the {kind} server {at} shut down before the call finished ({failure}); start it again with: {start}"
-        ),
-        Advice::ConnectionLost => format!(
-            "the connection to the {kind} server {at} broke during the call ({failure}); if the server stopped, start it again with: {start}"
-        ),
-        Advice::WrongKind => format!(
-            "the server {at} does not implement {} ({failure}): it is not a {kind} server; start one with: {} (it listens on {})",
-            kind.methods().join(" / "),
-            kind.server_command(),
-            kind.default_addr()
-        ),
-        Advice::StreamOutlastsDeadline => {
-            let (count, interval) = context
-                .stream
-                .map_or((0, 0), |stream| (stream.count, stream.interval_ms));
-            format!(
-                "the deadline passed while the stream went on ({failure}): {count} messages {interval} ms apart take {} ms, longer than --timeout-ms {}; raise --timeout-ms, or lower --count or --interval-ms",
-                context.pace().unwrap_or_default().as_millis(),
-                args.timeout_ms.unwrap_or_default()
-            )
-        }
-        Advice::DeadlinePassed => format!(
-            "the call did not finish within the deadline ({failure}); the server was slower than --timeout-ms: raise it (or, if you started the server with --delay-ms, lower that)"
-        ),
-        Advice::AddToken => format!(
-            "the server wants a token ({failure}); pass the one it was started with: --token or HELLO_TOKEN"
-        ),
-        Advice::FixToken => format!(
-            "the server refused the token ({failure}); pass the one it was started with: --token or HELLO_TOKEN"
-        ),
-        Advice::FixValue => match flag_named_in(status.message()) {
-            Some(flag) => format!("the server refused the request ({failure}); change {flag}"),
-            None => {
-                format!("the server refused the request ({failure}); change the value it names")
-            }
-        },
-        Advice::Nothing => format!("the call failed ({failure})"),
-    }
-}
-
-/// Where the servers are, for messages: `at 127.0.0.1:8888`, or
-/// `registered in etcd at http://127.0.0.1:2379`.
-fn target(context: &Context<'_>) -> String {
-    match context.args.registry() {
-        Some(url) => format!("registered in etcd at {url}"),
-        None => format!("at {}", context.args.addrs(context.kind).join(", ")),
-    }
-}
-
-/// The request fields the servers check, and the client flags that set them.
-const FIELD_FLAGS: [(&str, &str); 2] = [("count", "--count"), ("interval_ms", "--interval-ms")];
-
-/// The client flag that sets the field a server's message starts with.
-fn flag_named_in(message: &str) -> Option<&'static str> {
-    let field = message.split_whitespace().next()?;
-    FIELD_FLAGS
-        .iter()
-        .find(|(name, _)| *name == field)
-        .map(|(_, flag)| *flag)
-}
-
-/// The status message followed by the errors that caused it, e.g.
-/// `tcp connect error: Connection refused (os error 111)`, on one line.
-fn with_causes(status: &Status) -> String {
-    // One line, whatever the server put in its message.
-    let mut text = status.message().replace(['\r', '\n'], " ");
-    for error in causes(status) {
-        let line = error.to_string().replace(['\r', '\n'], " ");
-        if !text.contains(&line) {
-            text = format!("{text}: {line}");
-        }
-    }
-    text
 }

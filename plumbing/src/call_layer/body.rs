@@ -1,0 +1,121 @@
+//! The reply body of every call: it ends with the status a limit calls for
+//! (DEADLINE_EXCEEDED, or UNAVAILABLE at shutdown) if the limit is reached
+//! before the reply is complete, and gives size errors their gRPC name.
+
+use std::{
+    pin::Pin,
+    task::{Context, Poll, ready},
+};
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue};
+use http_body::Frame;
+use tonic::{Code, Status, body::Body};
+
+use super::Limits;
+
+pin_project_lite::pin_project! {
+    /// A reply body (one message, or a stream of them) that ends with
+    /// DEADLINE_EXCEEDED or UNAVAILABLE trailers if a limit is reached first.
+    pub(super) struct GuardedBody {
+        // The reply as the handler produces it.
+        #[pin]
+        inner: Body,
+        // The call's deadline and the shutdown cutoff.
+        limits: Option<Limits>,
+        // Set once we have ended the body ourselves.
+        ended: bool,
+    }
+}
+
+impl GuardedBody {
+    /// The reply `inner`, ended early if one of `limits` is reached first.
+    pub(super) fn new(inner: Body, limits: Option<Limits>) -> Self {
+        Self {
+            inner,
+            limits,
+            ended: false,
+        }
+    }
+}
+
+impl http_body::Body for GuardedBody {
+    type Data = Bytes;
+    type Error = Status;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Status>>> {
+        let this = self.project();
+        if *this.ended {
+            return Poll::Ready(None);
+        }
+        if let Poll::Ready(mut frame) = this.inner.poll_frame(cx) {
+            if let Some(Ok(frame)) = &mut frame
+                && let Some(trailers) = frame.trailers_mut()
+            {
+                name_size_errors_properly(trailers);
+            }
+            return Poll::Ready(frame);
+        }
+        let Some(limits) = this.limits else {
+            return Poll::Pending;
+        };
+        let status = ready!(limits.poll_reached(cx));
+        // Ending the body drops the handler's stream: its producer stops.
+        *this.ended = true;
+        Poll::Ready(Some(Ok(Frame::trailers(trailers_of(status)))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.ended || self.inner.is_end_stream()
+    }
+}
+
+/// The trailers that end a call with `status`: `grpc-status`, `grpc-message`.
+fn trailers_of(status: Status) -> HeaderMap {
+    let (parts, ()) = status.into_http::<()>().into_parts();
+    let mut trailers = parts.headers;
+    // A status sent as a whole response also carries the content type; in
+    // trailers it does not belong.
+    trailers.remove(http::header::CONTENT_TYPE);
+    trailers
+}
+
+/// tonic reports a message over the size limit as OUT_OF_RANGE; gRPC
+/// specifies RESOURCE_EXHAUSTED, which is what other languages' clients
+/// look for. As with deadlines, we give it its proper name.
+pub(super) fn name_size_errors_properly(headers: &mut HeaderMap) {
+    // Cheap test first: most calls end with status 0 (OK).
+    let out_of_range = code_header(Code::OutOfRange);
+    if headers.get("grpc-status") != Some(&out_of_range) {
+        return;
+    }
+    let too_large = Status::from_header_map(headers).is_some_and(|status| {
+        let message = status.message();
+        message.starts_with("Error, decoded message length too large")
+            || message.starts_with("Error, encoded message length too large")
+    });
+    if too_large {
+        headers.insert("grpc-status", code_header(Code::ResourceExhausted));
+    }
+}
+
+/// A status code as the `grpc-status` header carries it: its number.
+fn code_header(code: Code) -> HeaderValue {
+    HeaderValue::from(i32::from(code))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::call_layer::SHUTTING_DOWN;
+
+    #[test]
+    fn shutdown_trailers_carry_unavailable() {
+        let trailers = trailers_of(Status::unavailable(SHUTTING_DOWN));
+        assert_eq!(trailers["grpc-status"], "14");
+        assert!(!trailers.contains_key("content-type"));
+    }
+}
