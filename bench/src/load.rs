@@ -196,7 +196,9 @@ pub async fn run(call: Call, load: &Load) -> Result<Outcome, String> {
     let mut clients = Vec::with_capacity(load.connections);
     for _ in 0..load.connections {
         // A channel and a stub each: one TCP connection per stub.
-        let channel = client::channel(call.kind(), &load.client).await.map_err(explained)?;
+        let channel = client::channel(call.kind(), &load.client)
+            .await
+            .map_err(explained)?;
         let token = client::attach_token(&load.client).map_err(explained)?;
         let mut client = DoStuffClient::with_interceptor(channel, token);
         // One call first, so connecting is not part of the measurement,
@@ -257,7 +259,10 @@ pub async fn run(call: Call, load: &Load) -> Result<Outcome, String> {
         for (code, n) in tally.errors {
             *total.errors.entry(code).or_default() += n;
         }
-        total.latency.add(&tally.latency).map_err(|e| e.to_string())?;
+        total
+            .latency
+            .add(&tally.latency)
+            .map_err(|e| e.to_string())?;
     }
     let elapsed = started.elapsed();
     ticker.abort();

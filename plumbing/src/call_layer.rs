@@ -181,9 +181,7 @@ where
             let limits = this.limits.take();
             return Poll::Ready(response.map(|mut response| {
                 name_size_errors_properly(response.headers_mut());
-                response.map(|body| {
-                    Body::new(GuardedBody::new(body, limits))
-                })
+                response.map(|body| Body::new(GuardedBody::new(body, limits)))
             }));
         }
         if let Some(limits) = this.limits {

@@ -30,7 +30,7 @@ pub struct Args {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub concurrent: Option<u32>,
 
-    /// Instead, call say_hello N times, --every-ms apart, reporting each call: watch a server restart
+    /// Instead, call say_hello N times, --every-ms apart, reporting each call: watch a server restart (src/repeat.rs)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub repeat: Option<u32>,
 
@@ -53,16 +53,12 @@ pub async fn connect(args: &ClientArgs) -> Result<Stub, ClientError> {
     ))
 }
 
-/// Runs the client as the `client` binary does, printing what it receives.
+/// Runs the client as the `client` binary does (unless `--repeat` asks for
+/// `repeat::run`), printing what it receives.
 pub async fn run(args: &Args) -> Result<(), ClientError> {
     let mut stub = connect(&args.common).await?;
     let pid = args.common.pid();
     let timeout = args.common.timeout();
-
-    if let Some(n) = args.repeat {
-        let every = Duration::from_millis(args.every_ms);
-        return crate::repeat::call_repeatedly(&mut stub, &args.common, n, every).await;
-    }
 
     // First call: we hand the stub a plain struct; it serializes it,
     // sends it, and deserializes the reply for us.

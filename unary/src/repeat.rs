@@ -11,14 +11,23 @@ use plumbing::{
 };
 use tonic::Status;
 
-use crate::client::say_hello;
+use crate::client::{Args, connect, say_hello};
 
-/// Calls `say_hello` `n` times, `every` apart, printing each outcome.
+/// Runs the client with `--repeat n`: calls `say_hello` `n` times,
+/// `--every-ms` apart, printing each outcome.
 ///
 /// A failed call is reported and the next one is made anyway: the channel
 /// reconnects by itself, so once a restarted server is back, calls succeed
 /// again. Fails at the end if any call failed, saying how many.
-pub async fn call_repeatedly(
+pub async fn run(args: &Args, n: u32) -> Result<(), ClientError> {
+    let mut stub = connect(&args.common).await?;
+    let every = Duration::from_millis(args.every_ms);
+    call_repeatedly(&mut stub, &args.common, n, every).await
+}
+
+/// Calls `say_hello` `n` times, `every` apart, printing each outcome; fails
+/// with a summary if any call failed.
+async fn call_repeatedly(
     stub: &mut Stub,
     args: &ClientArgs,
     n: u32,

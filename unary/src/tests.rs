@@ -11,7 +11,7 @@ use test_support::TestServer;
 use tonic::Code;
 
 use crate::{
-    client::{Args, call_concurrently, connect, run, say_hello, say_hello_again},
+    client::{Args, call_concurrently, connect, say_hello, say_hello_again},
     repeat::repeat_say_hello,
     server::{UnaryService, start},
 };
@@ -179,7 +179,7 @@ async fn repeat_sums_up_how_many_calls_failed_without_asking_if_the_server_runs(
         ..Args::default()
     };
     let client = tokio::spawn(async move {
-        let outcome = run(&args).await;
+        let outcome = crate::repeat::run(&args, 6).await;
         (args, outcome)
     });
     let (first_call, _) = impostor.accept().await.unwrap();

@@ -6,7 +6,19 @@ use tonic_health::pb::{
     HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
 };
 
-use super::{Membership, RETRY, servers::Health};
+use super::{Membership, RETRY};
+
+/// What a health-checking task says about one registered server.
+#[derive(Debug, Clone)]
+pub(super) struct Health {
+    /// The server's key in etcd.
+    pub(super) key: String,
+    /// Which registration of that key the task checks: a report from the
+    /// task of an earlier one, still queued when it was stopped, is ignored.
+    pub(super) generation: u64,
+    /// Whether it answers SERVING now.
+    pub(super) serving: bool,
+}
 
 /// Watches one registered server's health and reports each change, until
 /// aborted: SERVING puts it in the channel; NOT_SERVING, or no answer at

@@ -9,23 +9,14 @@ use tokio::{
 };
 use tonic::transport::{Endpoint, channel::Change};
 
-use super::{Membership, RETRY, health::check_health};
+use super::{
+    Membership, RETRY,
+    health::{Health, check_health},
+};
 use crate::{
     entry::Entry,
     gateway::{Event, Gateway, KeyValue},
 };
-
-/// What a health-checking task says about one registered server.
-#[derive(Debug, Clone)]
-pub(super) struct Health {
-    /// The server's key in etcd.
-    pub(super) key: String,
-    /// Which registration of that key the task checks: a report from the
-    /// task of an earlier one, still queued when it was stopped, is ignored.
-    pub(super) generation: u64,
-    /// Whether it answers SERVING now.
-    pub(super) serving: bool,
-}
 
 /// A registered server, as a client knows it.
 #[derive(Debug)]

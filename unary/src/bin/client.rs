@@ -6,13 +6,17 @@ use plumbing::{
     Kind,
     client::{Context, report},
 };
-use unary::client::{Args, run};
+use unary::{client::Args, repeat};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let args = Args::parse();
     plumbing::logging::init("warn");
-    let outcome = run(&args).await;
+    let outcome = match args.repeat {
+        // `--repeat N`: the same call N times, to watch a server restart.
+        Some(n) => repeat::run(&args, n).await,
+        None => unary::client::run(&args).await,
+    };
     // A failure is one line: what went wrong, its status code, what to do.
     report(outcome, &Context::new(Kind::Unary, &args.common))
 }
