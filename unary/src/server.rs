@@ -75,10 +75,13 @@ impl DoStuff for UnaryService {
 /// returns once it is listening. `service` is ours (tests pass one that
 /// also reports what it sees).
 pub async fn start(service: impl DoStuff, args: &ServerArgs) -> Result<RunningServer, StartError> {
+    // What lasts the server's whole life: the health it reports to
+    // checkers, and the signal that ends the calls still open at shutdown.
+    let lifecycle = Lifecycle::new();
+
     // `grpc.server(futures.ThreadPoolExecutor(max_workers=10))`: tonic's
     // server, set up with the limits, keepalive and TLS the flags ask for.
     // (The pool is tokio's runtime, which `main` built before calling us.)
-    let lifecycle = Lifecycle::new();
     let mut builder = server::configure(Server::builder(), args, &lifecycle)?;
 
     // `hello_pb2_grpc.add_DoStuffServicer_to_server(DoStuff(), server)`:
