@@ -1,6 +1,10 @@
 //! Every kind of advice a client gives, each produced over a real socket:
 //! the failure is classified first, and the line must fit the case at hand.
 
+// Test code: a helper that cannot do its job fails the test, with the
+// reason in the panic message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::{path::PathBuf, time::Duration};
 
 use plumbing::{

@@ -6,6 +6,10 @@
 //! with `cargo test -p plumbing --test registry -- --include-ignored`. A
 //! student with etcd installed can do the same (README, section Registry).
 
+// Test code: a helper that cannot do its job fails the test, with the
+// reason in the panic message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::{
     sync::{
         Arc,

@@ -2,6 +2,10 @@
 //! sent over a real socket to a server assembled as every lesson's is. The
 //! README's section "What the servers survive" lists these.
 
+// Test code: a helper that cannot do its job fails the test, with the
+// reason in the panic message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::{
     io::{Read, Write},
     net::TcpStream,

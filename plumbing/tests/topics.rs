@@ -3,6 +3,10 @@
 //! servers, deadlines seen from the server, and graceful shutdown. Each
 //! over real sockets.
 
+// Test code: a helper that cannot do its job fails the test, with the
+// reason in the panic message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::time::Duration;
 
 use plumbing::{

@@ -14,6 +14,10 @@
 //! - [`captured_logs`], [`wait_for_log`]: what the program logged.
 //! - [`closed_addr`], [`memory_kib`]: small probes.
 
+// Test code: a helper that cannot do its job fails the test that called
+// it, with the reason in the panic message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod etcd;
 mod logs;
 mod observed;

@@ -38,12 +38,15 @@ pub async fn check(report: Report) -> Result<(), String> {
         let received = client
             .summarize(tokio_stream::iter(numbers))
             .await
-            .map_err(|status| match values.is_empty() {
-                true => failed(
-                    &format!("{what}: an empty stream is not an error, and"),
-                    &status,
-                ),
-                false => failed(&what, &status),
+            .map_err(|status| {
+                if values.is_empty() {
+                    failed(
+                        &format!("{what}: an empty stream is not an error, and"),
+                        &status,
+                    )
+                } else {
+                    failed(&what, &status)
+                }
             })?
             .into_inner();
         expect_eq(&what, expected, received)?;
