@@ -259,3 +259,32 @@ pub async fn simulate_work(delay: Duration) {
         tokio::time::sleep(delay).await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_try_line_gives_clients_an_address_they_can_dial_and_the_ca_to_trust() {
+        let anywhere: std::net::SocketAddr = "0.0.0.0:9000".parse().unwrap();
+        let plain = ServerArgs::default();
+        assert_eq!(
+            client_flags(Kind::Unary, &plain, anywhere),
+            " -- --addr 127.0.0.1:9000"
+        );
+
+        let default: std::net::SocketAddr = "127.0.0.1:8888".parse().unwrap();
+        assert_eq!(client_flags(Kind::Unary, &plain, default), "");
+
+        let tls_elsewhere = ServerArgs {
+            tls: true,
+            certs: Some("certs".into()),
+            ..ServerArgs::default()
+        };
+        let ca = std::path::Path::new("certs").join("ca.pem");
+        assert_eq!(
+            client_flags(Kind::Unary, &tls_elsewhere, default),
+            format!(" -- --tls --ca {}", ca.display())
+        );
+    }
+}

@@ -173,6 +173,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_default_directory_is_found_from_the_programs_own_path() {
+        let target = std::env::temp_dir().join(format!("hello-target-{}", std::process::id()));
+        let profile = target.join("debug");
+        fs::create_dir_all(profile.join(".fingerprint")).unwrap();
+        assert_eq!(
+            cargo_target_dir(&profile.join("server")),
+            Some(target.clone())
+        );
+        assert_eq!(
+            cargo_target_dir(&profile.join("deps").join("unary-1f2e")),
+            Some(target.clone())
+        );
+        // A program copied out of the target directory is in none.
+        assert_eq!(cargo_target_dir(&target.join("server")), None);
+        fs::remove_dir_all(&target).unwrap();
+    }
+
+    #[test]
     fn makes_the_files_once_and_reuses_them() {
         let dir = std::env::temp_dir().join(format!("hello-proto-tls-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
