@@ -20,6 +20,7 @@
 //! that ends calls at shutdown) is kept in a [`Lifecycle`].
 
 mod accept;
+mod addresses;
 mod configure;
 mod error;
 mod running;
@@ -39,7 +40,7 @@ use tonic::{
 };
 use tonic_health::{ServingStatus, server::HealthReporter};
 use tower::layer::util::{Identity, Stack};
-use tracing::{info, warn};
+use tracing::info;
 
 pub use configure::configure;
 pub use error::StartError;
@@ -170,7 +171,7 @@ pub async fn start(
         Some(url) => {
             let gateway = Gateway::new(url).map_err(StartError::Registry)?;
             let entry = Entry {
-                addr: advertised(addr),
+                addr: addresses::advertised(addr),
                 kind: kind.to_string(),
                 tls: args.tls,
             };
@@ -185,7 +186,7 @@ pub async fn start(
     info!(
         "{kind} server listening on {scheme}://{addr} (Ctrl-C to stop); try: {}{}",
         kind.client_command(),
-        client_flags(kind, args, addr),
+        addresses::client_flags(kind, args, addr),
     );
     Ok(RunningServer {
         addr,
@@ -197,59 +198,6 @@ pub async fn start(
     })
 }
 
-/// The flags a client needs to reach this server, for the "try:" line.
-fn client_flags(kind: Kind, args: &ServerArgs, addr: std::net::SocketAddr) -> String {
-    let mut flags = Vec::new();
-    match &args.registry {
-        // The registry entry tells the client the address, and TLS.
-        Some(url) => flags.push(format!("--registry {url}")),
-        None => {
-            let dial = advertised_quietly(addr);
-            if dial != kind.default_addr() {
-                flags.push(format!("--addr {dial}"));
-            }
-            if args.tls {
-                flags.push("--tls".to_owned());
-            }
-        }
-    }
-    // Certificates elsewhere than the default: the client must trust their CA.
-    if args.tls
-        && let Some(dir) = &args.certs
-    {
-        flags.push(format!("--ca {}", dir.join("ca.pem").display()));
-    }
-    if flags.is_empty() {
-        String::new()
-    } else {
-        format!(" -- {}", flags.join(" "))
-    }
-}
-
-/// The address to give clients for a server bound to `addr`: a server
-/// bound to every interface (`0.0.0.0`) cannot be dialled at that address,
-/// so `127.0.0.1` stands in for it.
-fn advertised_quietly(addr: std::net::SocketAddr) -> String {
-    if addr.ip().is_unspecified() {
-        format!("127.0.0.1:{}", addr.port())
-    } else {
-        addr.to_string()
-    }
-}
-
-/// [`advertised_quietly`], with a warning that other machines cannot use
-/// it: what a server bound to every interface registers in etcd.
-fn advertised(addr: std::net::SocketAddr) -> String {
-    let dial = advertised_quietly(addr);
-    if addr.ip().is_unspecified() {
-        warn!(
-            "bound to {addr}: registering {dial}, which only this machine can reach; to be reached from others, listen on this machine's address with --addr IP:{port}",
-            port = addr.port()
-        );
-    }
-    dial
-}
-
 /// Waits `delay` (the server's `--delay-ms`): a stand-in for real work, so
 /// that deadlines and concurrency can be watched. Zero means no wait at all:
 /// even `tokio::time::sleep(Duration::ZERO)` would wait for the timer's
@@ -257,34 +205,5 @@ fn advertised(addr: std::net::SocketAddr) -> String {
 pub async fn simulate_work(delay: Duration) {
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_try_line_gives_clients_an_address_they_can_dial_and_the_ca_to_trust() {
-        let anywhere: std::net::SocketAddr = "0.0.0.0:9000".parse().unwrap();
-        let plain = ServerArgs::default();
-        assert_eq!(
-            client_flags(Kind::Unary, &plain, anywhere),
-            " -- --addr 127.0.0.1:9000"
-        );
-
-        let default: std::net::SocketAddr = "127.0.0.1:8888".parse().unwrap();
-        assert_eq!(client_flags(Kind::Unary, &plain, default), "");
-
-        let tls_elsewhere = ServerArgs {
-            tls: true,
-            certs: Some("certs".into()),
-            ..ServerArgs::default()
-        };
-        let ca = std::path::Path::new("certs").join("ca.pem");
-        assert_eq!(
-            client_flags(Kind::Unary, &tls_elsewhere, default),
-            format!(" -- --tls --ca {}", ca.display())
-        );
     }
 }
