@@ -13,8 +13,11 @@
 //!    services that tools use;
 //! 3. `server.add_insecure_port('[::]:8888')`: [`bind`] the port;
 //! 4. `server.start()`: [`start`] serving in the background (and, with
-//!    `--registry`, announce the server in etcd); the binary then waits
-//!    with [`RunningServer::wait_for_termination`].
+//!    `--registry`, announce the server in etcd); then the note's
+//!    `server.wait_for_termination()` is [`RunningServer::wait_for_termination`].
+//!
+//! Each `server` binary hands its lesson's `start` to [`run_until_stopped`],
+//! which builds the runtime, runs `start` on it, and waits for Ctrl-C.
 //!
 //! What lasts the server's whole life (the health it reports, the signal
 //! that ends calls at shutdown) is kept in a [`Lifecycle`].
@@ -25,7 +28,7 @@ mod configure;
 mod error;
 mod running;
 
-use std::time::Duration;
+use std::{process::ExitCode, time::Duration};
 
 use etcd_registry::{Entry, Gateway};
 use hello_proto::pb::{
@@ -40,7 +43,7 @@ use tonic::{
 };
 use tonic_health::{ServingStatus, server::HealthReporter};
 use tower::layer::util::{Identity, Stack};
-use tracing::info;
+use tracing::{error, info};
 
 pub use configure::configure;
 pub use error::StartError;
@@ -66,6 +69,32 @@ impl Lifecycle {
     /// A lifecycle for a server about to be assembled.
     pub fn new() -> Self {
         Self::default()
+    }
+}
+
+/// Runs a server until Ctrl-C or SIGTERM, what every `server` binary does:
+/// builds the [`runtime`] (the note's thread pool), runs `start` on it (the
+/// lesson's `server::start`, which assembles and starts the server), then
+/// [`RunningServer::wait_for_termination`]. A server that cannot start
+/// says why in one line, and the exit code is 1.
+pub fn run_until_stopped(
+    kind: Kind,
+    args: &ServerArgs,
+    start: impl AsyncFnOnce(&ServerArgs) -> Result<RunningServer, StartError>,
+) -> ExitCode {
+    let outcome = runtime(kind, args).and_then(|runtime| {
+        runtime.block_on(async {
+            let server = start(args).await?;
+            server.wait_for_termination(args.grace()).await;
+            Ok(())
+        })
+    });
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            error!("{error}");
+            ExitCode::FAILURE
+        }
     }
 }
 

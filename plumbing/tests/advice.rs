@@ -13,15 +13,10 @@ use plumbing::{
     client::{Advice, ClientError, Context, classify, explain},
 };
 use test_support::{
-    Event, Observed, TestServer, captured_logs, closed_addr, say_hello, serve, stub, wait_for_log,
+    Event, Observed, TestServer, captured_logs, closed_addr, say_hello, serve, start, stub,
+    wait_for_log,
 };
 use tonic::Status;
-
-/// A server on a free port with `args`, whose calls take `delay_ms`.
-async fn start(delay_ms: u64, args: ServerArgs) -> TestServer {
-    let (service, _) = Observed::new(Duration::from_millis(delay_ms));
-    TestServer::start(args, async |args| serve(service, args).await).await
-}
 
 /// A TLS server with its certificates in a directory of its own.
 async fn tls_server(name: &str) -> (TestServer, PathBuf) {
@@ -32,7 +27,7 @@ async fn tls_server(name: &str) -> (TestServer, PathBuf) {
         certs: Some(certs.clone()),
         ..ServerArgs::default()
     };
-    (start(0, args).await, certs)
+    (start(args).await, certs)
 }
 
 /// Makes one call with `args`; returns its status, its advice, and the line
@@ -132,7 +127,7 @@ async fn a_plaintext_client_of_a_tls_server_is_told_to_add_tls() {
 #[tokio::test]
 async fn a_tls_client_of_a_plaintext_server_is_told_to_drop_tls() {
     let (tls_server, certs) = tls_server("drop").await;
-    let plain_server = start(0, ServerArgs::default()).await;
+    let plain_server = start(ServerArgs::default()).await;
     let tls = ClientArgs {
         tls: true,
         ..plain_server.client_args.clone()
@@ -264,7 +259,7 @@ async fn a_wrong_token_is_told_apart_from_a_missing_one() {
         token: Some("s3cret".to_owned()),
         ..ServerArgs::default()
     };
-    let server = start(0, args).await;
+    let server = start(args).await;
     let with = |token: Option<&str>| ClientArgs {
         token: token.map(str::to_owned),
         ..server.client_args.clone()

@@ -24,20 +24,10 @@ use plumbing::{
     cli::{ClientArgs, ServerArgs},
     client::{Context, explain},
 };
-use test_support::{EtcdProcess, Event, Observed, TestServer, closed_addr, say_hello, serve, stub};
+use test_support::{
+    EtcdProcess, Event, Observed, TestServer, closed_addr, observed, say_hello, serve, start, stub,
+};
 use tokio::sync::mpsc;
-
-/// A server on a free port whose calls are observed, and their events.
-async fn observed(args: ServerArgs) -> (TestServer, mpsc::UnboundedReceiver<Event>) {
-    let (service, events) = Observed::new(Duration::ZERO);
-    let server = TestServer::start(args, async |args| serve(service, args).await).await;
-    (server, events)
-}
-
-/// A server on a free port.
-async fn start(args: ServerArgs) -> TestServer {
-    observed(args).await.0
-}
 
 /// Server flags that register in `etcd` with a lease of `ttl_s` seconds.
 /// Short, so tests are quick, but not so short that one renewal delayed on
@@ -143,7 +133,7 @@ fn count_calls(mut events: mpsc::UnboundedReceiver<Event>) -> Arc<AtomicU32> {
 
 /// A unary server registered in `etcd`, and its call counter.
 async fn counted_server(etcd: &EtcdProcess) -> (TestServer, Arc<AtomicU32>) {
-    let (server, events) = observed(registered(etcd, 5)).await;
+    let (server, events) = observed(0, registered(etcd, 5)).await;
     (server, count_calls(events))
 }
 
@@ -216,8 +206,8 @@ async fn a_server_that_stops_answering_leaves_the_client_before_its_key_expires(
     let etcd = EtcdProcess::start().await;
     // Two servers, registered by hand under ten-second leases, so that
     // one can vanish without deregistering, as a killed server does.
-    let (first, first_calls) = observed(ServerArgs::default()).await;
-    let (second, second_calls) = observed(ServerArgs::default()).await;
+    let (first, first_calls) = observed(0, ServerArgs::default()).await;
+    let (second, second_calls) = observed(0, ServerArgs::default()).await;
     let (first_calls, second_calls) = (count_calls(first_calls), count_calls(second_calls));
     let mut registrations = Vec::new();
     for server in [&first, &second] {

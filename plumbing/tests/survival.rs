@@ -17,22 +17,11 @@ use plumbing::{
     call_layer::SHUTTING_DOWN,
     cli::{ClientArgs, ServerArgs},
 };
-use test_support::{Event, Observed, TestServer, captured_logs, say_hello, serve, stub};
-use tokio::sync::mpsc;
+use test_support::{
+    Event, Observed, TestServer, captured_logs, observed, say_hello, serve, start, stub,
+};
 use tonic::{Code, Status, client::Grpc, codegen::http::uri::PathAndQuery};
 use tonic_prost::ProstCodec;
-
-/// A server on a free port whose calls take `delay_ms`, and their events.
-async fn observed(delay_ms: u64, args: ServerArgs) -> (TestServer, mpsc::UnboundedReceiver<Event>) {
-    let (service, events) = Observed::new(Duration::from_millis(delay_ms));
-    let server = TestServer::start(args, async |args| serve(service, args).await).await;
-    (server, events)
-}
-
-/// A server on a free port that answers at once.
-async fn start(args: ServerArgs) -> TestServer {
-    observed(0, args).await.0
-}
 
 /// A message shaped unlike `HelloRequest`: its field 1 is a string where
 /// the server expects an int32.

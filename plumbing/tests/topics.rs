@@ -14,25 +14,13 @@ use plumbing::{
     cli::{ClientArgs, ServerArgs},
     client::{ClientError, Context, explain},
 };
-use test_support::{Event, Observed, TestServer, say_hello, serve, stub};
+use test_support::{Event, observed, say_hello, start, stub};
 use tokio::sync::mpsc;
 use tokio_stream::StreamExt;
 use tonic::{Code, Status, transport::Channel};
 use tonic_health::pb::{
     HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
 };
-
-/// A server on a free port whose calls take `delay_ms`, and their events.
-async fn observed(delay_ms: u64, args: ServerArgs) -> (TestServer, mpsc::UnboundedReceiver<Event>) {
-    let (service, events) = Observed::new(Duration::from_millis(delay_ms));
-    let server = TestServer::start(args, async |args| serve(service, args).await).await;
-    (server, events)
-}
-
-/// A server on a free port that answers at once.
-async fn start(args: ServerArgs) -> TestServer {
-    observed(0, args).await.0
-}
 
 /// What a client of the unary kind with `args` would print for `status`.
 fn line_for(status: Status, args: &ClientArgs) -> String {

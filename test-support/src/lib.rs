@@ -100,6 +100,23 @@ impl TestServer {
     }
 }
 
+/// A server on a free port, assembled as every lesson's is ([`serve`]),
+/// whose `say_hello` calls take `delay_ms` and report their [`Event`]s.
+pub async fn observed(
+    delay_ms: u64,
+    args: ServerArgs,
+) -> (TestServer, tokio::sync::mpsc::UnboundedReceiver<Event>) {
+    let (service, events) = Observed::new(std::time::Duration::from_millis(delay_ms));
+    let server = TestServer::start(args, async |args| serve(service, args).await).await;
+    (server, events)
+}
+
+/// A server on a free port, assembled as every lesson's is, that answers
+/// `say_hello` at once.
+pub async fn start(args: ServerArgs) -> TestServer {
+    observed(0, args).await.0
+}
+
 /// Serves `service` the way every lesson's `server::start` assembles its
 /// server (for the plumbing's own tests, which have no lesson to call).
 pub async fn serve(service: impl DoStuff, args: &ServerArgs) -> Result<RunningServer, StartError> {

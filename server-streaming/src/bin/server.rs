@@ -4,35 +4,18 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use plumbing::{
-    Kind,
-    cli::ServerArgs,
-    server::{self, StartError},
-};
+use plumbing::{Kind, cli::ServerArgs, server::run_until_stopped};
 use server_streaming::server::{ServerStreamingService, start};
 
 fn main() -> ExitCode {
     let args = ServerArgs::parse();
     plumbing::logging::init("info");
-    match serve(&args) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            tracing::error!("{error}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-/// The note's `serve()`: a pool of threads (tokio's runtime: see
-/// `unary/src/bin/server.rs` for why), the server on it, and a wait until Ctrl-C.
-fn serve(args: &ServerArgs) -> Result<(), StartError> {
-    let runtime = server::runtime(Kind::ServerStreaming, args)?;
-    runtime.block_on(async {
+    // On tokio's runtime (the note's thread pool: unary/src/bin/server.rs
+    // says why), `start` the server, then wait for Ctrl-C.
+    run_until_stopped(Kind::ServerStreaming, &args, async |args| {
         let service = ServerStreamingService {
             delay: args.delay(),
         };
-        let server = start(service, args).await?;
-        server.wait_for_termination(args.grace()).await;
-        Ok(())
+        start(service, args).await
     })
 }

@@ -4,28 +4,12 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use plumbing::{
-    Kind,
-    cli::ServerArgs,
-    server::{self, StartError},
-};
+use plumbing::{Kind, cli::ServerArgs, server::run_until_stopped};
 use unary::server::{UnaryService, start};
 
 fn main() -> ExitCode {
     let args = ServerArgs::parse();
     plumbing::logging::init("info");
-    match serve(&args) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            tracing::error!("{error}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-/// The note's `serve()`: a pool of threads, the server on it, and a wait
-/// until Ctrl-C.
-fn serve(args: &ServerArgs) -> Result<(), StartError> {
     // The note's server runs each call on a thread from a pool of 10
     // (`ThreadPoolExecutor(max_workers=10)`): ten slow calls fill it. tokio
     // runs each call as a *task*, a small state machine, and a few worker
@@ -34,14 +18,14 @@ fn serve(args: &ServerArgs) -> Result<(), StartError> {
     // so a handler must never block (no `std::thread::sleep`, no heavy
     // loop): that would stall every call sharing the thread. Blocking work
     // goes to `tokio::task::spawn_blocking`, which has a pool of its own.
-    let runtime = server::runtime(Kind::Unary, args)?;
-    runtime.block_on(async {
+    //
+    // `run_until_stopped` builds that runtime, runs `start` on it (the
+    // note's `serve()`, step by step, in src/server.rs), and then waits for
+    // Ctrl-C, as the note's `server.wait_for_termination()` does.
+    run_until_stopped(Kind::Unary, &args, async |args| {
         let service = UnaryService {
             delay: args.delay(),
         };
-        let server = start(service, args).await?;
-        // `server.wait_for_termination()`: until Ctrl-C, then a graceful shutdown.
-        server.wait_for_termination(args.grace()).await;
-        Ok(())
+        start(service, args).await
     })
 }
