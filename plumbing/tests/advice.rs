@@ -77,6 +77,12 @@ async fn a_host_that_does_not_exist_is_told_to_check_the_address() {
     let (_, advice, line) = fail(&dialling("no-such-host.invalid:8888")).await;
     assert_eq!(advice, Advice::CheckAddress);
     assert!(line.contains("(UNAVAILABLE: "), "{line}");
+    assert!(
+        line.starts_with(
+            "cannot reach the unary server at no-such-host.invalid:8888 (UNAVAILABLE: "
+        ),
+        "{line}"
+    );
     assert!(line.contains("check the address in --addr"), "{line}");
     assert!(!line.contains("running"), "{line}");
 }

@@ -93,12 +93,22 @@ fn explain_call(status: &Status, context: &Context<'_>) -> String {
     let at = target(context);
     let start = context.start_command();
     match classify(status, context) {
+        Advice::StartServer if args.registry().is_some() => format!(
+            "a {kind} server {at} refused the connection ({failure}): it has stopped; start one with: {start}"
+        ),
         Advice::StartServer => format!(
             "nothing listens {at} ({failure}); is the {kind} server running? start it with: {start}"
         ),
-        Advice::CheckAddress => format!(
-            "cannot reach {at} ({failure}); check the address in --addr, and that the machine is on the network"
-        ),
+        Advice::CheckAddress => {
+            let which = if args.registry().is_some() {
+                "the address it registered"
+            } else {
+                "the address in --addr"
+            };
+            format!(
+                "cannot reach the {kind} server {at} ({failure}); check {which}, and that its machine is on the network"
+            )
+        }
         Advice::AddTls => {
             format!("the server {at} speaks TLS and this client does not ({failure}); add --tls")
         }
