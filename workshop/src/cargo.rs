@@ -13,6 +13,20 @@ use std::{
 
 use crate::text::lang;
 
+/// What `cargo run` sets for the program it runs (us) and a cargo of our
+/// own must not inherit: its build scripts' fingerprints track some of
+/// them (ring's, CARGO_MANIFEST_DIR), and would see them change between a
+/// student's `cargo build` and ours, rebuilding ring and rustls each time.
+const SET_BY_CARGO_RUN: &[&str] = &[
+    "CARGO_MANIFEST_DIR",
+    "CARGO_MANIFEST_PATH",
+    "CARGO_MANIFEST_LINKS",
+    "CARGO_CRATE_NAME",
+    "CARGO_BIN_NAME",
+    "CARGO_PRIMARY_PACKAGE",
+    "OUT_DIR",
+];
+
 /// What came of running the check program.
 #[derive(Debug)]
 pub enum Ran {
@@ -39,6 +53,12 @@ pub fn run_check_program(args: &[String]) -> Ran {
     // `cargo run` sets CARGO to the cargo that runs us: use the same one.
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(cargo);
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if name.starts_with("CARGO_PKG_") || SET_BY_CARGO_RUN.contains(&name.as_ref()) {
+            command.env_remove(name.as_ref());
+        }
+    }
     command
         .args(["run", "--quiet", "--manifest-path"])
         .arg(workshop.join("Cargo.toml"))
