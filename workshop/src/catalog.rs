@@ -19,6 +19,8 @@ pub struct Exercise {
     pub goal: Text,
     /// A nudge for when you are stuck; the solution is the last resort.
     pub hint: Text,
+    /// What `call N` takes after `--addr HOST:PORT`, with an example.
+    pub call_args: Text,
 }
 
 impl Exercise {
@@ -90,6 +92,10 @@ Três passos, nesta ordem:
    devolve um Response; `.into_inner().message` é o texto.
 unary/src/server.rs e unary/src/client.rs mostram o mesmo padrão.",
         },
+        call_args: Text {
+            en: "[NAME] (e.g. Ada)",
+            pt: "[NOME] (por exemplo Ada)",
+        },
     },
     Exercise {
         number: 2,
@@ -125,6 +131,10 @@ com `crate::code_name(status.code())` (INVALID_ARGUMENT, como toda
 implementação de gRPC escreve; `{:?}` imprimiria o InvalidArgument do
 tonic), por exemplo \"error: INVALID_ARGUMENT: pid must be ...\".
 server-streaming/src/server.rs valida a requisição do mesmo jeito.",
+        },
+        call_args: Text {
+            en: "[PID] (e.g. -5)",
+            pt: "[PID] (por exemplo -5)",
         },
     },
     Exercise {
@@ -174,6 +184,10 @@ Err, então `break`. E, enquanto espera, fique de olho também em
     }
 server-streaming/src/server.rs faz exatamente isso.",
         },
+        call_args: Text {
+            en: "[FROM] [INTERVAL_MS] (e.g. 5 1000)",
+            pt: "[FROM] [INTERVAL_MS] (por exemplo 5 1000)",
+        },
     },
     Exercise {
         number: 4,
@@ -218,6 +232,10 @@ senders sumirem: descarte o sender (drop) para fazer o half-close, ou o
 servidor fica esperando mais números para sempre.
 client-streaming/src/server.rs e client.rs mostram as duas metades.",
         },
+        call_args: Text {
+            en: "NUMBER... (e.g. 3 -1 4.5)",
+            pt: "NÚMERO... (por exemplo 3 -1 4.5)",
+        },
     },
     Exercise {
         number: 5,
@@ -261,6 +279,10 @@ Quando um cliente sai, a tarefa que lê as mensagens dele termina e o tonic
 descarta o stream dele; ninguém mais percebe. bidi-streaming/src/server.rs
 responde a um stream à medida que ele chega.",
         },
+        call_args: Text {
+            en: "[NAME] (then type lines; Ctrl-D leaves)",
+            pt: "[NOME] (depois digite linhas; Ctrl-D sai)",
+        },
     },
     Exercise {
         number: 6,
@@ -292,6 +314,10 @@ que ela fica pronta, então a mais rápida vem primeiro.
 Fazer `await` em cada chamada por vez as deixa uma depois da outra; o
 join_all as roda ao mesmo tempo, mas devolve as respostas na ordem de envio.
 unary/src/client.rs (`call_concurrently`) faz isso para o --concurrent.",
+        },
+        call_args: Text {
+            en: "(no arguments: three calls at once, then in turn)",
+            pt: "(sem argumentos: três chamadas de uma vez, depois uma após a outra)",
         },
     },
     Exercise {
@@ -332,6 +358,10 @@ bloquearia a thread do servidor, e um abort não consegue parar uma tarefa
 que nunca chega a um .await.
 hello-proto/src/lifecycle.rs mostra como os servidores didáticos tratam deadlines.",
         },
+        call_args: Text {
+            en: "[STEPS] [TIMEOUT_MS] (e.g. 10 300)",
+            pt: "[PASSOS] [TIMEOUT_MS] (por exemplo 10 300)",
+        },
     },
     Exercise {
         number: 8,
@@ -366,6 +396,10 @@ Servidor: `request.metadata().get(...)` antes do `into_inner()` (que
 descarta os metadados), depois `response.metadata_mut().insert(...)` no
 Response.
 hello-proto/src/auth.rs lê e escreve o metadado authorization.",
+        },
+        call_args: Text {
+            en: "[ID] (e.g. request-1)",
+            pt: "[ID] (por exemplo request-1)",
         },
     },
     Exercise {
@@ -404,6 +438,10 @@ No cliente, insira o mesmo header, com o \"Bearer \":
 MetadataValue::try_from(format!(\"Bearer {TOKEN}\")).
 hello-proto/src/auth.rs é uma versão completa (em tempo constante).",
         },
+        call_args: Text {
+            en: "(no arguments: a call without the token, then one with it)",
+            pt: "(sem argumentos: uma chamada sem o token, depois uma com ele)",
+        },
     },
     Exercise {
         number: 10,
@@ -436,6 +474,10 @@ Cliente: o esquema é https, e o cliente confia só na nossa CA:
 domínio precisa ser um dos que o certificado traz (make_certificates põe
 localhost).
 hello-proto/src/tls.rs gera os certificados do --tls.",
+        },
+        call_args: Text {
+            en: "--ca FILE (the CA certificate their serve 10 wrote)",
+            pt: "--ca ARQUIVO (o certificado da CA que o serve 10 do colega gravou)",
         },
     },
 ];

@@ -84,12 +84,17 @@ pub fn call(args: CallArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(call_exercise(args)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(why) => {
+    crate::serve::print_panics_as_one_line(ui::CALL_PANIC);
+    // In a task, so that a panic in your client code (a `todo!()` not done
+    // yet) ends this call with its one line, not the program with a trace.
+    let called = runtime.block_on(async move { tokio::spawn(call_exercise(args)).await });
+    match called {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(why)) => {
             eprintln!("{why}");
             ExitCode::FAILURE
         }
+        Err(_panicked) => ExitCode::FAILURE,
     }
 }
 

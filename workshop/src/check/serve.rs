@@ -30,7 +30,10 @@ use tower::{
     Layer, Service,
     layer::util::{Identity, Stack},
 };
-use workshop::{catalog, text::ui};
+use workshop::{
+    catalog,
+    text::{Text, ui},
+};
 
 use crate::{
     e01_unary::GreeterService,
@@ -96,7 +99,12 @@ pub fn serve(number: u8, addr: Option<String>, ca_out: Option<PathBuf>) -> ExitC
             return ExitCode::FAILURE;
         }
     };
-    print_panics_as_one_line();
+    // Exercise 10's server is your serve_tls: a panic there ends it.
+    print_panics_as_one_line(if number == TLS_EXERCISE {
+        ui::SERVE_TLS_PANIC
+    } else {
+        ui::SERVE_PANIC
+    });
     runtime.block_on(async move {
         let listener = match TcpListener::bind(&addr).await {
             Ok(listener) => listener,
@@ -123,7 +131,11 @@ pub fn serve(number: u8, addr: Option<String>, ca_out: Option<PathBuf>) -> ExitC
         let reach = SocketAddr::new(reachable_ip(bound.ip()), bound.port());
         println!(
             "{}",
-            ui::SERVE_CALL_IT.with(&[("number", &number), ("addr", &reach)])
+            ui::SERVE_CALL_IT.with(&[
+                ("number", &number),
+                ("addr", &reach),
+                ("args", &exercise.call_args)
+            ])
         );
         if bound.ip().is_loopback() {
             println!("{}", ui::SERVE_ONLY_HERE.with(&[("port", &bound.port())]));
@@ -135,7 +147,9 @@ pub fn serve(number: u8, addr: Option<String>, ca_out: Option<PathBuf>) -> ExitC
         match served {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
-                eprintln!("{e}");
+                if !e.is_empty() {
+                    eprintln!("{e}");
+                }
                 ExitCode::FAILURE
             }
         }
@@ -164,8 +178,13 @@ async fn serve_over_tls(listener: TcpListener, ca_out: Option<PathBuf>) -> Resul
         ui::SERVE_CA_WRITTEN.with(&[("file", &ca_file.display())])
     );
     println!("{}", ui::SERVE_STOP);
+    let served = tokio::spawn(async move { serve_tls(listener, &certs).await });
     tokio::select! {
-        served = serve_tls(listener, &certs) => served.map_err(|e| error_chain(&e)),
+        served = served => match served {
+            Ok(served) => served.map_err(|e| error_chain(&e)),
+            // Its one line is printed already.
+            Err(_panicked) => Err(String::new()),
+        },
         () = ctrl_c() => Ok(()),
     }
 }
@@ -192,12 +211,13 @@ fn reachable_ip(ip: IpAddr) -> IpAddr {
         .map_or(ip, |local| local.ip())
 }
 
-/// While serving, a panic in your code prints one line that says where,
-/// and the server goes on (its caller gets INTERNAL).
-fn print_panics_as_one_line() {
-    std::panic::set_hook(Box::new(|info| {
+/// From now on, a panic in your code prints one line, `text` with the
+/// panic's place and message, rather than a backtrace into tonic and tokio:
+/// for `serve` (which goes on) and `call`.
+pub fn print_panics_as_one_line(text: Text) {
+    std::panic::set_hook(Box::new(move |info| {
         let panic = crate::harness::describe_panic(info);
-        eprintln!("{}", ui::SERVE_PANIC.with(&[("panic", &panic)]));
+        eprintln!("{}", text.with(&[("panic", &panic)]));
     }));
 }
 

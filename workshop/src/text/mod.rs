@@ -191,6 +191,7 @@ mod tests {
             all.push((format!("exercise {n} title"), exercise.title));
             all.push((format!("exercise {n} goal"), exercise.goal));
             all.push((format!("exercise {n} hint"), exercise.hint));
+            all.push((format!("exercise {n} call_args"), exercise.call_args));
         }
         all
     }

@@ -115,8 +115,8 @@ texts! {
         "Serving your exercise {number} ({title}) on {addr}."
         "Servindo o seu exercício {number} ({title}) em {addr}.";
     SERVE_CALL_IT:
-        "A classmate calls it with:  cargo run -p workshop -- call {number} --addr {addr}"
-        "Um colega o chama com:  cargo run -p workshop -- call {number} --addr {addr}";
+        "A classmate calls it with:  cargo run -p workshop -- call {number} --addr {addr} {args}"
+        "Um colega o chama com:  cargo run -p workshop -- call {number} --addr {addr} {args}";
     SERVE_ONLY_HERE:
         "Only this machine can reach 127.0.0.1. To let others in, serve on every address:  --addr 0.0.0.0:{port}"
         "Só esta máquina alcança 127.0.0.1. Para deixar os outros entrarem, sirva em todos os endereços:  --addr 0.0.0.0:{port}";
@@ -132,6 +132,9 @@ texts! {
     SERVE_PANIC:
         "your code panicked at {panic}; that call ends there, and the server goes on"
         "o seu código entrou em pânico em {panic}; aquela chamada termina ali, e o servidor continua";
+    SERVE_TLS_PANIC:
+        "your serve_tls panicked at {panic}, and it was the server: check 10 says what is missing"
+        "o seu serve_tls entrou em pânico em {panic}, e ele era o servidor: o check 10 diz o que falta";
     SERVE_PANICKED_STATUS:
         "the server's code panicked while answering this call; its terminal says where"
         "o código do servidor entrou em pânico ao responder esta chamada; o terminal dele diz onde";
@@ -143,6 +146,9 @@ texts! {
     CALL_CANNOT_CONNECT:
         "cannot reach {addr}: {error}. Is `cargo run -p workshop -- serve {number}` running there, on an address you can reach (--addr 0.0.0.0:PORT on that side)?"
         "não foi possível alcançar {addr}: {error}. O `cargo run -p workshop -- serve {number}` está rodando lá, num endereço que você alcança (--addr 0.0.0.0:PORTA do lado de lá)?";
+    CALL_PANIC:
+        "your client code panicked at {panic}"
+        "o código do seu cliente entrou em pânico em {panic}";
     CALL_FAILED:
         "the call failed: {status}"
         "a chamada falhou: {status}";
