@@ -56,6 +56,7 @@ pub enum Command {
         json: bool,
     },
     /// What `watch` runs after each save: the next exercise's check
+    #[command(hide = true)]
     WatchStep {
         /// The exercise checked last time: if it is done now, show it
         #[arg(long)]

@@ -304,3 +304,63 @@ where
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use tonic::{Code, Request, Response};
+
+    use super::*;
+    use crate::{
+        harness::{self, Outcome},
+        pb::{
+            HelloReply, HelloRequest,
+            greeter_client::GreeterClient,
+            greeter_server::{Greeter, GreeterServer},
+        },
+    };
+
+    /// A greeter that panics on a name it did not expect.
+    struct Fragile;
+
+    #[tonic::async_trait]
+    impl Greeter for Fragile {
+        async fn say_hello(
+            &self,
+            request: Request<HelloRequest>,
+        ) -> Result<Response<HelloReply>, Status> {
+            let name = request.into_inner().name;
+            assert!(!name.is_empty(), "no name");
+            Ok(Response::new(HelloReply { message: name }))
+        }
+    }
+
+    #[test]
+    fn a_panicking_handler_answers_internal_and_the_server_goes_on() {
+        let outcome = harness::run(|| async {
+            let server = harness::serve(Routes::new(GreeterServer::new(Fragile))).await?;
+            let mut client = GreeterClient::new(harness::channel(server.addr).await?);
+            for _ in 0..2 {
+                let status = client
+                    .say_hello(HelloRequest::default())
+                    .await
+                    .err()
+                    .ok_or("a panicking handler answered OK")?;
+                if status.code() != Code::Internal {
+                    return Err(format!("expected INTERNAL, received {status:?}"));
+                }
+            }
+            let reply = client
+                .say_hello(HelloRequest {
+                    name: "Ada".to_owned(),
+                })
+                .await
+                .map_err(|status| format!("after two panics: {status:?}"))?;
+            if reply.into_inner().message == "Ada" {
+                Ok(())
+            } else {
+                Err("a wrong reply after two panics".to_owned())
+            }
+        });
+        assert_eq!(outcome, Outcome::Done);
+    }
+}
