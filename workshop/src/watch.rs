@@ -68,10 +68,11 @@ pub fn watch(only: Option<u8>) -> ExitCode {
     let mut previous: Option<u8> = None;
     loop {
         let seen = snapshot(&watched);
+        // A state left from the last step must not pass for this one's.
+        let _ = std::fs::remove_file(&state_file);
         let args = match (only, previous) {
             (Some(number), _) => vec!["check".to_owned(), number.to_string()],
             (None, after) => {
-                let _ = std::fs::remove_file(&state_file);
                 let mut args = vec!["watch-step".to_owned(), "--state".to_owned()];
                 args.push(state_file.display().to_string());
                 if let Some(after) = after {
