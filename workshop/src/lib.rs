@@ -16,6 +16,10 @@
 //!
 //! ## Layout
 //!
+//! In `workshop/`: `exercises/` (your files), `proto/workshop.proto` (yours
+//! too, in exercise 1), `solutions/`, `starters/` (the exercises as they
+//! were, for `reset`), `check.rs` and `src/`.
+//!
 //! Two programs, so that a file that does not compile never locks you out.
 //!
 //! - This library and `src/main.rs` are the `workshop` program. It does not
