@@ -1,12 +1,21 @@
 #!/usr/bin/env bash
-# The workshop, proven both ways, as rustlings proves its exercises in CI:
+# The workshop, proven as rustlings proves its exercises in CI, and more:
 # 1. with the starter files, every exercise's check FAILS (a check that
-#    passes unsolved is a defect);
-# 2. with the solutions copied over them (in a copy of the repository), every
-#    check PASSES, and the solutions are fmt- and clippy-clean.
+#    passes unsolved is a defect), with its file named as students see it,
+#    and the starters kept for `reset` are the committed exercises;
+# 2. in a copy of the repository: `watch` started on a file that does not
+#    compile shows rustc's errors, keeps running, and gives the verdict once
+#    the file is fixed; `reset` puts a starter back and keeps the attempt;
+# 3. with four solutions applied, `progress` and `check` agree on what is
+#    next; with all ten, every check PASSES, the solutions are fmt- and
+#    clippy-clean, and the tests pass with the exercises' included;
+# 4. for every exercise, `serve N` in one process answers `call N` in
+#    another, the chat room with two members.
+# Every wait is on a line of output (lib.sh's wait_for_line), never a sleep.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
+source .ci/lib.sh
 
 fail() { echo "workshop: FAILED: $*" >&2; exit 1; }
 
@@ -14,45 +23,182 @@ if ! git diff --quiet HEAD -- workshop; then
   fail "workshop/ has local changes; CI checks the committed files (run it on a clean clone)"
 fi
 
+# One target directory for the repository and its copy: only the workshop
+# is built twice. Cargo judges a workspace member fresh by its files' times,
+# not their place, so each side makes its files newer than the other's last
+# build: here by touching the roots, in the copy by extracting with -m.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
+bin="$CARGO_TARGET_DIR/debug"
+touch workshop/check.rs workshop/src/lib.rs workshop/proto/workshop.proto
+
+# Background processes of this script, still running: stopped whatever
+# happens, each by its own id.
+pids=()
+copy=$(mktemp -d)
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  rm -rf "$copy"
+}
+trap cleanup EXIT
+# forget PID: it has ended (and was waited for): no longer ours to stop.
+forget() {
+  local kept=() pid
+  for pid in "${pids[@]}"; do [[ $pid == "$1" ]] || kept+=("$pid"); done
+  pids=("${kept[@]}")
+}
+# stop PID: stops a background process of ours and waits for its end.
+stop() {
+  kill "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+  forget "$1"
+}
+
+echo "workshop: the starters kept for reset are the exercises as committed"
+for file in workshop/exercises/*.rs workshop/proto/workshop.proto; do
+  cmp -s "$file" "workshop/starters/$(basename "$file")" \
+    || fail "workshop/starters/$(basename "$file") differs from $file: change both"
+done
+
 echo "workshop: the solutions are formatted"
 rustfmt --edition 2024 --check workshop/solutions/*.rs
 
-echo "workshop: every starter fails its check"
+echo "workshop: every starter fails its check, naming its file as workshop/exercises/..."
 cargo build --quiet -p workshop --bins
 for n in $(seq 1 10); do
-  if out=$(target/debug/workshop-check "$n"); then
+  if out=$("$bin/workshop-check" --lang en check "$n"); then
     echo "$out"
     fail "exercise $n passes with its starter file"
   fi
   line=$(grep -F "[not yet]" <<<"$out") || fail "exercise $n: no [not yet] line in: $out"
+  if grep -q "/\.\./" <<<"$line"; then fail "exercise $n: a path with /../ in: $line"; fi
   echo "  $n:$line"
 done
-out=$(target/debug/workshop)
+out=$("$bin/workshop" --lang en)
 grep -q "^0 of 10 done" <<<"$out" || fail "the list does not say 0 of 10: $out"
 grep -q "^Next: exercise 1, workshop/exercises/01_unary.rs" <<<"$out" || fail "the list does not name exercise 1"
+out=$(LANG=pt_BR.UTF-8 "$bin/workshop")
+grep -q "^0 de 10 feitos" <<<"$out" || fail "LANG=pt_BR.UTF-8: the list is not in Portuguese: $out"
+[[ $("$bin/workshop" --lang en progress) == "done: none; next: 1" ]] || fail "progress of the starters"
+[[ $("$bin/workshop" progress --json) == '{"compiles":true,"done":[],"next":1}' ]] || fail "progress --json of the starters"
 
-echo "workshop: every solution passes its check (in a copy of the repository)"
-copy=$(mktemp -d)
-trap 'rm -rf "$copy"' EXIT
-git archive HEAD | tar -x -C "$copy"
-cp workshop/solutions/*.rs "$copy/workshop/exercises/"
-cp workshop/solutions/workshop.proto "$copy/workshop/proto/"
+echo "workshop: watch and reset (in a copy of the repository)"
+git archive HEAD | tar -x -m -C "$copy"
+cd "$copy"
+cargo build --quiet -p workshop --bins
+ex3=workshop/exercises/03_countdown.rs
+cp "$ex3" "$copy/03.starter"
+# A type error, before watch starts: it must start anyway. Timed against
+# a check of the same broken file, each after an edit, so each compiles.
+sed -i 's|^        todo!("stream the countdown")|        let broken: u32 = "three";\n&|' "$ex3"
+check_started=$(date +%s%N)
+"$bin/workshop" --lang en check 3 >/dev/null 2>&1 && fail "check 3 passed on a file that does not compile"
+check_ms=$(( ($(date +%s%N) - check_started) / 1000000 ))
+echo "// edited again" >>"$ex3"
+started=$(date +%s%N)
+"$bin/workshop" --lang en watch 3 >"$copy/watch.out" 2>&1 &
+pids+=($!)
+wait_for_line "$copy/watch.out" "error[E0308]"
+error_ms=$(( ($(date +%s%N) - started) / 1000000 ))
+wait_for_line "$copy/watch.out" "--> workshop/exercises/03_countdown.rs:"
+wait_for_line "$copy/watch.out" "cargo run -p workshop -- reset 3"
+wait_for_line "$copy/watch.out" "Watching workshop/exercises"
+# The fix: the next verdict is the starter's own, still to do.
+cp "$copy/03.starter" "$ex3"
+fixed=$(date +%s%N)
+wait_for_line "$copy/watch.out" '[not yet] still to do: todo!("stream the countdown") at workshop/exercises/03_countdown.rs'
+verdict_ms=$(( ($(date +%s%N) - fixed) / 1000000 ))
+stop "${pids[-1]}"
+echo "  watch started on a broken file: rustc's error after ${error_ms} ms (check 3: ${check_ms} ms); the verdict ${verdict_ms} ms after the fix"
+
+sed -i 's|^        todo!("stream the countdown")|        let broken: u32 = "three";\n&|' "$ex3"
+cp "$ex3" "$copy/03.broken"
+out=$("$bin/workshop" --lang en reset 3)
+grep -q "kept as workshop/exercises/03_countdown.rs.bak" <<<"$out" || fail "reset 3 does not say where the attempt is: $out"
+cmp -s "$ex3" "$copy/03.starter" || fail "reset 3 did not put the starter back"
+cmp -s "$ex3.bak" "$copy/03.broken" || fail "reset 3 did not keep the attempt as .rs.bak"
+rm "$ex3.bak"
+echo "  reset 3 put the starter back and kept the attempt as 03_countdown.rs.bak"
+
+echo "workshop: with solutions 1, 2, 3 and 5, every command says 4 is next"
+for n in 01_unary 02_status 03_countdown 05_chat_room; do cp "$root/workshop/solutions/$n.rs" workshop/exercises/; done
+cp "$root/workshop/solutions/workshop.proto" workshop/proto/
+cargo build --quiet -p workshop --bins
+[[ $("$bin/workshop-check" --lang en progress) == "done: 1 2 3 5; next: 4" ]] || fail "progress with 1, 2, 3 and 5 done"
+[[ $("$bin/workshop-check" progress --json) == '{"compiles":true,"done":[1,2,3,5],"next":4}' ]] || fail "progress --json"
+out=$("$bin/workshop-check" --lang en check 5)
+grep -q "^Next: exercise 4," <<<"$out" || fail "check 5 does not name exercise 4 as next: $out"
+out=$("$bin/workshop-check" --lang en list)
+grep -q "^Next: exercise 4," <<<"$out" || fail "the list does not name exercise 4 as next: $out"
+
+echo "workshop: every solution passes its check"
+cp "$root"/workshop/solutions/*.rs workshop/exercises/
 # The starters' allowance for unused parameters does not cover solutions.
-sed -i.bak '/#\[allow(unused_variables, unused_mut, unused_imports, dead_code)\]/d' "$copy/workshop/src/lib.rs"
-(
-  cd "$copy"
-  # The same target directory: only hello-proto and workshop are rebuilt.
-  export CARGO_TARGET_DIR="$root/target"
-  cargo clippy --quiet -p workshop --all-targets -- -D warnings
-  cargo build --quiet -p workshop --bins
-  for n in $(seq 1 10); do
-    "$CARGO_TARGET_DIR/debug/workshop-check" "$n" >"$copy/check-$n.out" \
-      || { cat "$copy/check-$n.out"; fail "exercise $n fails with its solution"; }
-    echo "  $n: $(grep -c '\[ok\]' "$copy/check-$n.out") steps ok"
-  done
-  out=$("$CARGO_TARGET_DIR/debug/workshop")
-  grep -q "^10 of 10 done" <<<"$out" || fail "the list does not say 10 of 10: $out"
-  # The same checks as `cargo test` runs them: ignored no more.
-  cargo test --quiet -p workshop -- --include-ignored --test-threads=1
-)
+sed -i '/#\[allow(unused_variables, unused_mut, unused_imports, dead_code)\]/d' workshop/check.rs
+cargo clippy --quiet -p workshop --all-targets -- -D warnings
+cargo build --quiet -p workshop --bins
+for n in $(seq 1 10); do
+  "$bin/workshop-check" --lang en check "$n" >"$copy/check-$n.out" \
+    || { cat "$copy/check-$n.out"; fail "exercise $n fails with its solution"; }
+  echo "  $n: $(grep -c '\[ok\]' "$copy/check-$n.out") steps ok"
+done
+out=$("$bin/workshop-check" --lang en list)
+grep -q "^10 of 10 done" <<<"$out" || fail "the list does not say 10 of 10: $out"
+
+echo "workshop: serve N in one process, call N in another"
+# serve N: starts `serve N` on a free port; sets $addr.
+serve() {
+  "$bin/workshop-check" --lang en serve "$1" --addr 127.0.0.1:0 --ca-out "$copy/ca.pem" >"$copy/serve-$1.out" 2>&1 &
+  pids+=($!)
+  wait_for_line "$copy/serve-$1.out" "Each call is shown here"
+  addr=$(grep -o "on 127\.0\.0\.1:[0-9]*" "$copy/serve-$1.out" | head -n 1 | cut -c 4-)
+}
+# expect_call N TEXT ARGS...: `call N ARGS` prints a line with TEXT.
+expect_call() {
+  local n=$1 text=$2
+  shift 2
+  serve "$n"
+  out=$("$bin/workshop-check" --lang en call "$n" --addr "$addr" "$@" 2>&1) || fail "call $n $*: $out"
+  grep -qF -- "$text" <<<"$out" || fail "call $n $*: no '$text' in: $out"
+  stop "${pids[-1]}"
+  echo "  $n: $(grep -F -- "$text" <<<"$out" | head -n 1)"
+}
+expect_call 1 "Goodbye, Ada!" Ada
+expect_call 2 "error: INVALID_ARGUMENT: pid must be a positive number, got -5" -5
+expect_call 3 "the countdown is over" 3 100
+expect_call 4 "count 3, min -1, max 4.5, mean 2.1666" 3 -1 4.5
+expect_call 6 "all at once:       fast, medium, slow"
+expect_call 7 "gave up after 300 ms: DEADLINE_EXCEEDED" 10 300
+expect_call 8 "the server echoed id-7" id-7
+expect_call 9 "through attach_token:  the vault is open"
+expect_call 10 "only you can read this" --ca "$copy/ca.pem"
+
+# The chat room: two members, each typing through a pipe.
+serve 5
+mkfifo "$copy/ana.in" "$copy/bruno.in"
+"$bin/workshop-check" --lang en call 5 --addr "$addr" ana <"$copy/ana.in" >"$copy/ana.out" 2>&1 &
+pids+=($!)
+ana=$!
+exec 3>"$copy/ana.in"
+"$bin/workshop-check" --lang en call 5 --addr "$addr" bruno <"$copy/bruno.in" >"$copy/bruno.out" 2>&1 &
+pids+=($!)
+bruno=$!
+exec 4>"$copy/bruno.in"
+wait_for_line "$copy/ana.out" "in the room as ana"
+wait_for_line "$copy/bruno.out" "in the room as bruno"
+echo "hi, I am ana" >&3
+wait_for_line "$copy/bruno.out" "ana: hi, I am ana"
+echo "hello ana, bruno here" >&4
+wait_for_line "$copy/ana.out" "bruno: hello ana, bruno here"
+# End of input: each leaves, and the call ends well.
+exec 3>&- 4>&-
+wait "$ana" || fail "ana's call 5 did not end well: $(cat "$copy/ana.out")"
+forget "$ana"
+wait "$bruno" || fail "bruno's call 5 did not end well: $(cat "$copy/bruno.out")"
+forget "$bruno"
+grep -q "^call /workshop.ChatRoom/chat from 127.0.0.1:" "$copy/serve-5.out" || fail "serve 5 logged no call"
+stop "${pids[-1]}"
+echo "  5: ana and bruno, two processes, heard each other"
+
+echo "workshop: the tests, the exercises' checks included"
+cargo test --quiet -p workshop -- --include-ignored
 echo "workshop: OK"

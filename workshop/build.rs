@@ -4,14 +4,43 @@
 //!
 //! Cargo runs this again whenever the proto changes, so in exercise 1 a
 //! new `rpc` in the proto becomes a new Rust method at the next build.
+//!
+//! A proto that does not parse must not stop the `workshop` program itself
+//! (it lists, watches and resets while your code is broken), so this script
+//! never fails because of it. It generates the code of the starter proto
+//! instead, and the check program alone stops, with one compiler error that
+//! quotes protox's: the file, line and column of the mistake.
+
+use std::path::PathBuf;
 
 use protox::prost::Message;
 
+/// The proto you edit in exercise 1.
+const PROTO: &str = "proto/workshop.proto";
+/// The proto as it was before you started: `reset 1` puts it back.
+const STARTER_PROTO: &str = "starters/workshop.proto";
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let proto_file = "proto/workshop.proto";
-    let descriptors = protox::compile([proto_file], ["proto"])?;
+    println!("cargo:rerun-if-changed={PROTO}");
+    println!("cargo:rerun-if-changed={STARTER_PROTO}");
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR")?);
+
+    let (descriptors, proto_error) = match protox::compile([PROTO], ["proto"]) {
+        Ok(descriptors) => (descriptors, None),
+        Err(error) => {
+            let error = describe(&error);
+            println!("cargo:warning={error}");
+            (protox::compile([STARTER_PROTO], ["starters"])?, Some(error))
+        }
+    };
+    // Included by check.rs: empty, or the error that stops the build.
+    let stop = match proto_error {
+        Some(error) => format!("compile_error!({error:?});\n"),
+        None => String::new(),
+    };
+    std::fs::write(out_dir.join("proto_error.rs"), stop)?;
+
     // Kept for the checks, which look in it for what the proto declares.
-    let out_dir = std::path::PathBuf::from(std::env::var("OUT_DIR")?);
     std::fs::write(
         out_dir.join("workshop_descriptor.bin"),
         descriptors.encode_to_vec(),
@@ -21,6 +50,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     tonic_prost_build::configure()
         .generate_default_stubs(true)
         .compile_fds(descriptors)?;
-    println!("cargo:rerun-if-changed={proto_file}");
     Ok(())
+}
+
+/// `workshop/proto/workshop.proto:14:3: expected ';'`: protox's error with
+/// the file, line and column it points at, as a compiler error reads.
+fn describe(error: &protox::Error) -> String {
+    use miette::Diagnostic;
+
+    let offset = (error.labels())
+        .and_then(|mut labels| labels.next())
+        .map(|label| label.offset());
+    let text = std::fs::read_to_string(PROTO).unwrap_or_default();
+    let place = match offset.and_then(|offset| text.get(..offset)) {
+        Some(before) => {
+            let line = before.matches('\n').count() + 1;
+            let column = before.len() - before.rfind('\n').map_or(0, |at| at + 1) + 1;
+            format!("workshop/{PROTO}:{line}:{column}")
+        }
+        None => format!("workshop/{PROTO}"),
+    };
+    format!("{place}: {error}")
 }

@@ -33,10 +33,17 @@ impl Countdown for CountdownService {
         let CountdownRequest { from, interval_ms } = request.into_inner();
         let interval = Duration::from_millis(interval_ms.into());
 
-        // TODO(3): make a bounded channel (`mpsc::channel(4)`), spawn a task
-        // that sends Tick { remaining } for from, from - 1, ..., 1, waiting
-        // `interval` between ticks, and stops as soon as a `send` fails (the
-        // client is gone). Then return the receiving end as the stream:
+        // TODO(3): make a bounded channel (`mpsc::channel(4)`) and spawn a
+        // task that, for remaining = from, from - 1, ..., 1:
+        // - sends `Ok(Tick { remaining })` (each item of the stream is a
+        //   Result: Ok for a tick, Err for a status that ends the call), and
+        //   stops as soon as a `send` fails (the client is gone);
+        // - waits `interval` between ticks (not before the first, not after
+        //   the last) with `tokio::time::sleep(interval).await`, never
+        //   `std::thread::sleep`, which blocks the server's thread; and while
+        //   it waits, also watches `tx.closed()` with `tokio::select!`, so
+        //   that a client leaving mid-wait stops it at once.
+        // Then return the receiving end as the stream, at once:
         // `Ok(Response::new(Box::pin(ReceiverStream::new(rx))))`.
         todo!("stream the countdown")
     }

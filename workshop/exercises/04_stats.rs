@@ -29,8 +29,9 @@ impl Stats for StatsService {
         let mut summary = Summary::default();
         // TODO(4): read every number (`numbers.message().await?` gives
         // Some(number) until the client half-closes, then None), keeping
-        // count, min and max, and a sum for the mean. With no numbers at
-        // all, leave the summary as it is: all zeros.
+        // count, min and max (starting from the first number, not from 0),
+        // and a sum for the mean. With no numbers at all, leave the summary
+        // as it is: all zeros (no mean of 0 / 0).
         // Then reply: Ok(Response::new(summary)).
         todo!("summarize the numbers")
     }
@@ -43,6 +44,8 @@ pub async fn summarize(
 ) -> Result<Summary, Status> {
     // TODO(4): turn `values` into a stream of Numbers
     // (tokio_stream::iter makes a stream of anything you can iterate),
-    // call summarize with it, and return the reply.
+    // call summarize with it, and return the reply. The stream's end is
+    // the half-close that tells the server to reply: a stream that never
+    // ends (a channel whose sender you keep) gets no reply.
     todo!("send the numbers as a stream")
 }

@@ -45,9 +45,11 @@ impl ChatRoom for ChatRoomService {
         // TODO(5):
         // 1. Subscribe to the room (`self.room.subscribe()`) before anything
         //    else, so this client hears every message from now on.
-        // 2. Spawn a task that reads this client's messages
-        //    (`incoming.message().await`) and sends each to the room
-        //    (`room.send(message)`, on a clone of `self.room`).
+        // 2. Spawn a task that loops over this client's messages
+        //    (`while let Ok(Some(message)) = incoming.message().await`) and
+        //    sends each to the room (`room.send(message)`, on a clone of
+        //    `self.room`). Not in the handler itself: that loop ends only
+        //    when the client leaves, and the handler must return now.
         // 3. Reply with what the room says, as a stream:
         //    `BroadcastStream::new(receiver)`, keeping only the Ok items
         //    (`.filter_map(|message| async { message.ok().map(Ok) })`), boxed.

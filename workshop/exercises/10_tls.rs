@@ -83,7 +83,8 @@ pub async fn serve_tls(
     //       .serve_with_incoming(TcpListenerStream::new(listener))
     //       .await
     // TODO(10): the same, with a TLS configuration whose identity is the
-    // server's certificate and key (Identity::from_pem, ServerTlsConfig).
+    // server's certificate and key (Identity::from_pem, ServerTlsConfig),
+    // given to the builder with `.tls_config(...)?` (it can fail).
     todo!("serve over TLS")
 }
 

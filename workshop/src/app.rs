@@ -1,209 +1,141 @@
-//! What `cargo run -p workshop` does: the list, `check`, `hint`, `watch`.
+//! What `cargo run -p workshop -- ...` does. `hint` and `reset` are done
+//! here; everything that needs your code compiled (the list, `check`,
+//! `progress`, `serve`, `call`) is handed to the check program through
+//! cargo ([`crate::cargo`]), which rebuilds it first; `watch` does that
+//! after every save ([`crate::watch`]).
 
-use std::{
-    path::{Path, PathBuf},
-    process::{Command, ExitCode},
-    time::{Duration, SystemTime},
-};
+use std::{path::Path, process::ExitCode};
 
 use crate::{
-    catalog::{self, EXERCISES, Exercise},
-    checks,
-    harness::Outcome,
+    cargo::{Broken, Ran, run_check_program},
+    catalog::{self, Exercise},
+    progress,
+    reset::{self, Reset},
+    text::ui,
 };
 
-/// Lists every exercise with its state, and says which is next.
-pub fn list() -> ExitCode {
-    println!("gRPC workshop: ten exercises, each checked against a real server.");
-    println!("The guide is WORKSHOP.md (em português: WORKSHOP.pt-BR.md).\n");
-    let mut next = None;
-    let mut done = 0;
-    for exercise in &EXERCISES {
-        let outcome = checks::check(exercise.number, true);
-        let state = match outcome {
-            Outcome::Done => {
-                done += 1;
-                "done"
-            }
-            Outcome::NotYet(_) => {
-                next.get_or_insert(exercise);
-                "not yet"
-            }
-        };
-        println!(
-            "  {:>2}  {state:<8} {:<34} {}",
-            exercise.number, exercise.title, exercise.file
-        );
-    }
-    println!("\n{done} of {} done.", EXERCISES.len());
-    match next {
-        Some(exercise) => introduce(exercise),
-        None => {
-            println!("All done: well done! Now read how the teaching crates do it all for real.")
+/// Runs the check program with `args`, and turns what came of it into this
+/// program's exit code, with advice if your files do not compile.
+pub fn forward(args: &[String]) -> ExitCode {
+    match run_check_program(args) {
+        Ran::Finished(status) if status.success() => ExitCode::SUCCESS,
+        Ran::Finished(_) => ExitCode::FAILURE,
+        Ran::DidNotCompile(broken) => {
+            advise_compile_errors(&broken, false);
+            ExitCode::FAILURE
         }
-    }
-    ExitCode::SUCCESS
-}
-
-/// Prints an exercise's goal and the commands that help with it.
-fn introduce(exercise: &Exercise) {
-    println!("\nNext: exercise {}, {}", exercise.number, exercise.file);
-    println!("  Goal: {}", exercise.goal);
-    println!("  Check it:  {}", exercise.check_command());
-    println!("  Or let it re-check on every save:  cargo run -p workshop -- watch");
-    println!(
-        "  Stuck?  cargo run -p workshop -- hint {}",
-        exercise.number
-    );
-}
-
-/// Runs one exercise's check and prints each step; exit code 1 if not done.
-pub fn check(number: u8) -> ExitCode {
-    let Some(exercise) = catalog::find(number) else {
-        eprintln!("error: there is no exercise {number}; they are numbered 1 to 10");
-        return ExitCode::FAILURE;
-    };
-    println!("Exercise {}: {}", exercise.number, exercise.title);
-    println!("  file: {}", exercise.file);
-    println!("  goal: {}\n", exercise.goal);
-    match checks::check(number, false) {
-        Outcome::Done => {
-            println!("\nExercise {number} is done.");
-            // The next one not done: after this one, else from the start.
-            let (after, before): (Vec<&Exercise>, Vec<&Exercise>) =
-                EXERCISES.iter().partition(|e| e.number > number);
-            let next = (after.into_iter().chain(before))
-                .filter(|e| e.number != number)
-                .find(|e| checks::check(e.number, true) != Outcome::Done);
-            match next {
-                Some(next) => introduce(next),
-                None => println!("All ten exercises are done: well done!"),
-            }
-            ExitCode::SUCCESS
-        }
-        Outcome::NotYet(why) => {
-            println!("  [not yet] {why}");
-            println!("\nStuck?  cargo run -p workshop -- hint {number}");
+        Ran::CannotStart(e) => {
+            eprintln!("{}", ui::CANNOT_RUN_CARGO.with(&[("error", &e)]));
             ExitCode::FAILURE
         }
     }
 }
 
-/// Checks the first exercise not yet done, or says that all are.
-///
-/// `previous` is the exercise checked last time (by `watch`): if it is done
-/// now, its full check is shown first, so its `[ok]` lines are seen.
-pub fn check_next(previous: Option<u8>) -> ExitCode {
-    if let Some(previous) = previous
-        && checks::check(previous, true) == Outcome::Done
-    {
-        return check(previous);
+/// `progress`, which must print its JSON even when nothing compiles.
+pub fn progress(json: bool) -> ExitCode {
+    let mut args = vec!["progress".to_owned()];
+    if json {
+        args.push("--json".to_owned());
     }
-    let next = EXERCISES
-        .iter()
-        .find(|exercise| checks::check(exercise.number, true) != Outcome::Done);
-    match next {
-        Some(exercise) => check(exercise.number),
-        None => {
-            println!("All ten exercises are done: well done!");
-            ExitCode::SUCCESS
+    match run_check_program(&args) {
+        Ran::DidNotCompile(broken) => {
+            advise_compile_errors(&broken, false);
+            if json {
+                println!("{}", progress::JSON_DOES_NOT_COMPILE);
+            }
+            ExitCode::FAILURE
+        }
+        Ran::Finished(status) if status.success() => ExitCode::SUCCESS,
+        Ran::Finished(_) => ExitCode::FAILURE,
+        Ran::CannotStart(e) => {
+            eprintln!("{}", ui::CANNOT_RUN_CARGO.with(&[("error", &e)]));
+            ExitCode::FAILURE
         }
     }
+}
+
+/// After the compiler's errors: why nothing can be checked, and the way
+/// out (fix it, or `reset` the exercise it is in). `watching` adds that
+/// the next save is checked again.
+pub fn advise_compile_errors(broken: &Broken, watching: bool) {
+    println!("\n{}", ui::DOES_NOT_COMPILE);
+    let mut numbers = broken.exercises.clone();
+    if broken.proto && !numbers.contains(&1) {
+        numbers.insert(0, 1);
+    }
+    for number in numbers {
+        if let Some(exercise) = catalog::find(number) {
+            println!(
+                "{}",
+                ui::RESET_TO_MOVE_ON.with(&[("number", &number), ("file", &exercise.file)])
+            );
+        }
+    }
+    if watching {
+        println!("{}", ui::WATCH_AFTER_ERRORS);
+    }
+}
+
+/// The exercise numbered `number`, or a message on stderr.
+fn exercise(number: u8) -> Option<&'static Exercise> {
+    let found = catalog::find(number);
+    if found.is_none() {
+        eprintln!("{}", ui::NO_SUCH_EXERCISE.with(&[("number", &number)]));
+    }
+    found
 }
 
 /// Prints an exercise's hint, and where its solution is.
 pub fn hint(number: u8) -> ExitCode {
-    let Some(exercise) = catalog::find(number) else {
-        eprintln!("error: there is no exercise {number}; they are numbered 1 to 10");
+    let Some(exercise) = exercise(number) else {
         return ExitCode::FAILURE;
     };
-    println!("Hint for exercise {number} ({}):\n", exercise.file);
+    println!(
+        "{}\n",
+        ui::HINT_HEADER.with(&[("number", &number), ("file", &exercise.file)])
+    );
     println!("{}\n", exercise.hint);
     println!(
-        "Still stuck? The solution is {}; reading it after trying is learning too.",
-        exercise.solution()
+        "{}",
+        ui::HINT_SOLUTION.with(&[("solution", &exercise.solution())])
     );
     ExitCode::SUCCESS
 }
 
-/// Checks an exercise (`only`, or the next not done) each time a file under
-/// `workshop/exercises/` or `workshop/proto/` is saved, until Ctrl-C.
-///
-/// Each check runs `cargo run -p workshop --bin workshop-check`, which
-/// rebuilds it with the file as saved (compiler errors show here too).
-pub fn watch(only: Option<u8>) -> ExitCode {
-    if let Some(number) = only
-        && catalog::find(number).is_none()
-    {
-        eprintln!("error: there is no exercise {number}; they are numbered 1 to 10");
+/// Puts exercise `number`'s starter back, keeping the current file.
+pub fn reset(number: u8) -> ExitCode {
+    let Some(exercise) = exercise(number) else {
         return ExitCode::FAILURE;
-    }
+    };
     let workshop = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let watched = [workshop.join("exercises"), workshop.join("proto")];
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    // The exercise the last check was about: once it passes, the next
-    // check shows it done before moving on.
-    let mut previous: Option<u8> = None;
-    loop {
-        let seen = snapshot(&watched);
-        let target = match (only, previous) {
-            (Some(n), _) => n.to_string(),
-            (None, Some(n)) => format!("next:{n}"),
-            (None, None) => "next".to_owned(),
-        };
-        let run = [
-            "run",
-            "--quiet",
-            "-p",
-            "workshop",
-            "--bin",
-            "workshop-check",
-            "--",
-        ];
-        // Its output is read (to learn which exercise it checked) and
-        // printed; cargo's own messages, compiler errors included, go
-        // straight to the terminal.
-        match Command::new(&cargo).args(run).arg(&target).output() {
-            Ok(output) => {
-                let text = String::from_utf8_lossy(&output.stdout);
-                print!("{text}");
-                // "Exercise 3: ..." names the exercise just checked; once it
-                // is done, the next check moves on to the next one.
-                let done = text.lines().any(|line| line.ends_with(" is done."));
-                let checked = (text.lines())
-                    .filter_map(|line| line.strip_prefix("Exercise "))
-                    .find_map(|rest| rest.split(':').next()?.parse().ok());
-                previous = if done { None } else { checked };
-            }
-            Err(e) => {
-                eprintln!("error: cannot run cargo: {e}");
-                return ExitCode::FAILURE;
-            }
+    let done = match reset::reset(workshop, number, exercise.file_name()) {
+        Ok(done) => done,
+        Err(e) => {
+            eprintln!(
+                "{}",
+                ui::RESET_FAILED.with(&[("number", &number), ("error", &e)])
+            );
+            return ExitCode::FAILURE;
         }
-        println!(
-            "\nWatching workshop/exercises and workshop/proto: save a file to check again (Ctrl-C to stop)."
-        );
-        // Poll: a few file times every 300 ms cost nothing, and work the
-        // same on every system and editor.
-        while snapshot(&watched) == seen {
-            std::thread::sleep(Duration::from_millis(300));
+    };
+    // Paths from the repository's root, as everywhere else.
+    let root = workshop.parent().unwrap_or(workshop);
+    let show = |path: &Path| {
+        path.strip_prefix(root)
+            .unwrap_or(path)
+            .display()
+            .to_string()
+    };
+    for reset in done {
+        match reset {
+            Reset::AlreadyStarter(file) => {
+                println!("{}", ui::RESET_ALREADY.with(&[("file", &show(&file))]));
+            }
+            Reset::Restored { file, kept } => println!(
+                "{}",
+                ui::RESET_DONE.with(&[("file", &show(&file)), ("kept", &show(&kept))])
+            ),
         }
-        println!("\n---------------- a file changed: checking again ----------------\n");
     }
-}
-
-/// The files under `dirs`, each with its modification time.
-fn snapshot(dirs: &[PathBuf]) -> Vec<(PathBuf, Option<SystemTime>)> {
-    let mut files: Vec<_> = dirs
-        .iter()
-        .filter_map(|dir| std::fs::read_dir(dir).ok())
-        .flatten()
-        .filter_map(Result::ok)
-        .map(|entry| {
-            let modified = entry.metadata().and_then(|m| m.modified()).ok();
-            (entry.path(), modified)
-        })
-        .collect();
-    files.sort();
-    files
+    ExitCode::SUCCESS
 }

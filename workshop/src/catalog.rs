@@ -1,24 +1,32 @@
-//! The ten exercises, in order: file, goal and hint of each.
+//! The ten exercises, in order: file, title, goal and hint of each, in
+//! both languages; and the one definition of which exercise is next.
+
+use crate::text::Text;
+
+/// How many exercises there are.
+pub const COUNT: u8 = 10;
 
 /// One exercise of the workshop.
 #[derive(Debug, Clone, Copy)]
 pub struct Exercise {
     /// Its number, from 1.
     pub number: u8,
-    /// A few words: the call kind or topic.
-    pub title: &'static str,
     /// The file to edit, from the repository's root.
     pub file: &'static str,
+    /// A few words: the call kind or topic.
+    pub title: Text,
     /// What to make work, in one sentence.
-    pub goal: &'static str,
+    pub goal: Text,
     /// A nudge for when you are stuck; the solution is the last resort.
-    pub hint: &'static str,
+    pub hint: Text,
+    /// What `call N` takes after `--addr HOST:PORT`, with an example.
+    pub call_args: Text,
 }
 
 impl Exercise {
-    /// The command that checks it.
-    pub fn check_command(&self) -> String {
-        format!("cargo run -p workshop -- check {}", self.number)
+    /// The file's name without its directory: `03_countdown.rs`.
+    pub fn file_name(&self) -> &'static str {
+        self.file.rsplit('/').next().unwrap_or(self.file)
     }
 
     /// Where its solution is.
@@ -32,14 +40,28 @@ pub fn find(number: u8) -> Option<&'static Exercise> {
     EXERCISES.iter().find(|exercise| exercise.number == number)
 }
 
+/// The exercise to do next: the lowest-numbered one not done. This is the
+/// one definition the list, `check`, `watch` and `progress` all use, so they
+/// never disagree. `None` when all are done.
+pub fn next(done: impl Fn(u8) -> bool) -> Option<u8> {
+    (1..=COUNT).find(|&number| !done(number))
+}
+
 /// All ten, in the order to do them.
-pub const EXERCISES: [Exercise; 10] = [
+pub const EXERCISES: [Exercise; COUNT as usize] = [
     Exercise {
         number: 1,
-        title: "unary: the codegen loop",
         file: "workshop/exercises/01_unary.rs",
-        goal: "Declare an rpc say_goodbye in workshop/proto/workshop.proto, implement it on the server (\"Goodbye, NAME!\"), and call it from the client.",
-        hint: "\
+        title: Text {
+            en: "unary: the codegen loop",
+            pt: "unary: o ciclo da geração de código",
+        },
+        goal: Text {
+            en: "Declare an rpc say_goodbye in workshop/proto/workshop.proto, implement it on the server (\"Goodbye, NAME!\"), and call it from the client.",
+            pt: "Declarar um rpc say_goodbye em workshop/proto/workshop.proto, implementá-lo no servidor (\"Goodbye, NAME!\") e chamá-lo a partir do cliente.",
+        },
+        hint: Text {
+            en: "\
 Three steps, in this order:
 1. In workshop/proto/workshop.proto, inside `service Greeter`, add
      rpc say_goodbye (GoodbyeRequest) returns (GoodbyeReply);
@@ -54,88 +76,263 @@ Three steps, in this order:
 3. In the client function, `client.say_goodbye(GoodbyeRequest { .. }).await?`
    returns a Response; `.into_inner().message` is the text.
 unary/src/server.rs and unary/src/client.rs show the same pattern.",
+            pt: "\
+Três passos, nesta ordem:
+1. Em workshop/proto/workshop.proto, dentro de `service Greeter`, acrescente
+     rpc say_goodbye (GoodbyeRequest) returns (GoodbyeReply);
+   e, mais abaixo, as duas mensagens:
+     message GoodbyeRequest { string name = 1; }
+     message GoodbyeReply { string message = 1; }
+   Salve: a próxima compilação gera o código Rust de novo (workshop/build.rs).
+2. No servidor, copie o `say_hello` e adapte: o método é
+   `async fn say_goodbye(&self, request: Request<GoodbyeRequest>)
+   -> Result<Response<GoodbyeReply>, Status>`. Importe GoodbyeRequest e
+   GoodbyeReply de crate::pb.
+3. Na função do cliente, `client.say_goodbye(GoodbyeRequest { .. }).await?`
+   devolve um Response; `.into_inner().message` é o texto.
+unary/src/server.rs e unary/src/client.rs mostram o mesmo padrão.",
+        },
+        call_args: Text {
+            en: "[NAME] (e.g. Ada)",
+            pt: "[NOME] (por exemplo Ada)",
+        },
     },
     Exercise {
         number: 2,
-        title: "status codes",
         file: "workshop/exercises/02_status.rs",
-        goal: "Reject a pid <= 0 with INVALID_ARGUMENT and a message naming the pid received; the client prints the code and the message.",
-        hint: "\
+        title: Text {
+            en: "status codes",
+            pt: "códigos de status",
+        },
+        goal: Text {
+            en: "Reject a pid <= 0 with INVALID_ARGUMENT and a message naming the pid received; the client prints the code and the message.",
+            pt: "Rejeitar um pid <= 0 com INVALID_ARGUMENT e uma mensagem que cite o pid recebido; o cliente imprime o código e a mensagem.",
+        },
+        hint: Text {
+            en: "\
 A handler returns Result<Response<_>, Status>: the error side is the gRPC
 status. `return Err(Status::invalid_argument(format!(\"... {pid}\")));`
-before the reply sends INVALID_ARGUMENT with your message.
+before the reply sends INVALID_ARGUMENT with your message. Zero is not a
+pid either: the test is `pid <= 0`.
 On the client, the call's Result is Err(status) for a failed call:
 `status.code()` is the code and `status.message()` the text. Print the code
 with `crate::code_name(status.code())` (INVALID_ARGUMENT, as every gRPC
-implementation writes it), e.g. \"error: INVALID_ARGUMENT: pid must be ...\".
+implementation writes it; `{:?}` would print tonic's InvalidArgument),
+e.g. \"error: INVALID_ARGUMENT: pid must be ...\".
 server-streaming/src/server.rs checks its request the same way.",
+            pt: "\
+Um handler devolve Result<Response<_>, Status>: o lado do erro é o status
+do gRPC. `return Err(Status::invalid_argument(format!(\"... {pid}\")));`
+antes da resposta envia INVALID_ARGUMENT com a sua mensagem. Zero também
+não é um pid: o teste é `pid <= 0`.
+No cliente, o Result da chamada é Err(status) quando ela falha:
+`status.code()` é o código e `status.message()`, o texto. Imprima o código
+com `crate::code_name(status.code())` (INVALID_ARGUMENT, como toda
+implementação de gRPC escreve; `{:?}` imprimiria o InvalidArgument do
+tonic), por exemplo \"error: INVALID_ARGUMENT: pid must be ...\".
+server-streaming/src/server.rs valida a requisição do mesmo jeito.",
+        },
+        call_args: Text {
+            en: "[PID] (e.g. -5)",
+            pt: "[PID] (por exemplo -5)",
+        },
     },
     Exercise {
         number: 3,
-        title: "server streaming: a countdown",
         file: "workshop/exercises/03_countdown.rs",
-        goal: "Stream from, from-1, ..., 1, interval_ms apart, and stop as soon as the client goes away.",
-        hint: "\
+        title: Text {
+            en: "server streaming: a countdown",
+            pt: "server streaming: contagem regressiva",
+        },
+        goal: Text {
+            en: "Stream from, from-1, ..., 1, interval_ms apart, without blocking the server, and stop as soon as the client goes away.",
+            pt: "Enviar em stream from, from-1, ..., 1, com interval_ms entre um e outro, sem bloquear o servidor, e parar assim que o cliente for embora.",
+        },
+        hint: Text {
+            en: "\
 The idiom is a channel plus a task: `let (tx, rx) = mpsc::channel(4);`,
-`tokio::spawn` a loop that does `tx.send(Ok(Tick { remaining })).await`,
-and return `Ok(Response::new(Box::pin(ReceiverStream::new(rx))))` at once.
-When the client goes away, tonic drops `rx`: `send` then returns Err, and
-that is your signal to stop (`break`). While sleeping, also watch
-`tx.closed()` with tokio::select!, so a long interval does not keep the task
-alive. Wait between ticks, not before the first one.
+`tokio::spawn` a loop that sends `tx.send(Ok(Tick { remaining })).await`
+(each item is a Result: Ok for a tick), and return
+`Ok(Response::new(Box::pin(ReceiverStream::new(rx))))` at once.
+Send the first tick at once, then wait `interval` between ticks (not before
+the first, not after the last). Wait with `tokio::time::sleep(interval)
+.await`, never std::thread::sleep: that one blocks the server's thread and
+every other call on it.
+When the client goes away, tonic drops `rx`: `send` then returns Err, so
+`break`. And while waiting, also watch `tx.closed()`, so that a long
+interval does not keep the task alive:
+    tokio::select! {
+        () = tokio::time::sleep(interval) => {}
+        () = tx.closed() => break,
+    }
 server-streaming/src/server.rs does exactly this.",
+            pt: "\
+O jeito idiomático é um canal mais uma tarefa: `let (tx, rx) = mpsc::channel(4);`,
+um `tokio::spawn` com um laço que envia `tx.send(Ok(Tick { remaining })).await`
+(cada item é um Result: Ok para um tick), e devolva
+`Ok(Response::new(Box::pin(ReceiverStream::new(rx))))` na hora.
+Envie o primeiro tick na hora e depois espere `interval` entre os ticks
+(nem antes do primeiro, nem depois do último). Espere com
+`tokio::time::sleep(interval).await`, nunca com std::thread::sleep: esse
+bloqueia a thread do servidor e todas as outras chamadas que estão nela.
+Quando o cliente vai embora, o tonic descarta o `rx`: aí o `send` devolve
+Err, então `break`. E, enquanto espera, fique de olho também em
+`tx.closed()`, para que um intervalo longo não mantenha a tarefa viva:
+    tokio::select! {
+        () = tokio::time::sleep(interval) => {}
+        () = tx.closed() => break,
+    }
+server-streaming/src/server.rs faz exatamente isso.",
+        },
+        call_args: Text {
+            en: "[FROM] [INTERVAL_MS] (e.g. 5 1000)",
+            pt: "[FROM] [INTERVAL_MS] (por exemplo 5 1000)",
+        },
     },
     Exercise {
         number: 4,
-        title: "client streaming: statistics",
         file: "workshop/exercises/04_stats.rs",
-        goal: "Receive a stream of numbers and reply with their count, min, max and mean; an empty stream is a zero summary, not an error.",
-        hint: "\
+        title: Text {
+            en: "client streaming: statistics",
+            pt: "client streaming: estatísticas",
+        },
+        goal: Text {
+            en: "Receive a stream of numbers and reply with their count, min, max and mean; an empty stream is a zero summary, not an error.",
+            pt: "Receber um stream de números e responder com quantidade, mínimo, máximo e média; um stream vazio dá um resumo zerado, não um erro.",
+        },
+        hint: Text {
+            en: "\
 The request is a Streaming<Number>: `while let Some(number) =
 numbers.message().await? { ... }` reads each number until the client
 half-closes (the `?` passes on a broken stream as an error).
-Keep count, min, max and a sum as you go; the mean is sum / count, and only
-when count > 0 (an empty stream gives Summary::default(): all zeros).
+Keep count, min, max and a sum as you go. Start min and max from the first
+number, not from 0 (all the numbers may be negative). The mean is
+sum / count, and only when count > 0 (an empty stream gives
+Summary::default(): all zeros, not NaN).
 On the client, any Stream of Numbers is a request stream:
-`tokio_stream::iter(values.into_iter().map(|value| Number { value }))`.
+`tokio_stream::iter(values.into_iter().map(|value| Number { value }))`
+ends after the last value, and that end is the half-close. If you send
+through a channel instead (mpsc + ReceiverStream), the stream ends only
+when every sender is gone: drop the sender to half-close, or the server
+waits for more numbers forever.
 client-streaming/src/server.rs and client.rs show both halves.",
+            pt: "\
+A requisição é um Streaming<Number>: `while let Some(number) =
+numbers.message().await? { ... }` lê cada número até o cliente fazer o
+half-close (o `?` repassa como erro um stream que quebrou).
+Vá guardando quantidade, mínimo, máximo e uma soma. Comece o mínimo e o
+máximo pelo primeiro número, não por 0 (todos os números podem ser
+negativos). A média é soma / quantidade, e só quando quantidade > 0 (um
+stream vazio dá Summary::default(): tudo zero, e não NaN).
+No cliente, qualquer Stream de Numbers serve de requisição:
+`tokio_stream::iter(values.into_iter().map(|value| Number { value }))`
+termina depois do último valor, e esse fim é o half-close. Se você enviar
+por um canal (mpsc + ReceiverStream), o stream só termina quando todos os
+senders sumirem: descarte o sender (drop) para fazer o half-close, ou o
+servidor fica esperando mais números para sempre.
+client-streaming/src/server.rs e client.rs mostram as duas metades.",
+        },
+        call_args: Text {
+            en: "NUMBER... (e.g. 3 -1 4.5)",
+            pt: "NÚMERO... (por exemplo 3 -1 4.5)",
+        },
     },
     Exercise {
         number: 5,
-        title: "bidirectional: a chat room",
         file: "workshop/exercises/05_chat_room.rs",
-        goal: "Each message from one client reaches every connected client (a tokio broadcast channel), and a client that leaves does not disturb the others.",
-        hint: "\
+        title: Text {
+            en: "bidirectional: a chat room",
+            pt: "bidirecional: sala de chat",
+        },
+        goal: Text {
+            en: "Each message from one client reaches every connected client (a tokio broadcast channel), and a client that leaves does not disturb the others.",
+            pt: "Cada mensagem de um cliente chega a todos os clientes conectados (um canal broadcast do tokio), e um cliente que sai não atrapalha os outros.",
+        },
+        hint: Text {
+            en: "\
 The room is a tokio::sync::broadcast channel (`self.room`): `send` gives a
 message to every receiver alive, `subscribe` makes a new receiver.
 For each call: subscribe first (so this client hears everything from now
-on, its own messages included), then spawn a task that reads the client's
-messages (`incoming.message().await`) and sends each to the room.
+on, its own messages included), then spawn a task that loops over the
+client's messages (`while let Ok(Some(message)) = incoming.message().await`)
+and sends each to the room. Do not read them in the handler itself: that
+loop ends only when the client leaves, and until the handler returns, the
+client gets no reply stream at all.
 Reply with the receiver as a stream: `BroadcastStream::new(receiver)`,
 keeping only the Ok messages (a slow client can miss some: Lagged).
 When a client leaves, its reader task ends and tonic drops its stream;
 nobody else notices. bidi-streaming/src/server.rs answers a stream as it
 arrives.",
+            pt: "\
+A sala é um canal tokio::sync::broadcast (`self.room`): `send` entrega uma
+mensagem a cada receptor vivo, `subscribe` cria um receptor novo.
+Em cada chamada: primeiro assine a sala (assim este cliente ouve tudo daqui
+em diante, inclusive as próprias mensagens), depois crie com spawn uma
+tarefa com um laço sobre as mensagens do cliente
+(`while let Ok(Some(message)) = incoming.message().await`) que envia cada
+uma à sala. Não as leia no próprio handler: esse laço só termina quando o
+cliente sai, e até o handler retornar o cliente não recebe stream nenhum
+de resposta.
+Responda com o receptor como stream: `BroadcastStream::new(receiver)`,
+mantendo só as mensagens Ok (um cliente lento pode perder algumas: Lagged).
+Quando um cliente sai, a tarefa que lê as mensagens dele termina e o tonic
+descarta o stream dele; ninguém mais percebe. bidi-streaming/src/server.rs
+responde a um stream à medida que ele chega.",
+        },
+        call_args: Text {
+            en: "[NAME] (then type lines; Ctrl-D leaves)",
+            pt: "[NOME] (depois digite linhas; Ctrl-D sai)",
+        },
     },
     Exercise {
         number: 6,
-        title: "futures: calls at once",
         file: "workshop/exercises/06_futures.rs",
-        goal: "Fire all the calls at once and collect the replies in the order they complete; compare with one after another.",
-        hint: "\
+        title: Text {
+            en: "futures: calls at once",
+            pt: "futures: chamadas ao mesmo tempo",
+        },
+        goal: Text {
+            en: "Fire all the calls at once and collect the replies in the order they complete; compare with one after another.",
+            pt: "Disparar todas as chamadas de uma vez e recolher as respostas na ordem em que terminam; comparar com uma depois da outra.",
+        },
+        hint: Text {
+            en: "\
 A call is a future: nothing happens until it is awaited. Make one future
 per request (each with its own clone of the client: a clone shares the
 connection), put them all in a futures::stream::FuturesUnordered, and
 `while let Some(reply) = calls.next().await` collects each reply as soon as
 it is ready, so the fastest comes first.
+Awaiting each call in turn makes them one after another; join_all runs
+them at once but hands the replies back in the order sent.
 unary/src/client.rs (`call_concurrently`) does this for --concurrent.",
+            pt: "\
+Uma chamada é um future: nada acontece até alguém fazer `await` nela. Crie
+um future por requisição (cada um com o seu clone do cliente: um clone
+compartilha a conexão), coloque todos num futures::stream::FuturesUnordered,
+e `while let Some(reply) = calls.next().await` recolhe cada resposta assim
+que ela fica pronta, então a mais rápida vem primeiro.
+Fazer `await` em cada chamada por vez as deixa uma depois da outra; o
+join_all as roda ao mesmo tempo, mas devolve as respostas na ordem de envio.
+unary/src/client.rs (`call_concurrently`) faz isso para o --concurrent.",
+        },
+        call_args: Text {
+            en: "(no arguments: three calls at once, then in turn)",
+            pt: "(sem argumentos: três chamadas de uma vez, depois uma após a outra)",
+        },
     },
     Exercise {
         number: 7,
-        title: "deadlines",
         file: "workshop/exercises/07_deadlines.rs",
-        goal: "Set a deadline on the call and report DEADLINE_EXCEEDED on the client; make the server stop working on a call whose caller gave up.",
-        hint: "\
+        title: Text {
+            en: "deadlines",
+            pt: "deadlines (prazos)",
+        },
+        goal: Text {
+            en: "Set a deadline on the call and report DEADLINE_EXCEEDED on the client; make the server stop working on a call whose caller gave up.",
+            pt: "Definir um deadline na chamada e informar DEADLINE_EXCEEDED no cliente; fazer o servidor parar de trabalhar numa chamada cujo cliente desistiu.",
+        },
+        hint: Text {
+            en: "\
 Client: `request.set_timeout(timeout)` sets the deadline (sent to the server
 as the grpc-timeout header). When it passes, the call fails: the server
 says DEADLINE_EXCEEDED, or tonic's own timer says CANCELLED with the message
@@ -143,45 +340,122 @@ says DEADLINE_EXCEEDED, or tonic's own timer says CANCELLED with the message
 Server: when the caller gives up, tonic drops the handler's future, and
 everything it owns stops with it. But a task made by tokio::spawn belongs to
 no one: it runs on. Either do the work in the handler itself, or keep the
-JoinHandle in a guard whose Drop calls `abort()`.
+JoinHandle in a guard whose Drop calls `abort()`. Each step waits with
+tokio::time::sleep(..).await: std::thread::sleep would block the server's
+thread, and an abort cannot stop a task that never reaches an .await.
 hello-proto/src/lifecycle.rs is how the teaching servers handle deadlines.",
+            pt: "\
+Cliente: `request.set_timeout(timeout)` define o deadline (enviado ao
+servidor no header grpc-timeout). Quando ele estoura, a chamada falha: o
+servidor diz DEADLINE_EXCEEDED, ou o próprio timer do tonic diz CANCELLED
+com a mensagem \"Timeout expired\". Trate os dois como deadline estourado.
+Servidor: quando o cliente desiste, o tonic descarta o future do handler, e
+tudo o que pertence a ele para junto. Mas uma tarefa criada com tokio::spawn
+não pertence a ninguém: ela continua rodando. Ou faça o trabalho no próprio
+handler, ou guarde o JoinHandle numa guarda cujo Drop chama `abort()`. Cada
+passo espera com tokio::time::sleep(..).await: std::thread::sleep
+bloquearia a thread do servidor, e um abort não consegue parar uma tarefa
+que nunca chega a um .await.
+hello-proto/src/lifecycle.rs mostra como os servidores didáticos tratam deadlines.",
+        },
+        call_args: Text {
+            en: "[STEPS] [TIMEOUT_MS] (e.g. 10 300)",
+            pt: "[PASSOS] [TIMEOUT_MS] (por exemplo 10 300)",
+        },
     },
     Exercise {
         number: 8,
-        title: "metadata",
         file: "workshop/exercises/08_metadata.rs",
-        goal: "Send a request id in the x-request-id metadata and have the server echo it back in the response metadata.",
-        hint: "\
+        title: Text {
+            en: "metadata",
+            pt: "metadados",
+        },
+        goal: Text {
+            en: "Send a request id in the x-request-id metadata and have the server echo it back in the response metadata.",
+            pt: "Enviar um id de requisição no metadado x-request-id e fazer o servidor devolvê-lo nos metadados da resposta.",
+        },
+        hint: Text {
+            en: "\
 Metadata is gRPC's headers: key-value pairs beside the message.
-Client: `request.metadata_mut().insert(\"x-request-id\", value)`, where
-`value` is a MetadataValue: `id.parse()` makes one (and fails for text
-that cannot be a header). Read the reply's with
-`response.metadata().get(\"x-request-id\")` and `.to_str()`.
+Client: `request.metadata_mut().insert(REQUEST_ID, value)`, where
+`value` is a MetadataValue: `id.parse()` makes one, and fails for text
+that cannot be a header (a line break, say): turn that failure into
+Status::invalid_argument with `map_err`, never unwrap it. Read the reply's
+with `response.metadata().get(REQUEST_ID)` and `.to_str()`.
 Server: `request.metadata().get(...)` before `into_inner()` (which drops the
 metadata), then `response.metadata_mut().insert(...)` on the Response.
 hello-proto/src/auth.rs reads and writes the authorization metadata.",
+            pt: "\
+Metadados são os headers do gRPC: pares chave-valor ao lado da mensagem.
+Cliente: `request.metadata_mut().insert(REQUEST_ID, value)`, onde `value`
+é um MetadataValue: `id.parse()` cria um, e falha para um texto que não
+pode ser header (uma quebra de linha, por exemplo): transforme essa falha
+em Status::invalid_argument com `map_err`, nunca com unwrap. Leia o da
+resposta com `response.metadata().get(REQUEST_ID)` e `.to_str()`.
+Servidor: `request.metadata().get(...)` antes do `into_inner()` (que
+descarta os metadados), depois `response.metadata_mut().insert(...)` no
+Response.
+hello-proto/src/auth.rs lê e escreve o metadado authorization.",
+        },
+        call_args: Text {
+            en: "[ID] (e.g. request-1)",
+            pt: "[ID] (por exemplo request-1)",
+        },
     },
     Exercise {
         number: 9,
-        title: "authentication",
         file: "workshop/exercises/09_auth.rs",
-        goal: "Write the interceptor that lets a call through only with `authorization: Bearer workshop-secret`, and the one that adds it on the client.",
-        hint: "\
+        title: Text {
+            en: "authentication",
+            pt: "autenticação",
+        },
+        goal: Text {
+            en: "Write the interceptor that lets a call through only with `authorization: Bearer workshop-secret`, and the one that adds it on the client.",
+            pt: "Escrever o interceptor que só deixa passar uma chamada com `authorization: Bearer workshop-secret`, e o que acrescenta esse metadado no cliente.",
+        },
+        hint: Text {
+            en: "\
 An interceptor is a function from Request<()> (just the metadata) to
 Result<Request<()>, Status>: return Ok(request) to let the call through, or
 Err(Status::unauthenticated(\"...\")) to refuse it before the handler runs.
-Compare `request.metadata().get(\"authorization\")` with
-format!(\"Bearer {TOKEN}\"): MetadataValue has `to_str()`. Say whether the
-token was missing or wrong (never echo a wrong one back).
-On the client, insert the same header: MetadataValue::try_from(...).
+Compare the whole of `request.metadata().get(\"authorization\")` with
+format!(\"Bearer {TOKEN}\") (not just whether it contains the token):
+MetadataValue has `to_str()` and `as_bytes()`. Say whether the token was
+missing or wrong (never echo a wrong one back).
+On the client, insert the same header, \"Bearer \" included:
+MetadataValue::try_from(format!(\"Bearer {TOKEN}\")).
 hello-proto/src/auth.rs is a complete version (in constant time).",
+            pt: "\
+Um interceptor é uma função de Request<()> (só os metadados) para
+Result<Request<()>, Status>: devolva Ok(request) para deixar a chamada
+passar, ou Err(Status::unauthenticated(\"...\")) para recusá-la antes de o
+handler rodar.
+Compare o valor inteiro de `request.metadata().get(\"authorization\")` com
+format!(\"Bearer {TOKEN}\") (não só se ele contém o token): MetadataValue
+tem `to_str()` e `as_bytes()`. Diga se o token estava faltando ou errado
+(nunca repita de volta um token errado).
+No cliente, insira o mesmo header, com o \"Bearer \":
+MetadataValue::try_from(format!(\"Bearer {TOKEN}\")).
+hello-proto/src/auth.rs é uma versão completa (em tempo constante).",
+        },
+        call_args: Text {
+            en: "(no arguments: a call without the token, then one with it)",
+            pt: "(sem argumentos: uma chamada sem o token, depois uma com ele)",
+        },
     },
     Exercise {
         number: 10,
-        title: "encryption: TLS",
         file: "workshop/exercises/10_tls.rs",
-        goal: "Serve and call over TLS, with the certificate authority the exercise generates.",
-        hint: "\
+        title: Text {
+            en: "encryption: TLS",
+            pt: "criptografia: TLS",
+        },
+        goal: Text {
+            en: "Serve and call over TLS, with the certificate authority the exercise generates.",
+            pt: "Servir e chamar usando TLS, com a autoridade certificadora que o exercício gera.",
+        },
+        hint: Text {
+            en: "\
 Server: `Server::builder().tls_config(ServerTlsConfig::new().identity(
 Identity::from_pem(&certs.server_cert, &certs.server_key)))?` then add the
 service and serve on the listener as the plaintext version does.
@@ -190,5 +464,46 @@ Client: the scheme is https, and the client trusts only our CA:
 .domain_name(\"localhost\")` passed to `Endpoint::tls_config`. The domain name
 must be one the certificate names (make_certificates names localhost).
 hello-proto/src/tls.rs makes the certificates for --tls.",
+            pt: "\
+Servidor: `Server::builder().tls_config(ServerTlsConfig::new().identity(
+Identity::from_pem(&certs.server_cert, &certs.server_key)))?`, depois
+adicione o serviço e sirva no listener como faz a versão sem TLS.
+Cliente: o esquema é https, e o cliente confia só na nossa CA:
+`ClientTlsConfig::new().ca_certificate(Certificate::from_pem(ca_cert))
+.domain_name(\"localhost\")` passado para `Endpoint::tls_config`. O nome de
+domínio precisa ser um dos que o certificado traz (make_certificates põe
+localhost).
+hello-proto/src/tls.rs gera os certificados do --tls.",
+        },
+        call_args: Text {
+            en: "--ca FILE (the CA certificate their serve 10 wrote)",
+            pt: "--ca ARQUIVO (o certificado da CA que o serve 10 do colega gravou)",
+        },
     },
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exercises_are_numbered_in_order_and_files_match() {
+        for (index, exercise) in EXERCISES.iter().enumerate() {
+            assert_eq!(usize::from(exercise.number), index + 1);
+            let prefix = format!("workshop/exercises/{:02}_", exercise.number);
+            assert!(exercise.file.starts_with(&prefix), "{}", exercise.file);
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("exercises")
+                .join(exercise.file_name());
+            assert!(path.exists(), "{} is missing", path.display());
+        }
+    }
+
+    #[test]
+    fn next_is_the_lowest_number_not_done() {
+        assert_eq!(next(|_| false), Some(1));
+        assert_eq!(next(|n| [1, 2, 3, 5].contains(&n)), Some(4));
+        assert_eq!(next(|n| n != 10), Some(10));
+        assert_eq!(next(|_| true), None);
+    }
+}

@@ -1,0 +1,120 @@
+//! # workshop-check: your ten files, compiled with their checks
+//!
+//! `cargo run -p workshop -- ...` runs this program through cargo, which
+//! rebuilds it first with your files as saved. You can run it yourself too
+//! (`cargo run -p workshop --bin workshop-check -- check 3`), but the
+//! `workshop` program is friendlier: it still works when this one does not
+//! compile.
+//!
+//! This file sits at the top of `workshop/`, beside `exercises/`, for one
+//! reason: the compiler names files from here, so its errors (and a
+//! `todo!()`'s place) read `workshop/exercises/03_countdown.rs:41`.
+//!
+//! ## Layout
+//! - `pb`: the code generated from `workshop/proto/workshop.proto`.
+//! - `e01_unary` ... `e10_tls`: the exercises, your files.
+//! - `harness` (`src/check/harness.rs`): what runs one check: a runtime, a
+//!   time limit, a net for panics, and a server for your service on a
+//!   runtime with a single thread, where anything that blocks shows.
+//! - `checks` (`src/check/checks/`): one module per exercise.
+//! - `commands` (`src/check/commands.rs`): `check`, `list`, `progress`, and
+//!   the step `watch` runs after each save.
+//! - `serve` and `call` (`src/check/serve.rs`, `src/check/call.rs`): your
+//!   server for a classmate to call, and the client that calls theirs.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use tonic::Code;
+
+/// The code generated from `workshop/proto/workshop.proto` (package `workshop`).
+pub mod pb {
+    // Generated code carries the proto's comments and no others.
+    #![allow(missing_docs)]
+
+    tonic::include_proto!("workshop");
+
+    /// The encoded descriptor of `workshop.proto`, which the checks read to
+    /// see what your proto declares.
+    pub const FILE_DESCRIPTOR_SET: &[u8] =
+        tonic::include_file_descriptor_set!("workshop_descriptor");
+}
+
+// If workshop.proto does not parse, build.rs writes here the one error that
+// says where; otherwise this is empty.
+include!(concat!(env!("OUT_DIR"), "/proto_error.rs"));
+
+// The exercises: the files you edit, under `workshop/exercises/`. A starter
+// file has parameters that only its finished version uses, so the warnings
+// that would be noise before you start are off for these modules.
+#[path = "exercises/01_unary.rs"]
+#[allow(unused_variables, unused_mut, unused_imports, dead_code)]
+pub mod e01_unary;
+#[path = "exercises/02_status.rs"]
+#[allow(unused_variables, unused_mut, unused_imports, dead_code)]
+pub mod e02_status;
+#[path = "exercises/03_countdown.rs"]
+#[allow(unused_variables, unused_mut, unused_imports, dead_code)]
+pub mod e03_countdown;
+#[path = "exercises/04_stats.rs"]
+#[allow(unused_variables, unused_mut, unused_imports, dead_code)]
+pub mod e04_stats;
+#[path = "exercises/05_chat_room.rs"]
+#[allow(unused_variables, unused_mut, unused_imports, dead_code)]
+pub mod e05_chat_room;
+#[path = "exercises/06_futures.rs"]
+#[allow(unused_variables, unused_mut, unused_imports, dead_code)]
+pub mod e06_futures;
+#[path = "exercises/07_deadlines.rs"]
+#[allow(unused_variables, unused_mut, unused_imports, dead_code)]
+pub mod e07_deadlines;
+#[path = "exercises/08_metadata.rs"]
+#[allow(unused_variables, unused_mut, unused_imports, dead_code)]
+pub mod e08_metadata;
+#[path = "exercises/09_auth.rs"]
+#[allow(unused_variables, unused_mut, unused_imports, dead_code)]
+pub mod e09_auth;
+#[path = "exercises/10_tls.rs"]
+#[allow(unused_variables, unused_mut, unused_imports, dead_code)]
+pub mod e10_tls;
+
+#[path = "src/check/call.rs"]
+mod call;
+#[path = "src/check/checks/mod.rs"]
+mod checks;
+#[path = "src/check/commands.rs"]
+mod commands;
+#[path = "src/check/harness.rs"]
+mod harness;
+#[path = "src/check/serve.rs"]
+mod serve;
+
+/// The canonical name of a status code (`INVALID_ARGUMENT`, not tonic's
+/// `InvalidArgument`): what every gRPC implementation prints.
+pub fn code_name(code: Code) -> &'static str {
+    match code {
+        Code::Ok => "OK",
+        Code::Cancelled => "CANCELLED",
+        Code::Unknown => "UNKNOWN",
+        Code::InvalidArgument => "INVALID_ARGUMENT",
+        Code::DeadlineExceeded => "DEADLINE_EXCEEDED",
+        Code::NotFound => "NOT_FOUND",
+        Code::AlreadyExists => "ALREADY_EXISTS",
+        Code::PermissionDenied => "PERMISSION_DENIED",
+        Code::ResourceExhausted => "RESOURCE_EXHAUSTED",
+        Code::FailedPrecondition => "FAILED_PRECONDITION",
+        Code::Aborted => "ABORTED",
+        Code::OutOfRange => "OUT_OF_RANGE",
+        Code::Unimplemented => "UNIMPLEMENTED",
+        Code::Internal => "INTERNAL",
+        Code::Unavailable => "UNAVAILABLE",
+        Code::DataLoss => "DATA_LOSS",
+        Code::Unauthenticated => "UNAUTHENTICATED",
+    }
+}
+
+fn main() -> ExitCode {
+    let args = commands::Args::parse();
+    workshop::text::set_lang(args.lang());
+    commands::run(args.command)
+}

@@ -1,0 +1,447 @@
+//! What the checks say: the steps that work (`[ok] ...`), and for each
+//! likely mistake the words that name its cause. Each message: its name,
+//! the English, then the Portuguese. `{TOKEN}` and `{pid}` inside code
+//! are not placeholders anyone fills: they show as written.
+
+use super::texts;
+
+texts! {
+    // Shared by every check.
+    OK:
+        "[ok]"
+        "[ok]";
+    EXPECTED:
+        "{what}: expected {expected}, received {received}"
+        "{what}: esperado {expected}, recebido {received}";
+    FAILED:
+        "{what} failed: {status}"
+        "{what} falhou: {status}";
+    NO_REPLY:
+        "{what}: no reply within 2 s. Does the handler wait for something that never comes, or block the server's only thread?"
+        "{what}: nenhuma resposta em 2 s. O handler espera por algo que nunca chega, ou bloqueia a única thread do servidor?";
+    BLOCKING:
+        "{what} took {together} ms together, about as long as one after the other ({alone} ms each): while one waited, the other could not run. Something blocks the server's only thread: std::thread::sleep (or any wait without .await) stops the whole thread, and every other call on it. Wait with tokio::time::sleep(..).await, which lets the other calls run meanwhile."
+        "{what} levaram {together} ms juntas, mais ou menos o mesmo que uma depois da outra ({alone} ms cada): enquanto uma esperava, a outra não conseguia rodar. Algo bloqueia a única thread do servidor: std::thread::sleep (ou qualquer espera sem .await) para a thread inteira, e todas as outras chamadas que estão nela. Espere com tokio::time::sleep(..).await, que deixa as outras chamadas rodarem enquanto isso.";
+    NO_RUNTIME:
+        "cannot start a tokio runtime: {error}"
+        "não foi possível iniciar um runtime do tokio: {error}";
+    TIME_LIMIT:
+        "the check did not finish within {seconds} s: something waits forever (a reply that never comes, a loop that never ends)"
+        "a verificação não terminou em {seconds} s: algo espera para sempre (uma resposta que nunca chega, um laço que nunca termina)";
+    TODO:
+        "still to do: todo!() at {place}"
+        "ainda falta: todo!() em {place}";
+    TODO_WITH_TEXT:
+        "still to do: todo!({what}) at {place}"
+        "ainda falta: todo!({what}) em {place}";
+    PANICKED:
+        "the code panicked at {panic}"
+        "o código entrou em pânico em {panic}";
+    PANICKED_WHILE:
+        "the code panicked at {panic}. What the check saw: {reason}"
+        "o código entrou em pânico em {panic}. O que a verificação viu: {reason}";
+    CANNOT_LISTEN:
+        "cannot listen on 127.0.0.1: {error}"
+        "não foi possível escutar em 127.0.0.1: {error}";
+    CANNOT_CONNECT:
+        "cannot connect to the check's server at {addr}: {error}"
+        "não foi possível conectar ao servidor da verificação em {addr}: {error}";
+
+    // Exercise 1
+    E01_OK_PROTO:
+        "workshop.proto declares say_goodbye (GoodbyeRequest) returns (GoodbyeReply)"
+        "o workshop.proto declara say_goodbye (GoodbyeRequest) returns (GoodbyeReply)";
+    E01_NO_SERVICE:
+        "workshop/proto/workshop.proto no longer has package workshop and service Greeter: put back what the starter had (cargo run -p workshop -- reset 1 keeps yours as .bak)"
+        "o workshop/proto/workshop.proto não tem mais o package workshop e o service Greeter: devolva o que o arquivo inicial tinha (cargo run -p workshop -- reset 1 guarda o seu como .bak)";
+    E01_NO_RPC:
+        "service Greeter in workshop/proto/workshop.proto has no rpc say_goodbye yet: add `rpc say_goodbye (GoodbyeRequest) returns (GoodbyeReply);` beside say_hello"
+        "o service Greeter em workshop/proto/workshop.proto ainda não tem o rpc say_goodbye: acrescente `rpc say_goodbye (GoodbyeRequest) returns (GoodbyeReply);` ao lado do say_hello";
+    E01_RPC_NAME_STYLE:
+        "service Greeter declares {name}, but the rpc is called say_goodbye, in snake_case like say_hello: the name is part of every call's path (/workshop.Greeter/say_goodbye), so a client asking for say_goodbye would get UNIMPLEMENTED"
+        "o service Greeter declara {name}, mas o rpc se chama say_goodbye, em snake_case como o say_hello: o nome faz parte do caminho de cada chamada (/workshop.Greeter/say_goodbye), então um cliente que pede say_goodbye receberia UNIMPLEMENTED";
+    E01_REQUEST_TYPE:
+        "say_goodbye takes a {declared}; the exercise has it take a GoodbyeRequest: rpc say_goodbye (GoodbyeRequest) returns (GoodbyeReply);"
+        "o say_goodbye recebe um {declared}; o exercício pede que ele receba um GoodbyeRequest: rpc say_goodbye (GoodbyeRequest) returns (GoodbyeReply);";
+    E01_REPLY_TYPE:
+        "say_goodbye returns a {declared}; the exercise has it return a GoodbyeReply: rpc say_goodbye (GoodbyeRequest) returns (GoodbyeReply);"
+        "o say_goodbye devolve um {declared}; o exercício pede que ele devolva um GoodbyeReply: rpc say_goodbye (GoodbyeRequest) returns (GoodbyeReply);";
+    E01_NO_MESSAGE:
+        "workshop.proto has no message {message} yet: declare it below the services, as `message {message} { string {field} = 1; }`"
+        "o workshop.proto ainda não tem a message {message}: declare-a abaixo dos services, como `message {message} { string {field} = 1; }`";
+    E01_FIELD:
+        "message {message} needs the field `string {field} = 1;`: the check sends and reads field number 1 as a string, and the number, not the name, is what travels"
+        "a message {message} precisa do campo `string {field} = 1;`: a verificação envia e lê o campo número 1 como string, e é o número, não o nome, que viaja";
+    E01_UNIMPLEMENTED:
+        "the server answers UNIMPLEMENTED to say_goodbye: that is the generated code's default. Write `async fn say_goodbye` in `impl Greeter for GreeterService`"
+        "o servidor responde UNIMPLEMENTED ao say_goodbye: essa é a resposta padrão do código gerado. Escreva o `async fn say_goodbye` dentro de `impl Greeter for GreeterService`";
+    E01_SERVER_SAYS_HELLO:
+        "the server's say_goodbye(\"Ada\") answers \"Hello, Ada!\": copied from say_hello with its text kept; answer \"Goodbye, Ada!\""
+        "o say_goodbye(\"Ada\") do servidor responde \"Hello, Ada!\": foi copiado do say_hello e manteve o texto; responda \"Goodbye, Ada!\"";
+    E01_SERVER_REPLY:
+        "the server's reply to say_goodbye(\"Ada\")"
+        "a resposta do servidor a say_goodbye(\"Ada\")";
+    E01_OK_SERVER:
+        "the server answers say_goodbye(\"Ada\") with \"Goodbye, Ada!\""
+        "o servidor responde say_goodbye(\"Ada\") com \"Goodbye, Ada!\"";
+    E01_CLIENT_CALLS_HELLO:
+        "the client's say_goodbye(\"Grace\") returned \"Hello, Grace!\": it calls say_hello; call client.say_goodbye(GoodbyeRequest { .. })"
+        "o say_goodbye(\"Grace\") do cliente devolveu \"Hello, Grace!\": ele chama o say_hello; chame client.say_goodbye(GoodbyeRequest { .. })";
+    E01_CLIENT_REPLY:
+        "what the client's say_goodbye(\"Grace\") returns"
+        "o que o say_goodbye(\"Grace\") do cliente devolve";
+    E01_OK_CLIENT:
+        "the client's say_goodbye(\"Grace\") returns \"Goodbye, Grace!\""
+        "o say_goodbye(\"Grace\") do cliente devolve \"Goodbye, Grace!\"";
+
+    // Exercise 2
+    E02_GOOD_PID_REFUSED:
+        "check_pid(42) was refused ({status}): only a pid <= 0 is invalid, and 42 must be accepted"
+        "check_pid(42) foi recusado ({status}): só um pid <= 0 é inválido, e 42 precisa ser aceito";
+    E02_OK_ACCEPTED:
+        "check_pid(42) is accepted: {reply}"
+        "check_pid(42) é aceito: {reply}";
+    E02_ZERO_ACCEPTED:
+        "check_pid(0) was accepted: zero is not a valid pid either. Refuse pid <= 0, not only pid < 0"
+        "check_pid(0) foi aceito: zero também não é um pid válido. Recuse pid <= 0, e não só pid < 0";
+    E02_BAD_PID_ACCEPTED:
+        "check_pid({pid}) was accepted ({reply}): a pid <= 0 must fail with INVALID_ARGUMENT: return Err(Status::invalid_argument(...)) before the reply"
+        "check_pid({pid}) foi aceito ({reply}): um pid <= 0 precisa falhar com INVALID_ARGUMENT: devolva Err(Status::invalid_argument(...)) antes da resposta";
+    E02_WRONG_CODE:
+        "check_pid({pid}) failed with {status}, but the code that means \"your request is wrong, do not retry it\" is INVALID_ARGUMENT: Status::invalid_argument(...)"
+        "check_pid({pid}) falhou com {status}, mas o código que quer dizer \"a sua requisição está errada, não adianta repetir\" é INVALID_ARGUMENT: Status::invalid_argument(...)";
+    E02_NO_PID_IN_MESSAGE:
+        "check_pid({pid}) gives INVALID_ARGUMENT, but its message should say which pid it received ({pid}), so that the caller sees what to fix; it says {message}"
+        "check_pid({pid}) dá INVALID_ARGUMENT, mas a mensagem deveria dizer qual pid recebeu ({pid}), para quem chamou ver o que corrigir; ela diz {message}";
+    E02_OK_REFUSED:
+        "check_pid(-5) and check_pid(0) fail with INVALID_ARGUMENT: {message}"
+        "check_pid(-5) e check_pid(0) falham com INVALID_ARGUMENT: {message}";
+    E02_DEBUG_CODE:
+        "the client's line for pid -5 is {line}: InvalidArgument is tonic's Debug name for the code. Print crate::code_name(status.code()), which writes INVALID_ARGUMENT, as every gRPC implementation does"
+        "a linha do cliente para o pid -5 é {line}: InvalidArgument é o nome de Debug do tonic para o código. Imprima crate::code_name(status.code()), que escreve INVALID_ARGUMENT, como toda implementação de gRPC";
+    E02_CLIENT_LINE:
+        "the client's line for pid -5 should show the code INVALID_ARGUMENT and the server's message (\"error: CODE: message\"); it is {line}"
+        "a linha do cliente para o pid -5 deveria mostrar o código INVALID_ARGUMENT e a mensagem do servidor (\"error: CODE: message\"); ela é {line}";
+    E02_OK_CLIENT_LINE:
+        "the client prints {line}"
+        "o cliente imprime {line}";
+    E02_CLIENT_42:
+        "the client's line for pid 42 (the reply's message)"
+        "a linha do cliente para o pid 42 (a mensagem da resposta)";
+    E02_OK_CLIENT_42:
+        "and for pid 42, the reply's message"
+        "e, para o pid 42, a mensagem da resposta";
+
+    // Exercise 3
+    E03_NO_STREAM:
+        "{what}: no reply within 2 s: the handler has not returned its stream. Return it at once and send the ticks from a spawned task: a handler that sends them itself, before returning, waits forever once the channel is full"
+        "{what}: nenhuma resposta em 2 s: o handler não devolveu o stream. Devolva-o na hora e envie os ticks de uma tarefa criada com spawn: um handler que envia os ticks ele mesmo, antes de retornar, espera para sempre assim que o canal enche";
+    E03_NO_TICK:
+        "{what}: after {ticks}, no tick within 2 s: does the task wait more than interval_ms between ticks, or stop before 1?"
+        "{what}: depois de {ticks}, nenhum tick em 2 s: a tarefa espera mais que interval_ms entre os ticks, ou para antes do 1?";
+    E03_NO_END:
+        "{what}: the ticks {ticks} came, but the stream did not end: when the countdown is over, the task must end, and its end (tx dropped) ends the stream"
+        "{what}: os ticks {ticks} chegaram, mas o stream não terminou: quando a contagem acaba, a tarefa precisa terminar, e o fim dela (o tx descartado) encerra o stream";
+    E03_TO_ZERO:
+        "the countdown from 4 sent {ticks}: it stops at 1, not 0; (1..=from).rev() gives from, ..., 1"
+        "a contagem a partir de 4 enviou {ticks}: ela para no 1, não no 0; (1..=from).rev() dá from, ..., 1";
+    E03_COUNTS_UP:
+        "the countdown from 4 sent {ticks}: it counts up; count down, from `from` to 1: (1..=from).rev()"
+        "a contagem a partir de 4 enviou {ticks}: ela está subindo; conte para baixo, de `from` até 1: (1..=from).rev()";
+    E03_TICKS:
+        "the ticks of countdown(from: 4)"
+        "os ticks de countdown(from: 4)";
+    E03_TOO_FAST:
+        "the ticks came too fast: 4 ticks 50 ms apart take at least 150 ms, yours took {ms} ms; wait interval_ms between ticks (tokio::time::sleep(interval).await)"
+        "os ticks chegaram rápido demais: 4 ticks com 50 ms entre eles levam pelo menos 150 ms, os seus levaram {ms} ms; espere interval_ms entre os ticks (tokio::time::sleep(interval).await)";
+    E03_OK_TICKS:
+        "countdown(from 4, 50 ms apart) sends 4, 3, 2, 1 in {ms} ms"
+        "countdown(from 4, 50 ms entre ticks) envia 4, 3, 2, 1 em {ms} ms";
+    E03_TWO_COUNTDOWNS:
+        "two countdowns at once (from 3, 150 ms apart)"
+        "duas contagens ao mesmo tempo (from 3, 150 ms entre ticks)";
+    E03_OK_NOT_BLOCKING:
+        "two countdowns at once overlap ({ms} ms for both): nothing blocks the server's thread"
+        "duas contagens ao mesmo tempo se sobrepõem ({ms} ms para as duas): nada bloqueia a thread do servidor";
+    E03_WAITS_BEFORE_FIRST:
+        "the first tick came {ms} ms after the call; it should come at once: send the first tick, then wait between ticks, not before the first"
+        "o primeiro tick chegou {ms} ms depois da chamada; ele deveria vir na hora: envie o primeiro tick e depois espere entre os ticks, não antes do primeiro";
+    E03_ALL_AT_ONCE:
+        "the ticks of countdown(from: 2, interval_ms: 300) all came together, {ms} ms after the call: the handler sends them before it returns the stream, and the client gets nothing until the end. Return the stream at once, and send the ticks from a spawned task"
+        "os ticks de countdown(from: 2, interval_ms: 300) chegaram todos juntos, {ms} ms depois da chamada: o handler os envia antes de devolver o stream, e o cliente não recebe nada até o fim. Devolva o stream na hora e envie os ticks de uma tarefa criada com spawn";
+    E03_WAITS_AFTER_LAST:
+        "the stream ended {ms} ms after the last tick: the task still waited after it. Wait only between ticks, so that the call ends as soon as the countdown does"
+        "o stream terminou {ms} ms depois do último tick: a tarefa ainda esperou depois dele. Espere só entre os ticks, para que a chamada termine assim que a contagem terminar";
+    E03_OK_RHYTHM:
+        "the first tick comes at once, and the stream ends right after the last"
+        "o primeiro tick vem na hora, e o stream termina logo depois do último";
+    E03_RUNS_ON:
+        "the client left after 2 ticks, but the server's task went on counting down: stop when `send` fails (it fails once the client is gone)"
+        "o cliente saiu depois de 2 ticks, mas a tarefa do servidor continuou contando: pare quando o `send` falhar (ele falha assim que o cliente vai embora)";
+    E03_OK_STOPS:
+        "when the client leaves, the server stops counting down"
+        "quando o cliente sai, o servidor para de contar";
+    E03_SLEEPS_ON:
+        "the client left during a {seconds} s wait between ticks, and the server's task slept on: it would notice only at its next send. While waiting, watch tx.closed() too: tokio::select! { () = tokio::time::sleep(interval) => {} () = tx.closed() => break }"
+        "o cliente saiu no meio de uma espera de {seconds} s entre ticks, e a tarefa do servidor continuou dormindo: ela só perceberia no próximo send. Enquanto espera, fique de olho também em tx.closed(): tokio::select! { () = tokio::time::sleep(interval) => {} () = tx.closed() => break }";
+    E03_OK_CLOSED:
+        "when the client leaves during a long wait, the server stops at once (tx.closed())"
+        "quando o cliente sai no meio de uma espera longa, o servidor para na hora (tx.closed())";
+
+    // Exercise 4
+    E04_SERVER_NO_REPLY:
+        "{what}: no reply within 2 s, although the check's stream had ended (half-closed): the handler should stop reading when message() gives None, and reply then. (Or it blocks the server's only thread: wait with .await, never block_on.)"
+        "{what}: nenhuma resposta em 2 s, embora o stream da verificação já tivesse terminado (half-close): o handler deveria parar de ler quando message() der None, e responder aí. (Ou ele bloqueia a única thread do servidor: espere com .await, nunca com block_on.)";
+    E04_EMPTY_IS_ERROR:
+        "summarize([]) failed with {status}: an empty stream is not an error; with no numbers, reply Summary::default(), all zeros"
+        "summarize([]) falhou com {status}: um stream vazio não é um erro; sem números, responda Summary::default(), tudo zero";
+    E04_NAN_MEAN:
+        "{what} gives a mean of NaN: that is 0.0 / 0.0. Compute the mean only when count > 0"
+        "{what} dá uma média NaN: isso é 0.0 / 0.0. Calcule a média só quando count > 0";
+    E04_STARTED_AT_ZERO:
+        "{what} gives {received}: min or max is 0, a number that was never sent. They started at 0; start min and max from the first number"
+        "{what} dá {received}: o mínimo ou o máximo é 0, um número que nunca foi enviado. Eles começaram em 0; comece o mínimo e o máximo pelo primeiro número";
+    E04_OK_CASE:
+        "{what} gives {summary}"
+        "{what} dá {summary}";
+    E04_TWO_SUMMARIES:
+        "two summarize calls at once (each streaming 3 numbers {gap} ms apart)"
+        "duas chamadas summarize ao mesmo tempo (cada uma enviando 3 números com {gap} ms entre eles)";
+    E04_TWO_STUCK:
+        "{what}: no reply within 2 s. While one handler waits for its next number, the other must be able to run: wait with .await (numbers.message().await), never by blocking the server's only thread (std::thread::sleep, futures::executor::block_on)"
+        "{what}: nenhuma resposta em 2 s. Enquanto um handler espera o próximo número, o outro precisa conseguir rodar: espere com .await (numbers.message().await), nunca bloqueando a única thread do servidor (std::thread::sleep, futures::executor::block_on)";
+    E04_OK_TWO_AT_ONCE:
+        "two calls at once, streaming slowly, overlap ({ms} ms for both)"
+        "duas chamadas ao mesmo tempo, enviando devagar, se sobrepõem ({ms} ms para as duas)";
+    E04_CLIENT_NO_HALF_CLOSE:
+        "the client's summarize got no summary within 2 s: the server is still waiting for more numbers, because the request stream has not ended. A tokio_stream::iter stream ends after its last item; if summarize sends through a channel, drop the sender after the last number to half-close"
+        "o summarize do cliente não recebeu resumo em 2 s: o servidor ainda espera mais números, porque o stream da requisição não terminou. Um stream de tokio_stream::iter termina depois do último item; se o summarize envia por um canal, descarte o sender (drop) depois do último número para fazer o half-close";
+    E04_CLIENT_SUMMARY:
+        "the client's summarize(vec![10.0, 20.0])"
+        "o summarize(vec![10.0, 20.0]) do cliente";
+    E04_OK_CLIENT:
+        "the client streams its numbers and gets the summary"
+        "o cliente envia os números em stream e recebe o resumo";
+
+    // Exercise 5
+    E05_HANDLER_NEVER_RETURNS:
+        "{name} called chat and got no reply stream within 2 s: the handler has not returned. Does it read the client's messages itself (a loop over incoming.message())? That loop ends only when the client leaves. Read them in a spawned task, and return the room's stream at once"
+        "{name} chamou chat e não recebeu stream de resposta em 2 s: o handler não retornou. Ele mesmo lê as mensagens do cliente (um laço sobre incoming.message())? Esse laço só termina quando o cliente sai. Leia-as numa tarefa criada com spawn e devolva o stream da sala na hora";
+    E05_CALL_GONE:
+        "{name}'s call ended before {name} could speak"
+        "a chamada de {name} terminou antes que {name} pudesse falar";
+    E05_OWN_NOT_HEARD:
+        "{listener} did not hear their own message {text} within 2 s: every member hears every message, their own included. Either the message never reached the room (does the spawned task send what it reads to the room?), or this client's stream is not the room's (subscribe first, and do not filter out the sender)"
+        "{listener} não ouviu a própria mensagem {text} em 2 s: cada membro ouve todas as mensagens, inclusive as suas. Ou a mensagem nunca chegou à sala (a tarefa criada com spawn envia à sala o que lê?), ou o stream deste cliente não é o da sala (assine primeiro, e não filtre quem enviou)";
+    E05_LATER_NOT_HEARD:
+        "{listener} did not hear {speaker}'s {text} within 2 s, though {speaker}'s first message arrived: does the task that reads {speaker}'s messages loop (while let Ok(Some(message)) = ...) rather than read just one?"
+        "{listener} não ouviu {text} de {speaker} em 2 s, embora a primeira mensagem de {speaker} tenha chegado: a tarefa que lê as mensagens de {speaker} faz um laço (while let Ok(Some(message)) = ...) em vez de ler só uma?";
+    E05_NOT_HEARD:
+        "{listener} did not hear {speaker}'s {text} within 2 s: does every call subscribe to the same room (self.room), and does the room's stream reach each client? (Or something blocks the server's only thread.)"
+        "{listener} não ouviu {text} de {speaker} em 2 s: todas as chamadas assinam a mesma sala (self.room), e o stream da sala chega a cada cliente? (Ou algo bloqueia a única thread do servidor.)";
+    E05_WAITING:
+        "{listener} waiting for {speaker}'s {text}"
+        "{listener} esperando {text} de {speaker}";
+    E05_CALL_ENDED:
+        "{what}: the server ended the call. A member's stream is the room's (a receiver of self.room.subscribe()), and lasts as long as the member stays"
+        "{what}: o servidor encerrou a chamada. O stream de um membro é o da sala (um receptor de self.room.subscribe()), e dura enquanto ele estiver na sala";
+    E05_ENDED_WHEN_ONE_LEFT:
+        "{left} left, and {listener}'s call ended with it ({how}): one client leaving must not end the others' calls. When a client leaves, only its own reader task and stream should end"
+        "{left} saiu, e a chamada de {listener} terminou junto ({how}): um cliente que sai não pode encerrar as chamadas dos outros. Quando um cliente sai, só a tarefa de leitura e o stream dele devem terminar";
+    E05_HEARS_NEXT:
+        "what {name} hears next"
+        "o que {name} ouve em seguida";
+    E05_OK_TWO:
+        "ana hears bruno, and each hears their own message"
+        "ana ouve bruno, e cada um ouve a própria mensagem";
+    E05_OK_THREE:
+        "a message from carla reaches all three"
+        "uma mensagem de carla chega aos três";
+    E05_OK_LEFT:
+        "carla left; ana and bruno chat on undisturbed"
+        "carla saiu; ana e bruno continuam conversando sem problema";
+
+    // Exercise 6
+    E06_TWO_ECHOES:
+        "two echo_after calls at once (200 ms each)"
+        "duas chamadas echo_after ao mesmo tempo (200 ms cada)";
+    E06_SERVER_IS_GIVEN:
+        "The server of this exercise is given: it came with tokio::time::sleep(..).await; put that back."
+        "O servidor deste exercício já vem pronto: ele usava tokio::time::sleep(..).await; volte a usá-lo.";
+    E06_IN_TURN:
+        "all_at_once took {ms} ms, the sum of the three delays ({sum} ms), and returned the replies in the order sent: the calls ran one after the other. Start them all before awaiting any: one future per call in a FuturesUnordered, then collect"
+        "o all_at_once levou {ms} ms, a soma das três esperas ({sum} ms), e devolveu as respostas na ordem de envio: as chamadas rodaram uma depois da outra. Inicie todas antes de esperar qualquer uma: um future por chamada num FuturesUnordered, e depois recolha";
+    E06_ORDER_SENT:
+        "all_at_once ran the calls at once ({ms} ms, less than the {sum} ms of all three delays), but returned the replies in the order sent, not the order they completed: join_all and try_join_all keep the order sent. FuturesUnordered yields each reply as soon as it is ready"
+        "o all_at_once rodou as chamadas ao mesmo tempo ({ms} ms, menos que os {sum} ms das três esperas), mas devolveu as respostas na ordem de envio, e não na ordem em que terminaram: join_all e try_join_all mantêm a ordem de envio. O FuturesUnordered entrega cada resposta assim que ela fica pronta";
+    E06_FASTEST_FIRST:
+        "the replies of all_at_once, fastest first"
+        "as respostas do all_at_once, a mais rápida primeiro";
+    E06_IN_ORDER:
+        "the replies of one_after_another"
+        "as respostas do one_after_another";
+    E06_OK:
+        "all at once: fast, medium, slow in {at_once} ms; one after another: {in_turn} ms"
+        "todas de uma vez: fast, medium, slow em {at_once} ms; uma após a outra: {in_turn} ms";
+
+    // Exercise 7
+    E07_SHORT_CALL:
+        "work_with_deadline(2 steps, deadline 2 s)"
+        "work_with_deadline(2 passos, deadline de 2 s)";
+    E07_OK_SHORT:
+        "work(2 steps) with a deadline of 2 s: \"done: 2 steps\""
+        "work(2 passos) com deadline de 2 s: \"done: 2 steps\"";
+    E07_TWO_WORKS:
+        "two work calls at once ({steps} steps of 50 ms each)"
+        "duas chamadas work ao mesmo tempo ({steps} passos de 50 ms cada)";
+    E07_OK_NOT_BLOCKING:
+        "two work calls at once overlap ({ms} ms for both): the steps wait without blocking"
+        "duas chamadas work ao mesmo tempo se sobrepõem ({ms} ms para as duas): os passos esperam sem bloquear";
+    E07_NO_ANSWER:
+        "nothing"
+        "nada";
+    E07_NO_DEADLINE:
+        "work(40 steps: 2 s of work) with a deadline of 200 ms returned {line} after {ms} ms: the call had no deadline. Set it on the request: request.set_timeout(timeout)"
+        "work(40 passos: 2 s de trabalho) com deadline de 200 ms devolveu {line} depois de {ms} ms: a chamada não tinha deadline. Defina-o na requisição: request.set_timeout(timeout)";
+    E07_CANCELLED_NOT_MAPPED:
+        "work(40 steps) with a deadline of 200 ms gave {line}: that CANCELLED \"Timeout expired\" is tonic's own timer on the client saying the deadline passed. Report it as DEADLINE_EXCEEDED too"
+        "work(40 passos) com deadline de 200 ms deu {line}: esse CANCELLED \"Timeout expired\" é o próprio timer do tonic no cliente dizendo que o deadline estourou. Informe-o também como DEADLINE_EXCEEDED";
+    E07_NOT_REPORTED:
+        "work(40 steps) with a deadline of 200 ms should report DEADLINE_EXCEEDED; the client's line is {line}"
+        "work(40 passos) com deadline de 200 ms deveria informar DEADLINE_EXCEEDED; a linha do cliente é {line}";
+    E07_DEADLINE_NOT_SENT:
+        "the client reported DEADLINE_EXCEEDED, but its request carried no deadline (no grpc-timeout header): the client gave up on its own, and the server never knew the deadline, so it cannot stop on time by itself, nor pass the deadline on to the services it calls. Put the deadline on the request: request.set_timeout(timeout)"
+        "o cliente informou DEADLINE_EXCEEDED, mas a requisição não levava deadline (nenhum header grpc-timeout): o cliente desistiu por conta própria, e o servidor nunca soube do deadline, então não consegue parar na hora sozinho, nem repassar o deadline aos serviços que ele chama. Coloque o deadline na requisição: request.set_timeout(timeout)";
+    E07_OK_DEADLINE:
+        "work(40 steps) with a deadline of 200 ms: {line}, and the deadline travelled with the request"
+        "work(40 passos) com deadline de 200 ms: {line}, e o deadline viajou junto com a requisição";
+    E07_WORKS_ON:
+        "the caller gave up, but the server went on working: {then} steps done, then {now} {ms} ms later. tonic dropped the handler, but a spawned task belongs to no one and runs on: keep its JoinHandle in a guard whose Drop calls abort()"
+        "quem chamou desistiu, mas o servidor continuou trabalhando: {then} passos feitos, e {now} {ms} ms depois. O tonic descartou o handler, mas uma tarefa criada com spawn não pertence a ninguém e continua rodando: guarde o JoinHandle dela numa guarda cujo Drop chama abort()";
+    E07_OK_STOPS:
+        "the server stopped working when its caller gave up"
+        "o servidor parou de trabalhar quando quem chamou desistiu";
+
+    // Exercise 8
+    E08_NOT_ECHOED:
+        "the server's response has no {key} metadata: read it from the request's metadata (before into_inner(), which keeps only the message) and insert it into the response's: response.metadata_mut().insert(...)"
+        "a resposta do servidor não tem o metadado {key}: leia-o dos metadados da requisição (antes do into_inner(), que fica só com a mensagem) e insira-o nos da resposta: response.metadata_mut().insert(...)";
+    E08_ECHOED_OTHER:
+        "the server echoed {echoed}, not \"check-42\": echo the very value it received"
+        "o servidor devolveu {echoed}, e não \"check-42\": devolva exatamente o valor recebido";
+    E08_OK_ECHO:
+        "the server echoes {key}: check-42"
+        "o servidor devolve o {key}: check-42";
+    E08_NO_ID_REFUSED:
+        "a ping without a request id failed ({status}): the id is optional; echo it if there is one, and answer either way (no unwrap on metadata().get(REQUEST_ID))"
+        "um ping sem id de requisição falhou ({status}): o id é opcional; devolva-o se houver, e responda de qualquer jeito (nada de unwrap no metadata().get(REQUEST_ID))";
+    E08_OK_NO_ID:
+        "a ping without a request id is answered too"
+        "um ping sem id de requisição também é respondido";
+    E08_CLIENT_GOT_NOTHING:
+        "the client's ping_with_id(\"abc-123\") returned \"\": either it did not send the id under {key}, or it read the id from its request instead of the response's metadata (response.metadata().get(REQUEST_ID))"
+        "o ping_with_id(\"abc-123\") do cliente devolveu \"\": ou ele não enviou o id sob {key}, ou leu o id da própria requisição em vez dos metadados da resposta (response.metadata().get(REQUEST_ID))";
+    E08_CLIENT_ID:
+        "the id the client got back"
+        "o id que o cliente recebeu de volta";
+    E08_OK_CLIENT:
+        "the client sends abc-123 and reads it back"
+        "o cliente envia abc-123 e o lê de volta";
+    E08_CLIENT_PANICS:
+        "ping_with_id(\"two\\nlines\") panicked: a line break cannot be in a header, so id.parse() fails, and an unwrap (or expect) on it panics. Turn the error into a status: .map_err(|_| Status::invalid_argument(...))?"
+        "ping_with_id(\"two\\nlines\") entrou em pânico: uma quebra de linha não pode estar num header, então id.parse() falha, e um unwrap (ou expect) nele entra em pânico. Transforme o erro num status: .map_err(|_| Status::invalid_argument(...))?";
+    E08_BAD_ID_CODE:
+        "ping_with_id(\"two\\nlines\"): expected INVALID_ARGUMENT (the caller's id is wrong), received {status}"
+        "ping_with_id(\"two\\nlines\"): esperado INVALID_ARGUMENT (o id de quem chamou está errado), recebido {status}";
+    E08_BAD_ID_ACCEPTED:
+        "ping_with_id(\"two\\nlines\") succeeded ({id}), but a line break cannot be a metadata value: return INVALID_ARGUMENT when id.parse() fails"
+        "ping_with_id(\"two\\nlines\") funcionou ({id}), mas uma quebra de linha não pode ser valor de metadado: devolva INVALID_ARGUMENT quando id.parse() falhar";
+    E08_OK_BAD_ID:
+        "an id that cannot be a header value is INVALID_ARGUMENT, not a panic"
+        "um id que não pode ser valor de header dá INVALID_ARGUMENT, e não pânico";
+
+    // Exercise 9
+    E09_WITHOUT_TOKEN:
+        "without a token"
+        "sem token";
+    E09_WITH_HEADER:
+        "with `authorization: {header}`"
+        "com `authorization: {header}`";
+    E09_NO_TOKEN_LET_IN:
+        "a call without any authorization metadata got into the vault: refuse it with Status::unauthenticated(\"missing token...\")"
+        "uma chamada sem metadado authorization nenhum entrou no cofre: recuse-a com Status::unauthenticated(\"missing token...\")";
+    E09_WRONG_TOKEN_LET_IN:
+        "a call with a wrong token (Bearer guess-123) got into the vault: compare the whole value with format!(\"Bearer {TOKEN}\")"
+        "uma chamada com token errado (Bearer guess-123) entrou no cofre: compare o valor inteiro com format!(\"Bearer {TOKEN}\")";
+    E09_BARE_TOKEN_LET_IN:
+        "a call whose header is the bare token (no \"Bearer \") got into the vault: compare the whole value with format!(\"Bearer {TOKEN}\"), not whether it contains or ends with the token"
+        "uma chamada cujo header é só o token (sem \"Bearer \") entrou no cofre: compare o valor inteiro com format!(\"Bearer {TOKEN}\"), e não se ele contém ou termina com o token";
+    E09_WRONG_CODE:
+        "a call {what} was refused with {status}; the code for \"who are you?\" is UNAUTHENTICATED (PERMISSION_DENIED means \"I know who you are, and you may not\")"
+        "uma chamada {what} foi recusada com {status}; o código para \"quem é você?\" é UNAUTHENTICATED (PERMISSION_DENIED quer dizer \"sei quem você é, e você não pode\")";
+    E09_ECHOES_TOKEN:
+        "the refusal repeats the wrong token ({message}): never echo a token back; it may be a real secret meant for somewhere else"
+        "a recusa repete o token errado ({message}): nunca devolva um token; ele pode ser um segredo de verdade destinado a outro lugar";
+    E09_OK_REFUSED:
+        "a call {what} is refused: {status}"
+        "uma chamada {what} é recusada: {status}";
+    E09_RIGHT_TOKEN_REFUSED:
+        "a call with `authorization: {header}` was refused ({status}): the value is \"Bearer \" followed by the token; compare with format!(\"Bearer {TOKEN}\"), not with TOKEN alone"
+        "uma chamada com `authorization: {header}` foi recusada ({status}): o valor é \"Bearer \" seguido do token; compare com format!(\"Bearer {TOKEN}\"), e não só com TOKEN";
+    E09_VAULT_REPLY:
+        "the vault's reply"
+        "a resposta do cofre";
+    E09_OK_LET_IN:
+        "a call with `authorization: {header}` gets in"
+        "uma chamada com `authorization: {header}` entra";
+    E09_ATTACH_REFUSED:
+        "a call through attach_token was refused ({status}): attach_token must insert `authorization: {header}`, \"Bearer \" included"
+        "uma chamada pelo attach_token foi recusada ({status}): o attach_token precisa inserir `authorization: {header}`, com o \"Bearer \"";
+    E09_OK_ATTACH:
+        "the client's attach_token adds the token to its calls"
+        "o attach_token do cliente acrescenta o token às chamadas";
+
+    // Exercise 10
+    E10_SERVE_FAILED:
+        "serve_tls failed: {error}"
+        "o serve_tls falhou: {error}";
+    E10_CONNECT_FAILED:
+        "connect_tls to your server failed: {error}"
+        "o connect_tls para o seu servidor falhou: {error}";
+    E10_FAILED_BECAUSE:
+        "connect_tls to your server failed: {cause} (the error: {error})"
+        "o connect_tls para o seu servidor falhou: {cause} (o erro: {error})";
+    E10_CLIENT_DOES_NOT_TRUST_CA:
+        "the client does not trust the certificate's issuer: give it the exercise's CA, ClientTlsConfig::new().ca_certificate(Certificate::from_pem(ca_cert))"
+        "o cliente não confia em quem emitiu o certificado: dê a ele a CA do exercício, ClientTlsConfig::new().ca_certificate(Certificate::from_pem(ca_cert))";
+    E10_WRONG_NAME:
+        "the server's certificate does not carry the name the client expects: make_certificates names localhost, so .domain_name(\"localhost\")"
+        "o certificado do servidor não traz o nome que o cliente espera: o make_certificates usa localhost, então .domain_name(\"localhost\")";
+    E10_SERVER_NOT_TLS:
+        "the server does not speak TLS: give its builder a TLS configuration, Server::builder().tls_config(ServerTlsConfig::new().identity(...))?"
+        "o servidor não fala TLS: dê ao builder dele uma configuração TLS, Server::builder().tls_config(ServerTlsConfig::new().identity(...))?";
+    E10_WHISPER_FAILED:
+        "connect_tls connected, but a call over its channel failed ({status}): does connect_tls speak TLS? A client on http://, without Endpoint::tls_config(...), reaches the port but understands no answer: use https:// and the TLS configuration"
+        "o connect_tls conectou, mas uma chamada pelo canal dele falhou ({status}): o connect_tls fala TLS? Um cliente em http://, sem Endpoint::tls_config(...), alcança a porta mas não entende resposta nenhuma: use https:// e a configuração TLS";
+    E10_KEY_MISMATCH:
+        "serve_tls failed: the identity's certificate and key do not belong together ({error}): Identity::from_pem(&certs.server_cert, &certs.server_key)"
+        "o serve_tls falhou: o certificado e a chave da identidade não combinam ({error}): Identity::from_pem(&certs.server_cert, &certs.server_key)";
+    E10_REPLY:
+        "the reply over TLS"
+        "a resposta por TLS";
+    E10_OK_TLS:
+        "connect_tls calls serve_tls over TLS, trusting the exercise's CA"
+        "o connect_tls chama o serve_tls por TLS, confiando na CA do exercício";
+    E10_PLAIN_ANSWERED:
+        "a client without TLS got an answer: the server is not using TLS"
+        "um cliente sem TLS recebeu resposta: o servidor não está usando TLS";
+    E10_OK_PLAIN_REFUSED:
+        "a client without TLS gets no answer"
+        "um cliente sem TLS não recebe resposta";
+    E10_OTHER_CA_ANSWERED:
+        "a client that trusts another CA got an answer: the client must trust only the CA it is given"
+        "um cliente que confia em outra CA recebeu resposta: o cliente precisa confiar só na CA que recebeu";
+    E10_OK_OTHER_CA_REFUSED:
+        "a client that trusts another CA is refused: the certificate is checked"
+        "um cliente que confia em outra CA é recusado: o certificado é verificado";
+}

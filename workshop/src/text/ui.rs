@@ -1,0 +1,194 @@
+//! What the commands say: the list, `check`, `hint`, `watch`, `reset`,
+//! `progress`, `serve` and `call`. Each message: its name, the English,
+//! then the Portuguese.
+
+use super::texts;
+
+texts! {
+    // The list, and what is next.
+    LIST_INTRO:
+        "gRPC workshop: ten exercises, each checked against a real server.\nThe guide is WORKSHOP.md (em português: WORKSHOP.pt-BR.md, e --lang pt para este programa)."
+        "Workshop de gRPC: dez exercícios, cada um verificado contra um servidor de verdade.\nO guia é o WORKSHOP.pt-BR.md (in English: WORKSHOP.md, and --lang en for this program).";
+    STATE_DONE:
+        "done"
+        "feito";
+    STATE_NOT_YET:
+        "not yet"
+        "ainda não";
+    LIST_COUNT:
+        "{done} of {total} done."
+        "{done} de {total} feitos.";
+    ALL_DONE:
+        "All ten exercises are done: well done! Now read how the teaching crates do it all for real."
+        "Os dez exercícios estão feitos: parabéns! Agora leia como os crates didáticos fazem tudo isso de verdade.";
+    NEXT:
+        "Next: exercise {number}, {file}"
+        "Próximo: exercício {number}, {file}";
+    NEXT_GOAL:
+        "  Goal: {goal}"
+        "  Objetivo: {goal}";
+    NEXT_CHECK:
+        "  Check it:  cargo run -p workshop -- check {number}"
+        "  Para verificar:  cargo run -p workshop -- check {number}";
+    NEXT_WATCH:
+        "  Or let it re-check on every save:  cargo run -p workshop -- watch"
+        "  Ou deixe verificar de novo a cada vez que você salvar:  cargo run -p workshop -- watch";
+    NEXT_HINT:
+        "  Stuck?  cargo run -p workshop -- hint {number}"
+        "  Travou?  cargo run -p workshop -- hint {number}";
+
+    // check
+    CHECK_HEADER:
+        "Exercise {number}: {title}"
+        "Exercício {number}: {title}";
+    CHECK_FILE:
+        "  file: {file}"
+        "  arquivo: {file}";
+    CHECK_GOAL:
+        "  goal: {goal}"
+        "  objetivo: {goal}";
+    NOT_YET_LABEL:
+        "[not yet]"
+        "[ainda não]";
+    CHECK_DONE:
+        "Exercise {number} is done."
+        "O exercício {number} está feito.";
+    CHECK_DONE_SERVE:
+        "Let a classmate call it:  cargo run -p workshop -- serve {number} --addr 0.0.0.0:{port}"
+        "Deixe um colega chamá-lo:  cargo run -p workshop -- serve {number} --addr 0.0.0.0:{port}";
+    CHECK_STUCK:
+        "Stuck?  cargo run -p workshop -- hint {number}"
+        "Travou?  cargo run -p workshop -- hint {number}";
+    NO_SUCH_EXERCISE:
+        "error: there is no exercise {number}; they are numbered 1 to 10"
+        "erro: não existe o exercício {number}; eles vão de 1 a 10";
+
+    // hint
+    HINT_HEADER:
+        "Hint for exercise {number} ({file}):"
+        "Dica para o exercício {number} ({file}):";
+    HINT_SOLUTION:
+        "Still stuck? The solution is {solution}; reading it after trying is learning too."
+        "Ainda travado? A solução está em {solution}; ler a solução depois de tentar também é aprender.";
+
+    // When your files do not compile, and watch.
+    DOES_NOT_COMPILE:
+        "Your code does not compile yet: the compiler's errors above say where (file:line). The ten exercise files are built together, so nothing can be checked until they compile."
+        "O seu código ainda não compila: os erros do compilador, acima, dizem onde (arquivo:linha). Os dez arquivos de exercício são compilados juntos, então nada pode ser verificado até que eles compilem.";
+    RESET_TO_MOVE_ON:
+        "To move on and come back to {file} later:  cargo run -p workshop -- reset {number}  (puts the starter back; yours is kept as .bak)"
+        "Para seguir em frente e voltar ao {file} depois:  cargo run -p workshop -- reset {number}  (devolve o arquivo inicial; o seu fica guardado como .bak)";
+    WATCH_AFTER_ERRORS:
+        "Fix it and save: watch checks again."
+        "Corrija e salve: o watch verifica de novo.";
+    WATCHING:
+        "Watching workshop/exercises and workshop/proto: save a file to check again (Ctrl-C to stop)."
+        "Observando workshop/exercises e workshop/proto: salve um arquivo para verificar de novo (Ctrl-C para parar).";
+    WATCH_CHANGED:
+        "---------------- a file changed: checking again ----------------"
+        "---------------- um arquivo mudou: verificando de novo ----------------";
+    CANNOT_RUN_CARGO:
+        "error: cannot run cargo: {error}"
+        "erro: não foi possível rodar o cargo: {error}";
+
+    // reset
+    RESET_ALREADY:
+        "{file} is already the starter: nothing to do."
+        "{file} já é o arquivo inicial: nada a fazer.";
+    RESET_DONE:
+        "{file}: the starter is back; your version is kept as {kept}."
+        "{file}: o arquivo inicial está de volta; a sua versão ficou guardada como {kept}.";
+    RESET_FAILED:
+        "error: cannot reset exercise {number}: {error}"
+        "erro: não foi possível reiniciar o exercício {number}: {error}";
+
+    // progress
+    PROGRESS_LINE:
+        "done: {done}; next: {next}"
+        "feitos: {done}; próximo: {next}";
+    PROGRESS_NONE:
+        "none"
+        "nenhum";
+
+    // serve
+    SERVING:
+        "Serving your exercise {number} ({title}) on {addr}."
+        "Servindo o seu exercício {number} ({title}) em {addr}.";
+    SERVE_CALL_IT:
+        "A classmate calls it with:  cargo run -p workshop -- call {number} --addr {addr} {args}"
+        "Um colega o chama com:  cargo run -p workshop -- call {number} --addr {addr} {args}";
+    SERVE_ONLY_HERE:
+        "Only this machine can reach 127.0.0.1. To let others in, serve on every address:  --addr 0.0.0.0:{port}"
+        "Só esta máquina alcança 127.0.0.1. Para deixar os outros entrarem, sirva em todos os endereços:  --addr 0.0.0.0:{port}";
+    SERVE_CA_WRITTEN:
+        "The CA certificate callers must trust is in {file}: send it to whoever calls you, who passes it with --ca FILE."
+        "O certificado da CA em que quem chama precisa confiar está em {file}: envie-o para quem for chamar você, que o passa com --ca ARQUIVO.";
+    SERVE_STOP:
+        "Each call is shown here as it comes. Ctrl-C stops."
+        "Cada chamada aparece aqui quando chega. Ctrl-C para o servidor.";
+    SERVE_CALL:
+        "call {method} from {from}"
+        "chamada {method} de {from}";
+    SERVE_PANIC:
+        "your code panicked at {panic}; that call ends there, and the server goes on"
+        "o seu código entrou em pânico em {panic}; aquela chamada termina ali, e o servidor continua";
+    SERVE_TLS_PANIC:
+        "your serve_tls panicked at {panic}, and it was the server: check 10 says what is missing"
+        "o seu serve_tls entrou em pânico em {panic}, e ele era o servidor: o check 10 diz o que falta";
+    SERVE_PANICKED_STATUS:
+        "the server's code panicked while answering this call; its terminal says where"
+        "o código do servidor entrou em pânico ao responder esta chamada; o terminal dele diz onde";
+    SERVE_CANNOT_LISTEN:
+        "error: cannot listen on {addr}: {error}"
+        "erro: não foi possível escutar em {addr}: {error}";
+
+    // call
+    CALL_CANNOT_CONNECT:
+        "cannot reach {addr}: {error}. Is `cargo run -p workshop -- serve {number}` running there, on an address you can reach (--addr 0.0.0.0:PORT on that side)?"
+        "não foi possível alcançar {addr}: {error}. O `cargo run -p workshop -- serve {number}` está rodando lá, num endereço que você alcança (--addr 0.0.0.0:PORTA do lado de lá)?";
+    CALL_PANIC:
+        "your client code panicked at {panic}"
+        "o código do seu cliente entrou em pânico em {panic}";
+    CALL_FAILED:
+        "the call failed: {status}"
+        "a chamada falhou: {status}";
+    CALL_NOT_A_NUMBER:
+        "{arg} is not a number"
+        "{arg} não é um número";
+    CALL_NOT_AN_ADDRESS:
+        "{addr} is not an address (HOST:PORT)"
+        "{addr} não é um endereço (HOST:PORTA)";
+    CALL_SUMMARY:
+        "count {count}, min {min}, max {max}, mean {mean}"
+        "quantidade {count}, mínimo {min}, máximo {max}, média {mean}";
+    CALL_COUNTDOWN_OVER:
+        "(the countdown is over: the server ended the stream)"
+        "(a contagem acabou: o servidor encerrou o stream)";
+    CALL_AT_ONCE:
+        "all at once:       {replies} in {ms} ms"
+        "todas de uma vez:  {replies} em {ms} ms";
+    CALL_IN_TURN:
+        "one after another: {replies} in {ms} ms"
+        "uma após a outra:  {replies} em {ms} ms";
+    CALL_ECHOED:
+        "sent x-request-id {id}; the server echoed {echoed}"
+        "enviado x-request-id {id}; o servidor devolveu {echoed}";
+    CALL_WITHOUT_TOKEN:
+        "without a token:       {answer}"
+        "sem token:             {answer}";
+    CALL_WITH_TOKEN:
+        "through attach_token:  {answer}"
+        "com o attach_token:    {answer}";
+    CALL_NEEDS_CA:
+        "exercise 10 needs the CA certificate that the server's `serve 10` wrote: --ca FILE"
+        "o exercício 10 precisa do certificado da CA que o `serve 10` do servidor gravou: --ca ARQUIVO";
+    CALL_CHAT_JOINED:
+        "You are in the room as {name}. Type a line and Enter to say it; the others' lines appear here. To leave: Ctrl-D (on Windows, Ctrl-Z then Enter)."
+        "Você está na sala como {name}. Digite uma linha e Enter para falar; as linhas dos outros aparecem aqui. Para sair: Ctrl-D (no Windows, Ctrl-Z e Enter).";
+    CALL_CHAT_CLOSED:
+        "(the server closed the room)"
+        "(o servidor fechou a sala)";
+    CALL_CHAT_LEFT:
+        "(you left the room)"
+        "(você saiu da sala)";
+}
