@@ -7,7 +7,7 @@
 //! An *interceptor* runs before every call of a service, with the call's
 //! metadata, and either lets it through or refuses it with a status; the
 //! handler never sees a refused call. A complete version, comparing in
-//! constant time: `hello-proto/src/auth.rs`.
+//! constant time: `plumbing/src/auth.rs`.
 //!
 //! Check: cargo run -p workshop -- check 9
 

@@ -6,7 +6,7 @@
 //! TLS does two things: it encrypts the connection, and it lets the client
 //! check that the server is who it claims to be. The server shows a
 //! certificate signed by a CA; the client trusts that CA, and nothing else.
-//! How the teaching servers do it for `--tls`: `hello-proto/src/tls.rs`.
+//! How the teaching servers do it for `--tls`: `plumbing/src/tls.rs`.
 //!
 //! Check: cargo run -p workshop -- check 10
 

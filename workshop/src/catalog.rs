@@ -343,7 +343,7 @@ no one: it runs on. Either do the work in the handler itself, or keep the
 JoinHandle in a guard whose Drop calls `abort()`. Each step waits with
 tokio::time::sleep(..).await: std::thread::sleep would block the server's
 thread, and an abort cannot stop a task that never reaches an .await.
-hello-proto/src/lifecycle.rs is how the teaching servers handle deadlines.",
+plumbing/src/call_layer.rs is how the teaching servers handle deadlines.",
             pt: "\
 Cliente: `request.set_timeout(timeout)` define o deadline (enviado ao
 servidor no header grpc-timeout). Quando ele estoura, a chamada falha: o
@@ -356,7 +356,7 @@ handler, ou guarde o JoinHandle numa guarda cujo Drop chama `abort()`. Cada
 passo espera com tokio::time::sleep(..).await: std::thread::sleep
 bloquearia a thread do servidor, e um abort não consegue parar uma tarefa
 que nunca chega a um .await.
-hello-proto/src/lifecycle.rs mostra como os servidores didáticos tratam deadlines.",
+plumbing/src/call_layer.rs mostra como os servidores didáticos tratam deadlines.",
         },
         call_args: Text {
             en: "[STEPS] [TIMEOUT_MS] (e.g. 10 300)",
@@ -384,7 +384,7 @@ Status::invalid_argument with `map_err`, never unwrap it. Read the reply's
 with `response.metadata().get(REQUEST_ID)` and `.to_str()`.
 Server: `request.metadata().get(...)` before `into_inner()` (which drops the
 metadata), then `response.metadata_mut().insert(...)` on the Response.
-hello-proto/src/auth.rs reads and writes the authorization metadata.",
+plumbing/src/auth.rs reads and writes the authorization metadata.",
             pt: "\
 Metadados são os headers do gRPC: pares chave-valor ao lado da mensagem.
 Cliente: `request.metadata_mut().insert(REQUEST_ID, value)`, onde `value`
@@ -395,7 +395,7 @@ resposta com `response.metadata().get(REQUEST_ID)` e `.to_str()`.
 Servidor: `request.metadata().get(...)` antes do `into_inner()` (que
 descarta os metadados), depois `response.metadata_mut().insert(...)` no
 Response.
-hello-proto/src/auth.rs lê e escreve o metadado authorization.",
+plumbing/src/auth.rs lê e escreve o metadado authorization.",
         },
         call_args: Text {
             en: "[ID] (e.g. request-1)",
@@ -424,7 +424,7 @@ MetadataValue has `to_str()` and `as_bytes()`. Say whether the token was
 missing or wrong (never echo a wrong one back).
 On the client, insert the same header, \"Bearer \" included:
 MetadataValue::try_from(format!(\"Bearer {TOKEN}\")).
-hello-proto/src/auth.rs is a complete version (in constant time).",
+plumbing/src/auth.rs is a complete version (in constant time).",
             pt: "\
 Um interceptor é uma função de Request<()> (só os metadados) para
 Result<Request<()>, Status>: devolva Ok(request) para deixar a chamada
@@ -436,7 +436,7 @@ tem `to_str()` e `as_bytes()`. Diga se o token estava faltando ou errado
 (nunca repita de volta um token errado).
 No cliente, insira o mesmo header, com o \"Bearer \":
 MetadataValue::try_from(format!(\"Bearer {TOKEN}\")).
-hello-proto/src/auth.rs é uma versão completa (em tempo constante).",
+plumbing/src/auth.rs é uma versão completa (em tempo constante).",
         },
         call_args: Text {
             en: "(no arguments: a call without the token, then one with it)",
@@ -463,7 +463,7 @@ Client: the scheme is https, and the client trusts only our CA:
 `ClientTlsConfig::new().ca_certificate(Certificate::from_pem(ca_cert))
 .domain_name(\"localhost\")` passed to `Endpoint::tls_config`. The domain name
 must be one the certificate names (make_certificates names localhost).
-hello-proto/src/tls.rs makes the certificates for --tls.",
+plumbing/src/tls.rs makes the certificates for --tls.",
             pt: "\
 Servidor: `Server::builder().tls_config(ServerTlsConfig::new().identity(
 Identity::from_pem(&certs.server_cert, &certs.server_key)))?`, depois
@@ -473,7 +473,7 @@ Cliente: o esquema é https, e o cliente confia só na nossa CA:
 .domain_name(\"localhost\")` passado para `Endpoint::tls_config`. O nome de
 domínio precisa ser um dos que o certificado traz (make_certificates põe
 localhost).
-hello-proto/src/tls.rs gera os certificados do --tls.",
+plumbing/src/tls.rs gera os certificados do --tls.",
         },
         call_args: Text {
             en: "--ca FILE (the CA certificate their serve 10 wrote)",

@@ -7,7 +7,7 @@
 //! The note: "Execução pode ser temporizada" (execution can be timed). A
 //! deadline travels with the call (the grpc-timeout header), so both sides
 //! know when to give up. The teaching servers' handling of it:
-//! `hello-proto/src/lifecycle.rs`.
+//! `plumbing/src/call_layer.rs`.
 //!
 //! Check: cargo run -p workshop -- check 7
 

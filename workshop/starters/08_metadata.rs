@@ -6,7 +6,7 @@
 //! Metadata is gRPC's headers: key-value pairs that travel beside the
 //! messages, for what is about the call rather than its content (ids for
 //! tracing a request across services, tokens, deadlines). Reading and writing
-//! metadata: `hello-proto/src/auth.rs`.
+//! metadata: `plumbing/src/auth.rs`.
 //!
 //! Check: cargo run -p workshop -- check 8
 
