@@ -56,9 +56,12 @@ fn explain_registry(error: &FollowError, context: &Context<'_>) -> String {
     );
     match error {
         FollowError::Etcd(bad @ EtcdError::BadUrl(_)) => format!("--registry {bad}"),
-        FollowError::Etcd(error) => {
+        FollowError::Etcd(error @ EtcdError::Unreachable { .. }) => {
             format!("{error}; is etcd running? start it as the README's section Registry shows")
         }
+        FollowError::Etcd(error) => format!(
+            "{error}; is it etcd 3.4 or later, which serves the JSON gateway this client speaks?"
+        ),
         FollowError::NoneRegistered => {
             format!("no {kind} server is registered in etcd at {url}; {start_one}")
         }

@@ -44,6 +44,10 @@ impl fmt::Display for StartError {
                 "cannot serve reflection: {why}; the descriptors from build.rs are broken: run `cargo clean -p hello-proto` and build again"
             ),
             StartError::Registry(error @ EtcdError::BadUrl(_)) => write!(f, "--registry {error}"),
+            StartError::Registry(error @ EtcdError::Refused { .. }) => write!(
+                f,
+                "{error}; a server started with --registry must be registered: is it etcd 3.4 or later, which serves the JSON gateway? or start the server without --registry"
+            ),
             StartError::Registry(error) => write!(
                 f,
                 "{error}; a server started with --registry must be registered: is etcd running? start it as the README's section Registry shows, or start the server without --registry"
