@@ -47,7 +47,7 @@ wait_for_port "$client_port"
 echo "registry: no server registered yet"
 if err=$("$client" --registry "$registry" 2>&1 >/dev/null); then fail "expected exit 1"; fi
 echo "$err"
-grep -q "no unary server is registered.*cargo run -p unary --bin server -- --addr 127.0.0.1:8892 --registry $registry" <<<"$err" \
+grep -q "no unary server is registered.*cargo run -p unary --bin server -- --addr 127.0.0.1:0 --registry $registry" <<<"$err" \
   || fail "no advice on starting a server"
 
 # start_server PORT: a unary server registered in etcd, as a student starts one.

@@ -102,8 +102,11 @@ pub async fn start(service: impl DoStuff, args: &ServerArgs) -> Result<RunningSe
     // check, beside health and reflection.
     let router = builder
         .add_routes(server::health_and_reflection(&lifecycle)?)
-        .add_service(server::guard(DoStuffServer::new(service), args));
+        .add_service(server::with_token_check_and_limits(
+            DoStuffServer::new(service),
+            args,
+        ));
     // `add_insecure_port(...)`, then `start()`.
     let listener = server::bind(Kind::BidiStreaming, args).await?;
-    server::start(router, listener, lifecycle, Kind::BidiStreaming, args).await
+    server::serve_in_background(router, listener, lifecycle, Kind::BidiStreaming, args).await
 }

@@ -36,6 +36,13 @@ pub fn check(addr: &str, port_zero_allowed: bool) -> Result<u16, BadAddr> {
         addr: addr.to_owned(),
         why,
     };
+    // What a server's log prints (`listening on http://...`) is a URL; the
+    // flag wants what comes after the scheme.
+    if addr.contains("://") {
+        return Err(bad(
+            "drop the scheme (http://, https://); for TLS, add --tls",
+        ));
+    }
     let Some((host, port)) = addr.rsplit_once(':') else {
         return Err(bad("it has no port"));
     };
@@ -74,6 +81,7 @@ mod tests {
             (":8888", "no host"),
             ("::1:8888", "brackets"),
             ("127.0.0.1:0", "port 0"),
+            ("http://127.0.0.1:8888", "drop the scheme"),
         ] {
             let error = check(addr, false).unwrap_err();
             assert!(error.to_string().contains(why), "{addr}: {error}");

@@ -111,10 +111,7 @@ where
                 deadline: timeout.map(|t| Box::pin(tokio::time::sleep(t.saturating_sub(MARGIN)))),
                 cutoff: Box::pin(self.cutoff.clone().cancelled_owned()),
             }),
-            watch: Watch {
-                method,
-                finished: false,
-            },
+            watch: Watch::new(method, "before the reply; the call was abandoned"),
         }
     }
 }
@@ -194,21 +191,33 @@ where
     }
 }
 
-/// Logs, when a call is dropped unfinished, that its caller gave up on it.
+/// Logs, when a call (or its reply) is dropped unfinished, that its caller
+/// gave up on it: the ends we cause ourselves (a deadline, the shutdown)
+/// mark it finished and say so themselves.
 struct Watch {
     /// The method, for the log.
     method: Uri,
-    /// Set once the call has answered: then a drop is the normal end.
+    /// When the caller left, and what became of the call, for the log.
+    when: &'static str,
+    /// Set once the call (or reply) is complete: then a drop is the normal end.
     finished: bool,
+}
+
+impl Watch {
+    /// Watches a call of `method`; `when` completes the log line.
+    fn new(method: Uri, when: &'static str) -> Self {
+        Self {
+            method,
+            when,
+            finished: false,
+        }
+    }
 }
 
 impl Drop for Watch {
     fn drop(&mut self) {
         if !self.finished {
-            tracing::warn!(
-                "{}: the caller went away before the reply; the call was abandoned",
-                self.method.path()
-            );
+            tracing::warn!("{}: the caller went away {}", self.method.path(), self.when);
         }
     }
 }

@@ -9,10 +9,10 @@
 //!    keepalive and TLS that the flags ask for;
 //! 2. `add_DoStuffServicer_to_server(DoStuff(), server)`:
 //!    `.add_service(DoStuffServer::new(...))`, behind the token check and
-//!    the message-size limits ([`guard`]), beside the [`health_and_reflection`]
+//!    the message-size limits ([`with_token_check_and_limits`]), beside the [`health_and_reflection`]
 //!    services that tools use;
 //! 3. `server.add_insecure_port('[::]:8888')`: [`bind`] the port;
-//! 4. `server.start()`: [`start`] serving in the background (and, with
+//! 4. `server.start()`: [`serve_in_background`] (and, with
 //!    `--registry`, announce the server in etcd); then the note's
 //!    `server.wait_for_termination()` is [`RunningServer::wait_for_termination`].
 //!
@@ -145,7 +145,7 @@ pub fn health_and_reflection(lifecycle: &Lifecycle) -> Result<Routes, StartError
 /// a server that accepted any size would let one request take all its
 /// memory. With `--token`, a call without `authorization: Bearer <token>`
 /// is refused before it reaches the handler.
-pub fn guard<S: DoStuff>(
+pub fn with_token_check_and_limits<S: DoStuff>(
     hello: DoStuffServer<S>,
     args: &ServerArgs,
 ) -> InterceptedService<DoStuffServer<S>, RequireToken> {
@@ -174,7 +174,7 @@ pub async fn bind(kind: Kind, args: &ServerArgs) -> Result<TcpListener, StartErr
 /// Serves `router` on `listener` in a background task, reports SERVING,
 /// registers in etcd with `--registry`, and logs the client command that
 /// reaches this server. Returns once all that is done: clients can call.
-pub async fn start(
+pub async fn serve_in_background(
     router: Router<Stack<CallLayer, Identity>>,
     listener: TcpListener,
     lifecycle: Lifecycle,

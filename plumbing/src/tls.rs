@@ -72,9 +72,19 @@ pub fn server_config(dir: &Path) -> Result<(ServerTlsConfig, bool), String> {
 }
 
 /// TLS settings for a client that trusts the CA certificate in `ca_file`.
-pub fn client_config(ca_file: &Path) -> Result<ClientTlsConfig, String> {
+///
+/// `chosen` says whether the user named the file (`--ca`), or it is the
+/// development CA's default place, which a server creates: the advice for a
+/// file that cannot be read differs.
+pub fn client_config(ca_file: &Path, chosen: bool) -> Result<ClientTlsConfig, String> {
     let ca = read(ca_file).map_err(|e| {
-        format!("{e}; start a server with --tls first (it creates the CA), or pass --ca FILE")
+        if chosen {
+            format!("{e}; check the path given to --ca")
+        } else {
+            format!(
+                "{e}; start a server with --tls first (it creates this CA), or, for a server started with --certs DIR, pass --ca DIR/ca.pem"
+            )
+        }
     })?;
     Ok(ClientTlsConfig::new().ca_certificate(Certificate::from_pem(ca)))
 }

@@ -226,9 +226,10 @@ async fn a_connection_that_breaks_during_the_call_says_so() {
     assert_eq!(advice, Advice::ConnectionLost);
     assert!(line.contains("broke during the call"), "{line}");
     assert!(
-        line.contains("if the server stopped, start it again"),
+        line.contains("either the server stopped (start it again with: "),
         "{line}"
     );
+    assert!(line.ends_with("or it speaks TLS (add --tls)"), "{line}");
 }
 
 #[tokio::test]
@@ -299,5 +300,5 @@ async fn a_missing_ca_file_is_a_setup_error_that_names_the_file() {
         line.starts_with("cannot read no/such/dir/ca.pem: "),
         "{line}"
     );
-    assert!(line.ends_with("or pass --ca FILE"), "{line}");
+    assert!(line.ends_with("; check the path given to --ca"), "{line}");
 }

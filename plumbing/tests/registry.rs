@@ -291,7 +291,7 @@ async fn a_client_with_no_server_registered_is_told_how_to_start_one() {
     assert_eq!(
         explain(&error, &Context::new(Kind::Unary, &args)),
         format!(
-            "no unary server is registered in etcd at {url}; start one with: cargo run -p unary --bin server -- --addr 127.0.0.1:8892 --registry {url}",
+            "no unary server is registered in etcd at {url}; start one with: cargo run -p unary --bin server -- --addr 127.0.0.1:0 --registry {url}",
             url = etcd.url()
         )
     );

@@ -45,8 +45,9 @@ pub async fn run(args: &Args) -> Result<(), ClientError> {
         count: args.stream.count,
         interval_ms: args.stream.interval_ms,
     };
+    let replies = if ask.count == 1 { "reply" } else { "replies" };
     println!(
-        "GRPC client asking for {} replies, {} ms apart",
+        "GRPC client asking for {} {replies}, {} ms apart",
         ask.count, ask.interval_ms
     );
     let received = say_hello_stream(&mut stub, ask, args.common.timeout(), |reply| {

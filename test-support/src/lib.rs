@@ -34,7 +34,7 @@ use plumbing::{
 use tonic::transport::{Channel, Server};
 
 pub use etcd::EtcdProcess;
-pub use logs::{captured_logs, wait_for_log};
+pub use logs::{capture_logs, captured_logs, wait_for_log};
 pub use observed::{Event, Observed};
 
 /// A server started for a test, and the client flags that reach it.
@@ -123,9 +123,12 @@ pub async fn serve(service: impl DoStuff, args: &ServerArgs) -> Result<RunningSe
     let lifecycle = Lifecycle::new();
     let router = server::configure(Server::builder(), args, &lifecycle)?
         .add_routes(server::health_and_reflection(&lifecycle)?)
-        .add_service(server::guard(DoStuffServer::new(service), args));
+        .add_service(server::with_token_check_and_limits(
+            DoStuffServer::new(service),
+            args,
+        ));
     let listener = server::bind(Kind::Unary, args).await?;
-    server::start(router, listener, lifecycle, Kind::Unary, args).await
+    server::serve_in_background(router, listener, lifecycle, Kind::Unary, args).await
 }
 
 /// A stub made the way every lesson's client makes it, from `args`.

@@ -10,16 +10,19 @@ use std::{
 /// How often [`wait_for_log`] looks again.
 const LOOK_AGAIN: Duration = Duration::from_millis(10);
 
-/// Everything logged so far in this test program, at every level. The
-/// first call installs a global subscriber that keeps it all: tests look
-/// for their own lines (a pid of their own, say).
-pub fn captured_logs() -> String {
-    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
-    let logs = LOGS.get_or_init(|| {
+/// Where the logs are kept, once [`capture_logs`] has been called.
+static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+
+/// Keeps every log line at `level` and above, in memory, for the rest of
+/// this test program (a global subscriber: the first call's level holds).
+/// Tests look for their own lines (a pid of their own, say). TRACE keeps
+/// the HTTP/2 library's every frame: tests that measure memory choose INFO.
+pub fn capture_logs(level: tracing::Level) {
+    LOGS.get_or_init(|| {
         let buffer = Arc::new(Mutex::new(Vec::new()));
         let writer = buffer.clone();
         let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
+            .with_max_level(level)
             .with_ansi(false)
             .with_writer(move || Writer(writer.clone()))
             .finish();
@@ -27,6 +30,15 @@ pub fn captured_logs() -> String {
             .expect("no other global subscriber in a test program");
         buffer
     });
+}
+
+/// Everything logged so far in this test program; the first call captures
+/// at every level, if [`capture_logs`] has not chosen one.
+pub fn captured_logs() -> String {
+    capture_logs(tracing::Level::TRACE);
+    let Some(logs) = LOGS.get() else {
+        return String::new();
+    };
     let bytes = logs.lock().unwrap_or_else(PoisonError::into_inner);
     String::from_utf8_lossy(&bytes).into_owned()
 }

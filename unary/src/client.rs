@@ -42,7 +42,7 @@ pub struct Args {
 /// The note's first two lines: `channel = grpc.insecure_channel(...)` and
 /// `stub = hello_pb2_grpc.DoStuffStub(channel)`.
 pub async fn connect(args: &ClientArgs) -> Result<Stub, ClientError> {
-    // The channel: to `--addr` (the note's localhost:8888 by default), or
+    // The channel: to `--addr` (127.0.0.1:8888, the note's port, by default), or
     // to the servers `--registry` names, over TLS with `--tls`.
     let channel = client::channel(Kind::Unary, args).await?;
     // The stub: generated code that turns method calls into gRPC requests.

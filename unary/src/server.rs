@@ -89,12 +89,15 @@ pub async fn start(service: impl DoStuff, args: &ServerArgs) -> Result<RunningSe
     // the token check; beside it, health and reflection, for tools.
     let router = builder
         .add_routes(server::health_and_reflection(&lifecycle)?)
-        .add_service(server::guard(DoStuffServer::new(service), args));
+        .add_service(server::with_token_check_and_limits(
+            DoStuffServer::new(service),
+            args,
+        ));
 
-    // `server.add_insecure_port('[::]:8888')`: bind the port, so a port in
-    // use is reported now.
+    // `server.add_insecure_port('localhost:8888')`: bind the port
+    // (`--addr`, 127.0.0.1:8888 by default), so a port in use is reported now.
     let listener = server::bind(Kind::Unary, args).await?;
 
     // `server.start()`: serve in the background.
-    server::start(router, listener, lifecycle, Kind::Unary, args).await
+    server::serve_in_background(router, listener, lifecycle, Kind::Unary, args).await
 }

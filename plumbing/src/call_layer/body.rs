@@ -12,7 +12,7 @@ use http::{HeaderMap, HeaderValue};
 use http_body::Frame;
 use tonic::{Code, Status, body::Body};
 
-use super::Limits;
+use super::{Limits, Watch};
 
 pin_project_lite::pin_project! {
     /// A reply body (one message, or a stream of them) that ends with
@@ -25,16 +25,23 @@ pin_project_lite::pin_project! {
         limits: Option<Limits>,
         // Set once we have ended the body ourselves.
         ended: bool,
+        // Notices if the reply is dropped before its end.
+        watch: Option<Watch>,
     }
 }
 
 impl GuardedBody {
     /// The reply `inner`, ended early if one of `limits` is reached first.
     pub(super) fn new(inner: Body, limits: Option<Limits>) -> Self {
+        let watch = limits.as_ref().map(|limits| {
+            let when = "during the reply; the rest of it was dropped";
+            Watch::new(limits.method.clone(), when)
+        });
         Self {
             inner,
             limits,
             ended: false,
+            watch,
         }
     }
 }
@@ -52,10 +59,15 @@ impl http_body::Body for GuardedBody {
             return Poll::Ready(None);
         }
         if let Poll::Ready(mut frame) = this.inner.poll_frame(cx) {
-            if let Some(Ok(frame)) = &mut frame
-                && let Some(trailers) = frame.trailers_mut()
-            {
-                name_size_errors_properly(trailers);
+            let last = match &mut frame {
+                Some(Ok(frame)) => frame
+                    .trailers_mut()
+                    .map(name_size_errors_properly)
+                    .is_some(),
+                _ => true,
+            };
+            if last && let Some(watch) = this.watch {
+                watch.finished = true;
             }
             return Poll::Ready(frame);
         }
@@ -65,6 +77,9 @@ impl http_body::Body for GuardedBody {
         let status = ready!(limits.poll_reached(cx));
         // Ending the body drops the handler's stream: its producer stops.
         *this.ended = true;
+        if let Some(watch) = this.watch {
+            watch.finished = true;
+        }
         Poll::Ready(Some(Ok(Frame::trailers(trailers_of(status)))))
     }
 

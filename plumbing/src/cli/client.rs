@@ -9,7 +9,7 @@ use crate::Kind;
 /// Flags of every client, flattened into each crate's own client flags.
 #[derive(Args, Debug, Clone, Default)]
 pub struct ClientArgs {
-    /// Server address HOST:PORT; repeat it, or separate with commas, to spread calls over several servers [default: the crate's port]
+    /// Server address HOST:PORT; repeat it, or separate with commas, to spread calls over several servers [default: the crate's: 127.0.0.1:8888 for unary, 8889, 8890, 8891 for the streaming crates]
     #[arg(long, value_name = "HOST:PORT", value_delimiter = ',')]
     pub addr: Vec<String>,
 

@@ -23,6 +23,8 @@ pub(super) struct Dialer {
     tls: Option<ClientTlsConfig>,
     /// The CA file, for servers the registry says speak TLS.
     ca: PathBuf,
+    /// Whether the CA file was named with `--ca`.
+    ca_chosen: bool,
     /// Whether a token is sent, to warn when it would travel in clear.
     token: bool,
 }
@@ -31,13 +33,23 @@ impl Dialer {
     /// Reads the settings from the client's flags.
     pub(super) fn new(args: &ClientArgs) -> Result<Self, ClientError> {
         let ca = args.ca();
+        let ca_chosen = args.ca.is_some();
         let tls = if args.tls {
-            Some(tls::client_config(&ca).map_err(ClientError::File)?)
+            Some(tls::client_config(&ca, ca_chosen).map_err(ClientError::File)?)
         } else {
             None
         };
+        // A CA is for TLS: said here, as nothing would use it.
+        if ca_chosen && !args.tls && args.registry().is_none() {
+            tracing::warn!("--ca is used only with --tls: add --tls to call the server over TLS");
+        }
         let token = args.token.is_some();
-        Ok(Self { tls, ca, token })
+        Ok(Self {
+            tls,
+            ca,
+            ca_chosen,
+            token,
+        })
     }
 
     /// The endpoint for the server at `addr` (HOST:PORT), which speaks TLS if `tls`.
@@ -52,7 +64,7 @@ impl Dialer {
         if tls {
             let config = match &self.tls {
                 Some(config) => config.clone(),
-                None => tls::client_config(&self.ca).map_err(ClientError::File)?,
+                None => tls::client_config(&self.ca, self.ca_chosen).map_err(ClientError::File)?,
             };
             endpoint = endpoint
                 .tls_config(config)

@@ -51,7 +51,7 @@ fn explain_registry(error: &FollowError, context: &Context<'_>) -> String {
     let kind = context.kind;
     let url = context.args.registry().unwrap_or_default();
     let start_one = format!(
-        "start one with: {} -- --addr 127.0.0.1:8892 --registry {url}",
+        "start one with: {} -- --addr 127.0.0.1:0 --registry {url}",
         kind.server_command()
     );
     match error {
@@ -130,6 +130,12 @@ fn explain_call(status: &Status, context: &Context<'_>) -> String {
         ),
         Advice::ServerShutDown => format!(
             "the {kind} server {at} shut down before the call finished ({failure}); start it again with: {start}"
+        ),
+        // A plaintext client's first bytes can meet a TLS server's hang-up
+        // before its answer: then this is all the client sees, and both
+        // causes are possible.
+        Advice::ConnectionLost if !args.tls && args.registry().is_none() => format!(
+            "the connection to the {kind} server {at} broke during the call ({failure}); either the server stopped (start it again with: {start}) or it speaks TLS (add --tls)"
         ),
         Advice::ConnectionLost => format!(
             "the connection to the {kind} server {at} broke during the call ({failure}); if the server stopped, start it again with: {start}"

@@ -59,7 +59,7 @@ fn show(kind: Kind, url: &str, change: Membership) {
             println!("server left: {addr}{why}");
         }
         Membership::NoneAnswers => println!(
-            "no {kind} server answers now: calls wait until one joins (start one with: {} -- --registry {url})",
+            "no {kind} server answers now: calls wait until one joins (start one with: {} -- --addr 127.0.0.1:0 --registry {url})",
             kind.server_command()
         ),
         Membership::Silent { addr, status } => warn!(

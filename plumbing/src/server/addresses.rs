@@ -23,6 +23,10 @@ pub(super) fn client_flags(kind: Kind, args: &ServerArgs, addr: SocketAddr) -> S
             }
         }
     }
+    // The token is never printed: the client is told where it goes.
+    if args.token.is_some() {
+        flags.push("--token <TOKEN>".to_owned());
+    }
     // Certificates elsewhere than the default: the client must trust their CA.
     if args.tls
         && let Some(dir) = &args.certs
@@ -75,6 +79,15 @@ mod tests {
 
         let default: SocketAddr = "127.0.0.1:8888".parse().unwrap();
         assert_eq!(client_flags(Kind::Unary, &plain, default), "");
+
+        let with_token = ServerArgs {
+            token: Some("s3cret".into()),
+            ..ServerArgs::default()
+        };
+        assert_eq!(
+            client_flags(Kind::Unary, &with_token, default),
+            " -- --token <TOKEN>"
+        );
 
         let tls_elsewhere = ServerArgs {
             tls: true,
