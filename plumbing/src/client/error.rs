@@ -103,7 +103,8 @@ impl<'a> Context<'a> {
         let kind = self.kind;
         let mut flags = Vec::new();
         if let Some(url) = self.args.registry() {
-            flags.push(format!("--registry {url}"));
+            // A free port: servers of the same kind may hold the default one.
+            flags.push(format!("--addr 127.0.0.1:0 --registry {url}"));
         } else {
             match self.args.addr.as_slice() {
                 [] => {}
