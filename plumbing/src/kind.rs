@@ -1,9 +1,10 @@
-//! The four kinds of gRPC call, one lesson crate each.
+//! The four kinds of gRPC call, one lesson crate each, and the topic crates
+//! under `topics/` that build on them.
 //!
-//! Everything that differs between the four crates but is not the lesson
-//! itself (the default port, the command that starts a server, which methods
-//! a server implements) is written down here once, so that error messages
-//! can point a student at the right crate.
+//! Everything that differs between the crates but is not the lesson itself
+//! (the default port, the command that starts a server, which methods a
+//! server implements) is written down here once, so that error messages can
+//! point a student at the right crate.
 
 use std::fmt;
 
@@ -11,7 +12,20 @@ use std::fmt;
 /// the kind (see [`Kind::registry_prefix`]).
 pub const REGISTRY_PREFIX: &str = "/hello/DoStuff/";
 
-/// One of gRPC's four call kinds, and the crate of this workspace that teaches it.
+/// A topic crate under `topics/` (see its README): what [`Kind`] needs to
+/// know of it to name it in messages. Each topic declares one as a constant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Topic {
+    /// The package name, which is the folder's: `cargo run -p errors`.
+    pub name: &'static str,
+    /// Where its server listens unless told otherwise (`--addr`).
+    pub default_addr: &'static str,
+    /// The `hello.DoStuff` methods its server implements.
+    pub methods: &'static [&'static str],
+}
+
+/// One of gRPC's four call kinds and the crate of this workspace that
+/// teaches it, or a topic crate built on them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Kind {
     /// One request, one reply: `say_hello`, `say_hello_again`.
@@ -22,10 +36,12 @@ pub enum Kind {
     ClientStreaming,
     /// Streams both ways on one call: `say_hello_chat`.
     BidiStreaming,
+    /// A topic crate under `topics/`, which uses the same plumbing.
+    Topic(Topic),
 }
 
 impl Kind {
-    /// All four, in the order a student meets them.
+    /// The four call kinds, in the order a student meets them.
     pub const ALL: [Kind; 4] = [
         Kind::Unary,
         Kind::ServerStreaming,
@@ -40,6 +56,7 @@ impl Kind {
             Kind::ServerStreaming => "server-streaming",
             Kind::ClientStreaming => "client-streaming",
             Kind::BidiStreaming => "bidi-streaming",
+            Kind::Topic(topic) => topic.name,
         }
     }
 
@@ -51,6 +68,7 @@ impl Kind {
             Kind::ServerStreaming => "127.0.0.1:8889",
             Kind::ClientStreaming => "127.0.0.1:8890",
             Kind::BidiStreaming => "127.0.0.1:8891",
+            Kind::Topic(topic) => topic.default_addr,
         }
     }
 
@@ -61,15 +79,29 @@ impl Kind {
             Kind::ServerStreaming => &["say_hello_stream"],
             Kind::ClientStreaming => &["say_hello_many"],
             Kind::BidiStreaming => &["say_hello_chat"],
+            Kind::Topic(topic) => topic.methods,
         }
     }
 
-    /// Which kind's server implements `method` (a bare name such as
-    /// `say_hello_stream`), if any.
+    /// Which of the four kinds' servers implements `method` (a bare name
+    /// such as `say_hello_stream`), if any.
     pub fn serving(method: &str) -> Option<Kind> {
         Kind::ALL
             .into_iter()
             .find(|kind| kind.methods().contains(&method))
+    }
+
+    /// The crate's name after "a" or "an", as a sentence needs it:
+    /// "a unary server", "an errors server".
+    pub fn with_article(self) -> String {
+        let name = self.crate_name();
+        // Not 'u': "unary" is said "you-nary", so "a unary".
+        let article = if name.starts_with(['a', 'e', 'i', 'o']) {
+            "an"
+        } else {
+            "a"
+        };
+        format!("{article} {name}")
     }
 
     /// The command a student types to start this kind's server.
@@ -107,5 +139,20 @@ mod tests {
             }
         }
         assert_eq!(Kind::serving("say_goodbye"), None);
+    }
+
+    #[test]
+    fn a_topic_is_named_with_the_right_article() {
+        const ERRORS: Topic = Topic {
+            name: "errors",
+            default_addr: "127.0.0.1:8901",
+            methods: &["say_hello"],
+        };
+        assert_eq!(Kind::Unary.with_article(), "a unary");
+        assert_eq!(Kind::Topic(ERRORS).with_article(), "an errors");
+        assert_eq!(
+            Kind::Topic(ERRORS).server_command(),
+            "cargo run -p errors --bin server"
+        );
     }
 }

@@ -40,4 +40,4 @@ pub mod server;
 pub mod tls;
 
 pub use codes::code_name;
-pub use kind::{Kind, REGISTRY_PREFIX};
+pub use kind::{Kind, REGISTRY_PREFIX, Topic};

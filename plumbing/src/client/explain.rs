@@ -97,7 +97,8 @@ fn explain_call(status: &Status, context: &Context<'_>) -> String {
     let start = context.start_command();
     match classify(status, context) {
         Advice::StartServer if args.registry().is_some() => format!(
-            "a {kind} server {at} refused the connection ({failure}): it has stopped; start one with: {start}"
+            "{} server {at} refused the connection ({failure}): it has stopped; start one with: {start}",
+            kind.with_article()
         ),
         Advice::StartServer => format!(
             "nothing listens {at} ({failure}); is the {kind} server running? start it with: {start}"
@@ -141,8 +142,9 @@ fn explain_call(status: &Status, context: &Context<'_>) -> String {
             "the connection to the {kind} server {at} broke during the call ({failure}); if the server stopped, start it again with: {start}"
         ),
         Advice::WrongKind => format!(
-            "the server {at} does not implement {} ({failure}): it is not a {kind} server; start one with: {} (it listens on {})",
+            "the server {at} does not implement {} ({failure}): it is not {} server; start one with: {} (it listens on {})",
             kind.methods().join(" / "),
+            kind.with_article(),
             kind.server_command(),
             kind.default_addr()
         ),
