@@ -10,11 +10,14 @@
 #      (note_client_tls.py), without and with --token
 #   5. our four clients -> a Python server for all five methods
 #      (all_kinds_server.py)
+#   6. the topics under topics/: each has interop/topics/<topic>.sh, which
+#      runs its Python counterpart (interop/topics/<topic>_*.py)
 #
 # It makes a Python venv in target/interop-venv, installs grpcio and
 # grpcio-tools there, and generates the Python stubs from proto/hello.proto
 # exactly as the note's readers do. Run it from anywhere:
-#   bash interop/run.sh
+#   bash interop/run.sh             everything
+#   bash interop/run.sh errors ...  only the named topics' counterparts
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -88,6 +91,35 @@ stop_servers() {
 
 py() { (cd "$gen" && "$venv/bin/python" "$@"); }
 
+# start_topic CRATE PORT [FLAGS...]: starts a topic's server on 127.0.0.1:PORT,
+# its log in target/interop-logs/CRATE.log, and waits until it listens.
+logs="$PWD/target/interop-logs"
+mkdir -p "$logs"
+start_topic() {
+  stop_servers
+  cargo build --quiet -p "$1" --bins
+  cargo run --quiet -p "$1" --bin server -- --addr "127.0.0.1:$2" "${@:3}" >"$logs/$1.log" 2>&1 &
+  pids+=($!)
+  wait_for_port "$2"
+}
+
+# Each topic's counterpart: interop/topics/<topic>.sh, sourced here, so it
+# can use py, fail, expect_line, wait_for_port, start_topic and stop_servers.
+run_topics() {
+  for topic in "$@"; do
+    echo "interop: 6. topic $topic"
+    # shellcheck source=/dev/null
+    source "interop/topics/$topic.sh"
+    stop_servers
+  done
+}
+
+if [ $# -gt 0 ]; then
+  run_topics "$@"
+  echo "interop: passed ($*)"
+  exit 0
+fi
+
 echo "interop: 1. the note's Python client -> our Rust unary server"
 start_our_server
 out=$(py note_client.py) || fail "the note's client failed against our server"
@@ -147,5 +179,8 @@ out=$(timeout 20 cargo run --quiet -p bidi-streaming --bin client -- --addr 127.
 [ "$(grep -cxF "GRPC client received: Hello, 77!" <<<"$out")" -eq 3 ] || fail "expected three chat replies in: $out"
 echo "our four clients talked to the Python server"
 kill -TERM "$python_server"; wait "$python_server" || true
+
+mapfile -t topics < <(ls interop/topics/*.sh 2>/dev/null | xargs -n1 basename 2>/dev/null | sed 's/\.sh$//')
+run_topics "${topics[@]}"
 
 echo "interop: passed"

@@ -1,0 +1,3 @@
+//! `cargo run -p errors --bin client` (being written).
+
+fn main() {}

@@ -1,0 +1,3 @@
+//! `cargo run -p errors --bin server` (being written).
+
+fn main() {}

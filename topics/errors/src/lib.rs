@@ -1,0 +1,1 @@
+//! The `errors` topic: see README.md.

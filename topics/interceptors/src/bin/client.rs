@@ -1,0 +1,3 @@
+//! `cargo run -p interceptors --bin client` (being written).
+
+fn main() {}

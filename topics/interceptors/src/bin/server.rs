@@ -1,0 +1,3 @@
+//! `cargo run -p interceptors --bin server` (being written).
+
+fn main() {}

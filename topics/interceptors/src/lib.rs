@@ -1,0 +1,1 @@
+//! The `interceptors` topic: see README.md.

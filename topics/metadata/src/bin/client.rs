@@ -1,0 +1,3 @@
+//! `cargo run -p metadata --bin client` (being written).
+
+fn main() {}

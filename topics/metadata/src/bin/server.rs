@@ -1,0 +1,3 @@
+//! `cargo run -p metadata --bin server` (being written).
+
+fn main() {}

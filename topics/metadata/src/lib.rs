@@ -1,0 +1,1 @@
+//! The `metadata` topic: see README.md.
