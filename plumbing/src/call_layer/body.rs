@@ -9,7 +9,7 @@ use std::{
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue};
-use http_body::Frame;
+use http_body::{Body as _, Frame};
 use tonic::{Code, Status, body::Body};
 
 use super::{Limits, Watch};
@@ -33,7 +33,10 @@ pin_project_lite::pin_project! {
 impl GuardedBody {
     /// The reply `inner`, ended early if one of `limits` is reached first.
     pub(super) fn new(inner: Body, limits: Option<Limits>) -> Self {
-        let watch = limits.as_ref().map(|limits| {
+        // A reply that is over before it starts (a "trailers-only" error,
+        // its status in the headers) is never read, and that is no loss.
+        let over = inner.is_end_stream();
+        let watch = limits.as_ref().filter(|_| !over).map(|limits| {
             let when = "during the reply; the rest of it was dropped";
             Watch::new(limits.method.clone(), when)
         });
