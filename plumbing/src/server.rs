@@ -30,6 +30,7 @@ mod running;
 
 use std::{process::ExitCode, time::Duration};
 
+use bytes::Bytes;
 use etcd_registry::{Entry, Gateway};
 use hello_proto::pb::{
     self,
@@ -37,12 +38,16 @@ use hello_proto::pb::{
 };
 use tokio::{net::TcpListener, sync::oneshot};
 use tokio_util::sync::CancellationToken;
+use tonic::body::Body;
 use tonic::{
     service::{Routes, interceptor::InterceptedService},
     transport::{Server, server::Router},
 };
 use tonic_health::{ServingStatus, server::HealthReporter};
-use tower::layer::util::{Identity, Stack};
+use tower::{
+    BoxError, Layer, Service,
+    layer::util::{Identity, Stack},
+};
 use tracing::{error, info};
 
 pub use configure::configure;
@@ -174,13 +179,26 @@ pub async fn bind(kind: Kind, args: &ServerArgs) -> Result<TcpListener, StartErr
 /// Serves `router` on `listener` in a background task, reports SERVING,
 /// registers in etcd with `--registry`, and logs the client command that
 /// reaches this server. Returns once all that is done: clients can call.
-pub async fn serve_in_background(
-    router: Router<Stack<CallLayer, Identity>>,
+///
+/// `router` comes from the [`Builder`] that [`configure`] returns, with any
+/// layers a lesson adds on top (`.layer(...)`): hence the generic `L`, and
+/// the bounds tonic itself puts on a layer's service.
+pub async fn serve_in_background<L, ResBody>(
+    router: Router<L>,
     listener: TcpListener,
     lifecycle: Lifecycle,
     kind: Kind,
     args: &ServerArgs,
-) -> Result<RunningServer, StartError> {
+) -> Result<RunningServer, StartError>
+where
+    L: Layer<Routes> + Send + 'static,
+    L::Service:
+        Service<http::Request<Body>, Response = http::Response<ResBody>> + Clone + Send + 'static,
+    <L::Service as Service<http::Request<Body>>>::Future: Send,
+    <L::Service as Service<http::Request<Body>>>::Error: Into<BoxError> + Send + 'static,
+    ResBody: http_body::Body<Data = Bytes> + Send + 'static,
+    ResBody::Error: Into<BoxError>,
+{
     let addr = listener.local_addr().map_err(StartError::Runtime)?;
     let Lifecycle { health, cutoff } = lifecycle;
     health
