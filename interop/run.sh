@@ -67,7 +67,7 @@ PY
   echo "interop: note_server.py and note_client.py are the note's programs, unchanged"
 fi
 
-echo "interop: preparing Python (grpcio, grpcio-tools) in target/interop-venv"
+echo "interop: preparing Python (grpcio, grpcio-tools, grpcio-status) in target/interop-venv"
 source interop/python-env.sh
 
 echo "interop: building the unary server and client"
