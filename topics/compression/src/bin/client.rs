@@ -1,0 +1,3 @@
+//! `cargo run -p compression --bin client` (being written).
+
+fn main() {}

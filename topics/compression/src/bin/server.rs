@@ -1,0 +1,3 @@
+//! `cargo run -p compression --bin server` (being written).
+
+fn main() {}

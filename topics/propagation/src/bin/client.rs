@@ -1,0 +1,3 @@
+//! `cargo run -p propagation --bin client` (being written).
+
+fn main() {}

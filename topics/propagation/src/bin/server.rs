@@ -1,0 +1,3 @@
+//! `cargo run -p propagation --bin server` (being written).
+
+fn main() {}

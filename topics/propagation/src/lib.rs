@@ -1,0 +1,1 @@
+//! The `propagation` topic: see README.md.

@@ -1,0 +1,3 @@
+//! `cargo run -p retries --bin client` (being written).
+
+fn main() {}

@@ -1,0 +1,3 @@
+//! `cargo run -p retries --bin server` (being written).
+
+fn main() {}

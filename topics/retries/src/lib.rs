@@ -1,0 +1,1 @@
+//! The `retries` topic: see README.md.

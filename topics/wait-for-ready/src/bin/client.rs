@@ -1,0 +1,3 @@
+//! `cargo run -p wait-for-ready --bin client` (being written).
+
+fn main() {}

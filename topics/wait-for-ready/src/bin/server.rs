@@ -1,0 +1,3 @@
+//! `cargo run -p wait-for-ready --bin server` (being written).
+
+fn main() {}

@@ -1,0 +1,1 @@
+//! The `wait-for-ready` topic: see README.md.
