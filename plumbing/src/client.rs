@@ -25,7 +25,7 @@ use std::time::Duration;
 use hello_proto::pb::do_stuff_client::DoStuffClient;
 use tonic::{Code, Request, Status, service::interceptor::InterceptedService, transport::Channel};
 
-pub use advice::{Advice, classify};
+pub use advice::{Advice, classify, failed_to_connect};
 pub use error::{ClientError, Context};
 pub use explain::{explain, report};
 

@@ -107,6 +107,13 @@ pub fn classify(status: &Status, context: &Context<'_>) -> Advice {
     Advice::Nothing
 }
 
+/// Whether the call failed before it was sent: the connection could not be
+/// made (refused, unreachable, timed out). No server saw the request, so
+/// trying again is always safe; that is what wait-for-ready does.
+pub fn failed_to_connect(status: &Status) -> bool {
+    cause::<ConnectError>(status).is_some()
+}
+
 /// A deadline passed: was the stream asked to take longer than allowed, or
 /// was the server slower than the deadline?
 fn deadline_advice(context: &Context<'_>) -> Advice {
