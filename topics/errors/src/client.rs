@@ -1,0 +1,183 @@
+//! The errors client: calls `say_hello` and shows what a failure carries.
+//!
+//! The details come with the failed call's `Status`: tonic's client reads
+//! the `grpc-status-details-bin` trailer along with `grpc-status`, and
+//! `tonic_types::StatusExt` gives it typed (`status.get_details_retry_info()`,
+//! `status.get_error_details()`...). A program acts on them; this one
+//! prints each ([`crate::details`]) and, with `--retry-on-quota`, does what
+//! `RetryInfo` asks: waits, then tries once more.
+
+use std::time::Duration;
+
+use clap::Parser;
+use hello_proto::pb::{HelloRequest, do_stuff_client::DoStuffClient};
+use plumbing::{
+    Kind,
+    cli::ClientArgs,
+    client::{self, ClientError, Stub, within},
+};
+use tonic::{Code, Status, metadata::AsciiMetadataValue};
+use tonic_types::StatusExt;
+
+use crate::{TOPIC, details};
+
+/// The longest wait a `RetryInfo` may ask of us: a server's say-so is no
+/// reason for a client to hang for an hour.
+pub const MAX_RETRY_WAIT: Duration = Duration::from_secs(10);
+
+/// Flags of the errors client.
+#[derive(Parser, Debug, Clone)]
+#[command(about = "Calls say_hello on an errors server and prints the details of any failure")]
+pub struct Args {
+    /// The flags every client has: --addr, --pid, --timeout-ms, --token, --tls.
+    #[command(flatten)]
+    pub common: ClientArgs,
+
+    /// Ask for the server's LocalizedMessage in this language (sent as `accept-language`, e.g. pt-BR) [default: the server's, en-US]
+    #[arg(long, value_name = "LANG")]
+    pub lang: Option<String>,
+
+    /// Make N say_hello calls in a row, to meet a server's --max-calls-per-second
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub calls: u32,
+
+    /// When refused with RESOURCE_EXHAUSTED and RetryInfo, wait the delay it gives and try once more
+    #[arg(long)]
+    pub retry_on_quota: bool,
+}
+
+impl Default for Args {
+    /// The defaults of the flags, as `--help` shows them.
+    fn default() -> Self {
+        Self {
+            common: ClientArgs::default(),
+            lang: None,
+            calls: 1,
+            retry_on_quota: false,
+        }
+    }
+}
+
+/// What every call sends: the pid, the deadline, and the language asked for.
+#[derive(Debug, Clone, Default)]
+pub struct Ask {
+    /// `--pid`, or this process's id.
+    pub pid: i32,
+    /// `--timeout-ms`, for each try.
+    pub timeout: Option<Duration>,
+    /// `--lang`, ready to be sent as metadata.
+    pub lang: Option<AsciiMetadataValue>,
+}
+
+impl Ask {
+    /// What `args` ask for; fails if `--lang` cannot be sent as metadata.
+    pub fn from_args(args: &Args) -> Result<Ask, ClientError> {
+        let lang = args
+            .lang
+            .as_deref()
+            .map(AsciiMetadataValue::try_from)
+            .transpose()
+            .map_err(|_| {
+                ClientError::Flag(
+                    "--lang must be a language tag such as pt-BR or en-US (plain ASCII)".to_owned(),
+                )
+            })?;
+        Ok(Ask {
+            pid: args.common.pid(),
+            timeout: args.common.timeout(),
+            lang,
+        })
+    }
+}
+
+/// The channel and the stub, as the unary lesson makes them.
+pub async fn connect(args: &ClientArgs) -> Result<Stub, ClientError> {
+    let channel = client::channel(Kind::Topic(TOPIC), args).await?;
+    Ok(DoStuffClient::with_interceptor(
+        channel,
+        client::attach_token(args)?,
+    ))
+}
+
+/// Runs the client as the `client` binary does: `--calls` calls, each
+/// reply printed; a failure's details printed before the error is returned.
+pub async fn run(args: &Args) -> Result<(), ClientError> {
+    let ask = Ask::from_args(args)?;
+    let mut stub = connect(&args.common).await?;
+    for _ in 0..args.calls {
+        let reply = say_hello_retrying(&mut stub, &ask, args.retry_on_quota, |status| {
+            print_details(status, args.retry_on_quota);
+        })
+        .await?;
+        println!("GRPC client received: {reply}");
+    }
+    Ok(())
+}
+
+/// Prints what a failed call's details say, one line each.
+fn print_details(status: &Status, retry_on_quota: bool) {
+    for line in details::describe(status) {
+        println!("{line}");
+    }
+    if status.get_details_retry_info().is_some() && !retry_on_quota {
+        println!("(pass --retry-on-quota to wait that long and try once more)");
+    }
+}
+
+/// Calls `say_hello` once, asking for `ask.lang`, and returns the reply's text.
+pub async fn say_hello(stub: &mut Stub, ask: &Ask) -> Result<String, Status> {
+    within(
+        ask.timeout,
+        HelloRequest { pid: ask.pid },
+        async |mut request| {
+            // Metadata is the call's headers: `accept-language` goes beside
+            // `grpc-timeout` and the token, not in the message.
+            if let Some(lang) = &ask.lang {
+                request
+                    .metadata_mut()
+                    .insert("accept-language", lang.clone());
+            }
+            Ok(stub.say_hello(request).await?.into_inner().retval)
+        },
+    )
+    .await
+}
+
+/// Calls `say_hello`; each failure goes to `on_failure` first. With
+/// `retry_on_quota`, a RESOURCE_EXHAUSTED whose `RetryInfo` gives a delay
+/// (of at most [`MAX_RETRY_WAIT`]) is tried once more after that delay.
+pub async fn say_hello_retrying(
+    stub: &mut Stub,
+    ask: &Ask,
+    retry_on_quota: bool,
+    mut on_failure: impl FnMut(&Status),
+) -> Result<String, Status> {
+    let status = match say_hello(stub, ask).await {
+        Ok(reply) => return Ok(reply),
+        Err(status) => status,
+    };
+    on_failure(&status);
+    let Some(delay) = retry_delay(&status).filter(|_| retry_on_quota) else {
+        return Err(status);
+    };
+    println!(
+        "waiting {} ms, as RetryInfo asks, then trying once more",
+        delay.as_micros().div_ceil(1000)
+    );
+    // `tokio::time::sleep`, not `std::thread::sleep`: the thread is free
+    // for other tasks while we wait.
+    tokio::time::sleep(delay).await;
+    say_hello(stub, ask).await.inspect_err(on_failure)
+}
+
+/// The delay a RESOURCE_EXHAUSTED status's `RetryInfo` asks for, if it
+/// gives one we are willing to wait.
+fn retry_delay(status: &Status) -> Option<Duration> {
+    if status.code() != Code::ResourceExhausted {
+        return None;
+    }
+    status
+        .get_details_retry_info()?
+        .retry_delay
+        .filter(|delay| *delay <= MAX_RETRY_WAIT)
+}
