@@ -33,7 +33,11 @@ pin_project_lite::pin_project! {
 impl GuardedBody {
     /// The reply `inner`, ended early if one of `limits` is reached first.
     pub(super) fn new(inner: Body, limits: Option<Limits>) -> Self {
-        let watch = limits.as_ref().map(|limits| {
+        // A failed call's reply is complete already: its status went in the
+        // headers ("trailers-only"), and an empty body is dropped unread.
+        // That is its normal end, not a caller leaving: no watch.
+        let complete = http_body::Body::is_end_stream(&inner);
+        let watch = limits.as_ref().filter(|_| !complete).map(|limits| {
             let when = "during the reply; the rest of it was dropped";
             Watch::new(limits.method.clone(), when)
         });

@@ -9,7 +9,7 @@ use plumbing::{
     client::{ClientError, Context, explain},
 };
 use prost::Message;
-use test_support::TestServer;
+use test_support::{TestServer, capture_logs, captured_logs};
 use tonic::{Code, Status, metadata::AsciiMetadataValue};
 use tonic_types::StatusExt;
 
@@ -230,4 +230,17 @@ async fn a_failure_without_details_prints_no_detail_lines() {
     let status = stub.say_hello_again(request).await.unwrap_err();
     assert_eq!(status.code(), Code::Unimplemented);
     assert!(describe(&status).is_empty());
+}
+
+#[tokio::test]
+async fn a_refused_call_is_not_logged_as_a_caller_that_went_away() {
+    // A failed call's reply is its status alone ("trailers-only"): no body
+    // follows, and the server must not mistake that for a caller leaving.
+    capture_logs(tracing::Level::INFO);
+    let server = serve(None).await;
+    let status = refused(&server, &ask(-4711, None)).await;
+    assert_eq!(status.code(), Code::InvalidArgument);
+    let logs = captured_logs();
+    assert!(logs.contains("say_hello refused pid -4711"), "{logs}");
+    assert!(!logs.contains("went away"), "{logs}");
 }
