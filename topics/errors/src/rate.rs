@@ -34,9 +34,13 @@ struct Window {
 }
 
 impl RateLimit {
-    /// A limit of `max` calls per second, its first window open from now.
+    /// A limit of `max` calls per second. No window is open yet: the
+    /// first call opens one (as if one had opened a second ago, and closed).
     pub fn per_second(max: u32) -> Self {
-        Self::opened_at(max, Instant::now())
+        let now = Instant::now();
+        // `checked_sub`: an `Instant` cannot go before the clock's origin,
+        // which on some systems is the machine's start.
+        Self::opened_at(max, now.checked_sub(WINDOW).unwrap_or(now))
     }
 
     /// The same, its first window open from `opened`.
