@@ -72,16 +72,18 @@ pub struct Ask {
 impl Ask {
     /// What `args` ask for; fails if `--lang` cannot be sent as metadata.
     pub fn from_args(args: &Args) -> Result<Ask, ClientError> {
-        let lang = args
-            .lang
-            .as_deref()
-            .map(AsciiMetadataValue::try_from)
-            .transpose()
-            .map_err(|_| {
-                ClientError::Flag(
-                    "--lang must be a language tag such as pt-BR or en-US (plain ASCII)".to_owned(),
-                )
-            })?;
+        let bad_lang = || {
+            ClientError::Flag(
+                "--lang must be a language tag such as pt-BR or en-US (plain ASCII)".to_owned(),
+            )
+        };
+        let lang = match args.lang.as_deref() {
+            None => None,
+            // HTTP lets a header carry other bytes ("obs-text"), but a
+            // language tag is ASCII, and the server reads only ASCII.
+            Some(lang) if !lang.is_ascii() => return Err(bad_lang()),
+            Some(lang) => Some(AsciiMetadataValue::try_from(lang).map_err(|_| bad_lang())?),
+        };
         Ok(Ask {
             pid: args.common.pid(),
             timeout: args.common.timeout(),
@@ -105,8 +107,10 @@ pub async fn run(args: &Args) -> Result<(), ClientError> {
     let ask = Ask::from_args(args)?;
     let mut stub = connect(&args.common).await?;
     for _ in 0..args.calls {
-        let reply = say_hello_retrying(&mut stub, &ask, args.retry_on_quota, |status| {
-            print_details(status, args.retry_on_quota);
+        let reply = say_hello_retrying(&mut stub, &ask, args.retry_on_quota, |event| {
+            for line in lines(&event, args.retry_on_quota) {
+                println!("{line}");
+            }
         })
         .await?;
         println!("GRPC client received: {reply}");
@@ -114,13 +118,32 @@ pub async fn run(args: &Args) -> Result<(), ClientError> {
     Ok(())
 }
 
-/// Prints what a failed call's details say, one line each.
-fn print_details(status: &Status, retry_on_quota: bool) {
-    for line in details::describe(status) {
-        println!("{line}");
-    }
-    if status.get_details_retry_info().is_some() && !retry_on_quota {
-        println!("(pass --retry-on-quota to wait that long and try once more)");
+/// What happens on the way to a reply, besides the reply.
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// A try failed with this status (and its details, if any).
+    Failed(&'a Status),
+    /// With `--retry-on-quota`: waiting this long, as `RetryInfo` asks,
+    /// before the one more try.
+    Waiting(Duration),
+}
+
+/// The lines the client prints for `event`: a failure's details (see
+/// [`details::describe`]), and what `RetryInfo` lets it do.
+pub fn lines(event: &Event<'_>, retry_on_quota: bool) -> Vec<String> {
+    match event {
+        Event::Failed(status) => {
+            let mut lines = details::describe(status);
+            if retry_delay(status).is_some() && !retry_on_quota {
+                lines
+                    .push("(pass --retry-on-quota to wait that long and try once more)".to_owned());
+            }
+            lines
+        }
+        Event::Waiting(delay) => vec![format!(
+            "waiting {} ms, as RetryInfo asks, then trying once more",
+            delay.as_micros().div_ceil(1000)
+        )],
     }
 }
 
@@ -143,31 +166,30 @@ pub async fn say_hello(stub: &mut Stub, ask: &Ask) -> Result<String, Status> {
     .await
 }
 
-/// Calls `say_hello`; each failure goes to `on_failure` first. With
+/// Calls `say_hello`, telling `on_event` of each failure. With
 /// `retry_on_quota`, a RESOURCE_EXHAUSTED whose `RetryInfo` gives a delay
 /// (of at most [`MAX_RETRY_WAIT`]) is tried once more after that delay.
 pub async fn say_hello_retrying(
     stub: &mut Stub,
     ask: &Ask,
     retry_on_quota: bool,
-    mut on_failure: impl FnMut(&Status),
+    mut on_event: impl FnMut(Event<'_>),
 ) -> Result<String, Status> {
     let status = match say_hello(stub, ask).await {
         Ok(reply) => return Ok(reply),
         Err(status) => status,
     };
-    on_failure(&status);
+    on_event(Event::Failed(&status));
     let Some(delay) = retry_delay(&status).filter(|_| retry_on_quota) else {
         return Err(status);
     };
-    println!(
-        "waiting {} ms, as RetryInfo asks, then trying once more",
-        delay.as_micros().div_ceil(1000)
-    );
+    on_event(Event::Waiting(delay));
     // `tokio::time::sleep`, not `std::thread::sleep`: the thread is free
     // for other tasks while we wait.
     tokio::time::sleep(delay).await;
-    say_hello(stub, ask).await.inspect_err(on_failure)
+    say_hello(stub, ask)
+        .await
+        .inspect_err(|status| on_event(Event::Failed(status)))
 }
 
 /// The delay a RESOURCE_EXHAUSTED status's `RetryInfo` asks for, if it

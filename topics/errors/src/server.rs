@@ -83,7 +83,10 @@ impl DoStuff for ErrorsService {
         let locale = Locale::asked_in(request.metadata());
         let pid = request.into_inner().pid;
         if pid <= 0 {
-            info!("say_hello refused pid {pid} (INVALID_ARGUMENT, {})", locale.tag());
+            info!(
+                "say_hello refused pid {pid} (INVALID_ARGUMENT, {})",
+                locale.tag()
+            );
             return Err(not_a_pid(pid, locale));
         }
         Ok(Response::new(HelloReply {

@@ -15,7 +15,7 @@ use tonic_types::StatusExt;
 
 use crate::{
     TOPIC,
-    client::{Ask, connect, say_hello, say_hello_retrying},
+    client::{Ask, Event, connect, lines, say_hello, say_hello_retrying},
     details::describe,
     rate::WINDOW,
     server::{ErrorsService, start},
@@ -158,28 +158,38 @@ async fn retry_on_quota_waits_the_delay_and_succeeds_on_the_second_try() {
     let mut stub = connect(&server.client_args).await.unwrap();
     say_hello(&mut stub, &ask(5, None)).await.unwrap();
 
-    // Without --retry-on-quota: one try, refused, reported once.
+    // Without --retry-on-quota: one try, refused; the client says what the
+    // flag would do.
     let mut failures = Vec::new();
-    let refused = say_hello_retrying(&mut stub, &ask(5, None), false, |status| {
-        failures.push(status.clone());
+    let refused = say_hello_retrying(&mut stub, &ask(5, None), false, |event| {
+        failures.push(lines(&event, false));
     })
     .await
     .unwrap_err();
     assert_eq!(refused.code(), Code::ResourceExhausted);
-    assert_eq!(failures.len(), 1);
+    let [printed] = failures.as_slice() else {
+        panic!("not one failure: {failures:?}");
+    };
+    assert_eq!(
+        printed.last().unwrap(),
+        "(pass --retry-on-quota to wait that long and try once more)"
+    );
 
-    // With it: refused, then after the delay RetryInfo gave, a reply.
-    let mut failures = Vec::new();
+    // With it: refused, a wait as long as RetryInfo gave, then a reply.
+    let mut events = Vec::new();
     let started = Instant::now();
-    let reply = say_hello_retrying(&mut stub, &ask(5, None), true, |status| {
-        failures.push(status.clone());
+    let reply = say_hello_retrying(&mut stub, &ask(5, None), true, |event| {
+        events.push(match event {
+            Event::Failed(status) => Err(status.clone()),
+            Event::Waiting(delay) => Ok(delay),
+        });
     })
     .await
     .unwrap();
     let elapsed = started.elapsed();
     assert_eq!(reply, "Hello, 5!");
-    let [first_try] = failures.as_slice() else {
-        panic!("not one failure: {failures:?}");
+    let [Err(first_try), Ok(waited)] = events.as_slice() else {
+        panic!("not a failure then a wait: {events:?}");
     };
     let delay = first_try
         .get_details_retry_info()
@@ -187,7 +197,18 @@ async fn retry_on_quota_waits_the_delay_and_succeeds_on_the_second_try() {
         .retry_delay
         .unwrap();
     assert!(delay > Duration::ZERO);
-    assert!(elapsed >= delay, "waited {elapsed:?}, asked {delay:?}");
+    assert_eq!(*waited, delay);
+    assert!(
+        elapsed >= delay,
+        "took {elapsed:?}, RetryInfo asked {delay:?}"
+    );
+    let ms = delay.as_micros().div_ceil(1000);
+    assert_eq!(
+        lines(&Event::Waiting(delay), true),
+        [format!(
+            "waiting {ms} ms, as RetryInfo asks, then trying once more"
+        )]
+    );
 }
 
 #[tokio::test]
@@ -243,4 +264,19 @@ async fn a_refused_call_is_not_logged_as_a_caller_that_went_away() {
     let logs = captured_logs();
     assert!(logs.contains("say_hello refused pid -4711"), "{logs}");
     assert!(!logs.contains("went away"), "{logs}");
+}
+
+#[test]
+fn a_lang_that_cannot_be_metadata_is_a_flag_error() {
+    let args = crate::client::Args {
+        lang: Some("português".to_owned()),
+        ..crate::client::Args::default()
+    };
+    let Err(ClientError::Flag(message)) = Ask::from_args(&args) else {
+        panic!("accepted a non-ASCII --lang");
+    };
+    assert!(
+        message.starts_with("--lang must be a language tag"),
+        "{message}"
+    );
 }
