@@ -203,3 +203,35 @@ fn retry_delay(status: &Status) -> Option<Duration> {
         .retry_delay
         .filter(|delay| *delay <= MAX_RETRY_WAIT)
 }
+
+#[cfg(test)]
+mod tests {
+    use tonic_types::ErrorDetails;
+
+    use super::*;
+
+    /// A status with `code` whose RetryInfo asks for `delay`.
+    fn asking(code: Code, delay: Duration) -> Status {
+        Status::with_error_details(code, "", ErrorDetails::with_retry_info(Some(delay)))
+    }
+
+    #[test]
+    fn only_a_quota_failure_asking_at_most_ten_seconds_is_waited_for() {
+        let half_a_second = Duration::from_millis(500);
+        assert_eq!(
+            retry_delay(&asking(Code::ResourceExhausted, half_a_second)),
+            Some(half_a_second)
+        );
+        assert_eq!(
+            retry_delay(&asking(Code::ResourceExhausted, MAX_RETRY_WAIT)),
+            Some(MAX_RETRY_WAIT)
+        );
+        let too_long = MAX_RETRY_WAIT + Duration::from_millis(1);
+        assert_eq!(
+            retry_delay(&asking(Code::ResourceExhausted, too_long)),
+            None
+        );
+        assert_eq!(retry_delay(&asking(Code::Unavailable, half_a_second)), None);
+        assert_eq!(retry_delay(&Status::resource_exhausted("no details")), None);
+    }
+}
