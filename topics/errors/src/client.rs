@@ -180,8 +180,9 @@ pub async fn say_hello_retrying(
         Err(status) => status,
     };
     on_event(Event::Failed(&status));
-    let Some(delay) = retry_delay(&status).filter(|_| retry_on_quota) else {
-        return Err(status);
+    let delay = match retry_delay(&status) {
+        Some(delay) if retry_on_quota => delay,
+        _ => return Err(status),
     };
     on_event(Event::Waiting(delay));
     // `tokio::time::sleep`, not `std::thread::sleep`: the thread is free
