@@ -12,8 +12,11 @@
 //!   and the receiver decodes them. Any other key carries text, printable
 //!   ASCII only (0x20 to 0x7E): no accents, no emoji, no control characters.
 //!
-//! tonic refuses some of these too, but with a bare "invalid metadata"; we
-//! check first, so that a bad `--header` is one line that names the rule.
+//! tonic alone would send `X-Trace` as `x-trace` without a word, send a
+//! `grpc-` key like any other, send `Zürich` as its UTF-8 bytes (which the
+//! receiver may refuse), and refuse a control character with a bare "failed
+//! to parse metadata value". We check first, so that a bad `--header` is one
+//! line that names the rule it breaks.
 
 use std::{
     fmt::Write as _,

@@ -350,6 +350,7 @@ async fn raw_http2_a_non_ascii_request_id_is_invalid_argument_naming_the_byte() 
         "{message}"
     );
     assert!(message.contains("0xc3"), "{message}");
+    assert!(!message.contains("caf"), "the value was echoed: {message}");
     assert!(raw.reply.is_none());
     assert!(!raw.trailers.contains_key(ELAPSED_US) && !raw.headers.contains_key(ELAPSED_US));
 }
@@ -364,4 +365,21 @@ async fn raw_http2_an_x_client_bin_that_is_not_base64_is_invalid_argument() {
         message.contains("x-client-bin is not valid base64"),
         "{message}"
     );
+}
+
+#[test]
+fn tonic_alone_lowercases_uppercase_keys_passes_grpc_keys_and_utf8_and_refuses_vaguely() {
+    use tonic::metadata::{AsciiMetadataKey, AsciiMetadataValue};
+    // Why src/outgoing.rs checks first: tonic would send `X-Trace` as
+    // `x-trace` without a word, accept a `grpc-` key like any other...
+    let key = AsciiMetadataKey::from_bytes(b"X-Trace").unwrap();
+    assert_eq!(key.as_str(), "x-trace");
+    assert!(AsciiMetadataKey::from_bytes(b"grpc-trace").is_ok());
+    // ...send `Zürich` as its UTF-8 bytes, which gRPC's text metadata forbids
+    // (our server refuses such an x-request-id)...
+    let value: AsciiMetadataValue = "Zürich".parse().unwrap();
+    assert_eq!(value.as_bytes(), "Zürich".as_bytes());
+    // ...and refuse a control character without saying why.
+    let refused = "ring\u{7}".parse::<AsciiMetadataValue>().unwrap_err();
+    assert_eq!(refused.to_string(), "failed to parse metadata value");
 }
