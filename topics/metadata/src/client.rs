@@ -87,10 +87,18 @@ impl Default for Args {
 /// [`ClientError::Flag`] naming the rule it breaks, before any call.
 pub fn outgoing(args: &Args) -> Result<Outgoing, ClientError> {
     let request_id = args.request_id.clone().unwrap_or_else(fresh_request_id);
-    let client_bin = parse_hex(&args.client_bin).map_err(|why| format!("--client-bin: {why}"));
-    client_bin
-        .and_then(|bytes| Outgoing::new(&request_id, &bytes, &args.headers))
-        .map_err(ClientError::Flag)
+    let client_bin = parse_hex(&args.client_bin)
+        .map_err(|why| ClientError::Flag(format!("--client-bin: {why}")))?;
+    Outgoing::new(&request_id, &client_bin, &args.headers).map_err(ClientError::Flag)
+}
+
+/// The note's `insecure_channel` and `DoStuffStub`, to this topic's server.
+pub async fn connect(args: &ClientArgs) -> Result<Stub, ClientError> {
+    let channel = client::channel(Kind::Topic(TOPIC), args).await?;
+    Ok(DoStuffClient::with_interceptor(
+        channel,
+        client::attach_token(args)?,
+    ))
 }
 
 /// Runs the client as the `client` binary does, printing what it sends and
@@ -102,22 +110,15 @@ pub async fn run(args: &Args) -> Result<(), ClientError> {
     for line in outgoing.lines() {
         println!("  {line}");
     }
-
-    let channel = client::channel(Kind::Topic(TOPIC), &args.common).await?;
-    let mut stub = DoStuffClient::with_interceptor(channel, client::attach_token(&args.common)?);
+    let mut stub = connect(&args.common).await?;
     let (pid, timeout) = (args.common.pid(), args.common.timeout());
 
     let response = say_hello(&mut stub, pid, timeout, &outgoing).await?;
     println!("GRPC client received: {}", response.get_ref().retval);
     // One map for both (see the module doc): we split it by key.
-    println!(
-        "say_hello headers:  {}",
-        show(response.metadata(), &HEADER_KEYS)
-    );
-    println!(
-        "say_hello trailers: {}",
-        show(response.metadata(), &TRAILER_KEYS)
-    );
+    let metadata = response.metadata();
+    println!("say_hello headers:  {}", show(metadata, &HEADER_KEYS));
+    println!("say_hello trailers: {}", show(metadata, &TRAILER_KEYS));
 
     if let Some(count) = args.stream {
         let ask = HelloStreamRequest {
@@ -125,24 +126,24 @@ pub async fn run(args: &Args) -> Result<(), ClientError> {
             count,
             interval_ms: args.interval_ms,
         };
-        say_hello_stream(&mut stub, ask, timeout, &outgoing, |event| match event {
-            StreamEvent::Headers(headers) => {
-                println!(
-                    "say_hello_stream headers (before any message): {}",
-                    show(&headers, &HEADER_KEYS)
-                );
-            }
-            StreamEvent::Message(reply) => println!("GRPC client received: {reply}"),
-            StreamEvent::Trailers(trailers) => {
-                println!(
-                    "say_hello_stream trailers (after the last message): {}",
-                    show(&trailers, &TRAILER_KEYS)
-                );
-            }
-        })
-        .await?;
+        say_hello_stream(&mut stub, ask, timeout, &outgoing, print_event).await?;
     }
     Ok(())
+}
+
+/// Prints what a stream delivered, as it arrives.
+fn print_event(event: StreamEvent) {
+    match event {
+        StreamEvent::Headers(headers) => println!(
+            "say_hello_stream headers (before any message): {}",
+            show(&headers, &HEADER_KEYS)
+        ),
+        StreamEvent::Message(reply) => println!("GRPC client received: {reply}"),
+        StreamEvent::Trailers(trailers) => println!(
+            "say_hello_stream trailers (after the last message): {}",
+            show(&trailers, &TRAILER_KEYS)
+        ),
+    }
 }
 
 /// Calls `say_hello` with `outgoing`'s metadata; the response's metadata

@@ -16,7 +16,7 @@ use test_support::{TestServer, capture_logs, closed_addr, wait_for_log};
 
 use crate::{
     CLIENT_BIN_LEN, ELAPSED_US, REQUEST_ID, TOPIC,
-    client::{Args, StreamEvent, outgoing, say_hello, say_hello_stream},
+    client::{Args, StreamEvent, connect, outgoing, say_hello, say_hello_stream},
     outgoing::Outgoing,
     server::{MetadataService, start},
 };
@@ -48,7 +48,7 @@ fn elapsed(metadata: &tonic::metadata::MetadataMap) -> Duration {
 #[tokio::test]
 async fn the_request_id_comes_back_in_the_headers_and_the_byte_count_in_the_trailers() {
     let server = serve(0).await;
-    let mut stub = server.stub().await;
+    let mut stub = connect(&server.client_args).await.unwrap();
     let sent = Outgoing::new("test-1", &[0x00, 0xff, 0xfe, 0x01, 0x80], &[]).unwrap();
 
     let response = say_hello(&mut stub, 7, None, &sent).await.unwrap();
@@ -62,7 +62,7 @@ async fn the_request_id_comes_back_in_the_headers_and_the_byte_count_in_the_trai
 #[tokio::test]
 async fn x_elapsed_us_covers_the_handlers_work_and_no_more_than_the_call() {
     let server = serve(100).await;
-    let mut stub = server.stub().await;
+    let mut stub = connect(&server.client_args).await.unwrap();
     let sent = Outgoing::new("slow", b"", &[]).unwrap();
 
     let started = Instant::now();
@@ -80,7 +80,7 @@ async fn a_streams_headers_come_before_its_first_message_and_its_trailers_after_
     // The first message leaves 400 ms after the call starts, the next two
     // 50 ms apart: the headers leave at once, when the handler returns.
     let server = serve(400).await;
-    let mut stub = server.stub().await;
+    let mut stub = connect(&server.client_args).await.unwrap();
     let sent = Outgoing::new("stream-1", &[1, 2, 3], &[]).unwrap();
     let ask = HelloStreamRequest {
         pid: 9,
@@ -199,14 +199,26 @@ async fn what_the_client_sends_is_shown_as_bytes_and_as_base64() {
 }
 
 #[tokio::test]
-async fn extra_headers_reach_the_server_which_logs_their_keys() {
+async fn the_client_runs_both_calls_and_its_extra_headers_reach_the_server_log() {
     capture_logs(tracing::Level::INFO);
     let server = serve(0).await;
-    let mut stub = server.stub().await;
-    let sent = Outgoing::new("logged-1", b"", &["color=blue".to_owned()]).unwrap();
-    say_hello(&mut stub, 6061, None, &sent).await.unwrap();
-    let line = wait_for_log(&["pid = 6061", "x-request-id = logged-1", "color"]).await;
-    assert!(line.is_some(), "no log line with the extra key");
+    let args = Args {
+        common: ClientArgs {
+            pid: Some(6061),
+            ..server.client_args.clone()
+        },
+        request_id: Some("logged-1".to_owned()),
+        headers: vec!["color=blue".to_owned()],
+        stream: Some(2),
+        interval_ms: 0,
+        ..Args::default()
+    };
+    crate::client::run(&args).await.unwrap();
+    for method in ["say_hello,", "say_hello_stream,"] {
+        let parts = [method, "pid = 6061", "x-request-id = logged-1", "[color, "];
+        let line = wait_for_log(&parts).await;
+        assert!(line.is_some(), "no log line with {parts:?}");
+    }
 }
 
 // Another client, over raw HTTP/2: what our client refuses to send.
