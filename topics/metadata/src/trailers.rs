@@ -121,8 +121,8 @@ impl<S: NamedService> NamedService for SendTrailers<S> {
 }
 
 /// Makes `response`'s body add its [`Trailers`] to its trailers frame. A
-/// reply without them (a failed call: tonic drops a `Response` it never
-/// got) passes unchanged.
+/// reply without them (a call that failed: there was no `Response` to
+/// attach them to) passes unchanged.
 fn add_trailers<B>(mut response: http::Response<B>) -> http::Response<Body>
 where
     B: http_body::Body<Data = Bytes> + Send + 'static,
