@@ -58,7 +58,9 @@ pub fn classify(status: &Status, context: &Context<'_>) -> Advice {
     match status.code() {
         Code::Unavailable if status.message() == SHUTTING_DOWN => return Advice::ServerShutDown,
         Code::Unimplemented => return Advice::WrongKind,
-        Code::DeadlineExceeded => return deadline_advice(context),
+        // A deadline that passed while the client was still connecting
+        // (wait-for-ready) is about the connection: advised below.
+        Code::DeadlineExceeded if !failed_to_connect(status) => return deadline_advice(context),
         Code::Unauthenticated if context.args.token.is_none() => return Advice::AddToken,
         Code::Unauthenticated => return Advice::FixToken,
         Code::InvalidArgument => return Advice::FixValue,
