@@ -18,7 +18,10 @@
 
 use std::{
     collections::hash_map::RandomState,
+    error::Error,
+    fmt,
     hash::{BuildHasher, Hasher},
+    sync::Arc,
     time::{Duration, Instant},
 };
 
@@ -84,11 +87,15 @@ pub async fn run(args: &Args) -> Result<(), ClientError> {
 
     let reply = if args.wait_for_ready {
         if timeout.is_none() {
-            println!("waiting for the server with no deadline: Ctrl-C to give up, or pass --timeout-ms");
+            println!(
+                "waiting for the server with no deadline: Ctrl-C to give up, or pass --timeout-ms"
+            );
         }
         let backoff = Duration::from_millis(args.initial_backoff_ms);
         call_when_ready(&mut stub, pid, timeout, backoff, |state| match state {
-            State::Connecting => println!("CONNECTING to {}", args.common.target(Kind::Topic(TOPIC))),
+            State::Connecting => {
+                println!("CONNECTING ({})", args.common.target(Kind::Topic(TOPIC)))
+            }
             State::TransientFailure { why, wait } => println!(
                 "TRANSIENT_FAILURE ({why}); the call waits, next try in {} ms",
                 wait.as_millis()
@@ -133,22 +140,52 @@ pub async fn call_when_ready(
         // TRANSIENT_FAILURE: wait the backoff (or until the deadline, if
         // sooner), then connect again.
         let wait = jittered(backoff);
-        let why = status.message().to_owned();
+        let why = root_cause(&status);
         on_state(State::TransientFailure { why, wait });
         let wake = Instant::now() + wait;
         match deadline {
             Some(deadline) if deadline <= wake => {
                 tokio::time::sleep_until(deadline.into()).await;
-                return Err(Status::deadline_exceeded(format!(
-                    "the server was not ready within {} ms (last try: {})",
-                    timeout.unwrap_or_default().as_millis(),
-                    status.message()
-                )));
+                let mut expired = Status::deadline_exceeded(format!(
+                    "the server was not ready within {} ms",
+                    timeout.unwrap_or_default().as_millis()
+                ));
+                // The last connection failure goes along as the cause, so
+                // the advice is about the server that never came.
+                expired.set_source(Arc::new(LastTry(status)));
+                return Err(expired);
             }
             _ => tokio::time::sleep_until(wake.into()).await,
         }
         backoff = backoff.mul_f64(MULTIPLIER).min(MAX_BACKOFF);
     }
+}
+
+/// The last failed connection of a call that waited in vain: the cause of
+/// its DEADLINE_EXCEEDED, which reads as the failure's own causes do.
+#[derive(Debug)]
+struct LastTry(Status);
+
+impl fmt::Display for LastTry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0.message())
+    }
+}
+
+impl Error for LastTry {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        self.0.source()
+    }
+}
+
+/// The innermost cause of a failed connection, e.g. "Connection refused
+/// (os error 111)": what the operating system said.
+fn root_cause(status: &Status) -> String {
+    let mut cause: &dyn Error = status;
+    while let Some(source) = cause.source() {
+        cause = source;
+    }
+    cause.to_string()
 }
 
 /// `backoff`, up to [`JITTER`] shorter or longer, at random.

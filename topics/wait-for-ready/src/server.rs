@@ -51,5 +51,12 @@ pub async fn start(args: &Args) -> Result<RunningServer, StartError> {
             &args.common,
         ));
     let listener = server::bind(Kind::Topic(TOPIC), &args.common).await?;
-    server::serve_in_background(router, listener, lifecycle, Kind::Topic(TOPIC), &args.common).await
+    server::serve_in_background(
+        router,
+        listener,
+        lifecycle,
+        Kind::Topic(TOPIC),
+        &args.common,
+    )
+    .await
 }

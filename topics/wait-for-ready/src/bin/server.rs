@@ -14,5 +14,7 @@ use wait_for_ready::{
 fn main() -> ExitCode {
     let args = Args::parse();
     plumbing::logging::init("info");
-    run_until_stopped(Kind::Topic(TOPIC), &args.common, async |_| start(&args).await)
+    run_until_stopped(Kind::Topic(TOPIC), &args.common, async |_| {
+        start(&args).await
+    })
 }
