@@ -173,3 +173,16 @@ async fn a_thousand_chats_at_once_each_get_every_reply_in_order() {
         );
     }
 }
+
+#[tokio::test]
+async fn works_over_mutual_tls() {
+    let server = TestServer::start(test_support::mutual_tls(), async |args| {
+        start(BidiStreamingService::default(), args).await
+    })
+    .await;
+    let mut stub = connect(&server.client_args).await.unwrap();
+    let replies = say_hello_chat(&mut stub, vec![4], Duration::ZERO, None, |_| {}, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(replies, ["Hello, 4!"]);
+}

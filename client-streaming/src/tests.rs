@@ -123,3 +123,17 @@ async fn another_kinds_method_is_unimplemented_with_a_hint() {
     let line = explain(&ClientError::Call(status), &context);
     assert!(line.contains("cargo run -p unary --bin server"), "{line}");
 }
+
+#[tokio::test]
+async fn works_over_mutual_tls() {
+    let server = TestServer::start(test_support::mutual_tls(), async |args| {
+        start(ClientStreamingService::default(), args).await
+    })
+    .await;
+    let mut stub = connect(&server.client_args).await.unwrap();
+    let pids = vec![1, 2].into_iter();
+    let reply = say_hello_many(&mut stub, pids, Duration::ZERO, None, |_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(reply, "Hello, 2 pids (sum 3)!");
+}

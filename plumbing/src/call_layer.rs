@@ -36,6 +36,7 @@ use std::{
 use http::Uri;
 use tokio::time::Sleep;
 use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
+use tonic::transport::server::{TcpConnectInfo, TlsConnectInfo};
 use tonic::{Status, body::Body};
 use tower::{Layer, Service};
 
@@ -104,6 +105,7 @@ where
             .get("grpc-timeout")
             .and_then(|value| parse_grpc_timeout(value.as_bytes()));
         let method = request.uri().clone();
+        log_client_certificate(&request);
         CallFuture {
             inner: self.inner.call(request),
             limits: Some(Limits {
@@ -113,6 +115,22 @@ where
             }),
             watch: Watch::new(method, "before the reply; the call was abandoned"),
         }
+    }
+}
+
+/// With mutual TLS (`--mtls`): logs who calls, by the name in the
+/// certificate the client presented. A handler can read the certificates
+/// itself, with `request.peer_certs()`.
+fn log_client_certificate<B>(request: &http::Request<B>) {
+    let certs = (request.extensions())
+        .get::<TlsConnectInfo<TcpConnectInfo>>()
+        .and_then(TlsConnectInfo::peer_certs);
+    if let Some(certs) = certs {
+        let name = crate::tls::client_name(&certs);
+        tracing::info!(
+            "{}: called by {name} (client certificate)",
+            request.uri().path()
+        );
     }
 }
 

@@ -45,6 +45,10 @@ pub struct ServerArgs {
     #[arg(long)]
     pub tls: bool,
 
+    /// Also require a client certificate signed by the development CA (mutual TLS; implies --tls)
+    #[arg(long)]
+    pub mtls: bool,
+
     /// Where the development CA and server certificate live [default: target/dev-certs]
     #[arg(long, value_name = "DIR")]
     pub certs: Option<PathBuf>,
@@ -96,6 +100,7 @@ impl Default for ServerArgs {
             delay_ms: 0,
             token: None,
             tls: false,
+            mtls: false,
             certs: None,
             grace_ms: 5000,
             max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
@@ -113,6 +118,11 @@ impl ServerArgs {
     /// The `--delay-ms` as a [`Duration`].
     pub fn delay(&self) -> Duration {
         Duration::from_millis(self.delay_ms)
+    }
+
+    /// Whether the server speaks TLS: `--tls`, or `--mtls`, which implies it.
+    pub fn speaks_tls(&self) -> bool {
+        self.tls || self.mtls
     }
 
     /// The `--grace-ms` as a [`Duration`].

@@ -52,7 +52,7 @@ pub async fn channel(kind: Kind, args: &ClientArgs) -> Result<Channel, ClientErr
     let endpoints = args
         .addrs(kind)
         .iter()
-        .map(|addr| dialer.endpoint(addr, args.tls))
+        .map(|addr| dialer.endpoint(addr, args.speaks_tls()))
         .collect::<Result<Vec<_>, _>>()?;
     if let [endpoint] = endpoints.as_slice() {
         Ok(endpoint.connect_lazy())

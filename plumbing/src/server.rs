@@ -220,7 +220,7 @@ where
             let entry = Entry {
                 addr: addresses::advertised(addr),
                 kind: kind.to_string(),
-                tls: args.tls,
+                tls: args.speaks_tls(),
             };
             let prefix = kind.registry_prefix();
             let registered = etcd_registry::register(gateway, &prefix, entry, args.registry_ttl());
@@ -229,7 +229,7 @@ where
         None => None,
     };
 
-    let scheme = if args.tls { "https" } else { "http" };
+    let scheme = if args.speaks_tls() { "https" } else { "http" };
     info!(
         "{kind} server listening on {scheme}://{addr} (Ctrl-C to stop); try: {}{}",
         kind.client_command(),

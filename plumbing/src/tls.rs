@@ -6,9 +6,17 @@
 //! self-signed certificate) and signs a server certificate for `localhost`
 //! and `127.0.0.1` with it. Clients trust `ca.pem`, and so trust the server.
 //!
-//! The files (`ca.pem`, `server.pem`, `server.key`) go to `target/dev-certs/`
-//! of the workspace ([`default_dir`]), which `cargo clean` removes and git ignores. They are for
-//! learning only: anyone with `server.key` can pose as your server.
+//! Mutual TLS (`--mtls`) turns it round as well: the server asks the client
+//! for a certificate, and accepts only one the same CA signed. So the CA
+//! also signs a client certificate, whose name (`hello-client`) the server
+//! logs with each call: the server now knows *who* calls, not just that the
+//! line is private.
+//!
+//! The files (`ca.pem`, `server.pem`, `server.key`, `client.pem`,
+//! `client.key`) go to `target/dev-certs/` of the workspace
+//! ([`default_dir`]), which `cargo clean` removes and git ignores. They are
+//! for learning only: anyone with `server.key` can pose as your server, and
+//! anyone with `client.key` as your client.
 
 use std::{
     fs,
@@ -17,7 +25,11 @@ use std::{
 };
 
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
-use tonic::transport::{Certificate, ClientTlsConfig, Identity, ServerTlsConfig};
+use tonic::transport::{Certificate, CertificateDer, ClientTlsConfig, Identity, ServerTlsConfig};
+
+/// The name in the development client certificate (its subject alternative
+/// name, and its common name), which an `--mtls` server logs.
+pub const CLIENT_NAME: &str = "hello-client";
 
 /// The certificate directory used when `--certs`/`--ca` are not given:
 /// `dev-certs` in the Cargo target directory this program was built in
@@ -52,10 +64,11 @@ fn cargo_target_dir(program: &Path) -> Option<PathBuf> {
 }
 
 /// Loads the server's certificate and key from `dir`, creating the
-/// development CA and certificate first if `dir` does not exist yet.
+/// development CA and certificates first if `dir` does not exist yet. With
+/// `mtls`, the server also demands a client certificate that CA signed.
 ///
 /// Returns the TLS settings and whether the files were just created.
-pub fn server_config(dir: &Path) -> Result<(ServerTlsConfig, bool), String> {
+pub fn server_config(dir: &Path, mtls: bool) -> Result<(ServerTlsConfig, bool), String> {
     let created = !dir.exists() || is_empty_dir(dir);
     if created {
         generate(dir)?;
@@ -68,15 +81,23 @@ pub fn server_config(dir: &Path) -> Result<(ServerTlsConfig, bool), String> {
         ));
     }
     let identity = Identity::from_pem(read(&cert)?, read(&key)?);
-    Ok((ServerTlsConfig::new().identity(identity), created))
+    let mut config = ServerTlsConfig::new().identity(identity);
+    if mtls {
+        // Trust for clients: a client must show a certificate this CA
+        // signed, or the handshake fails.
+        config = config.client_ca_root(Certificate::from_pem(read(&dir.join("ca.pem"))?));
+    }
+    Ok((config, created))
 }
 
-/// TLS settings for a client that trusts the CA certificate in `ca_file`.
+/// TLS settings for a client that trusts the CA certificate in `ca_file`,
+/// and with `mtls` presents the client certificate beside it
+/// (`client.pem`, `client.key`).
 ///
 /// `chosen` says whether the user named the file (`--ca`), or it is the
 /// development CA's default place, which a server creates: the advice for a
 /// file that cannot be read differs.
-pub fn client_config(ca_file: &Path, chosen: bool) -> Result<ClientTlsConfig, String> {
+pub fn client_config(ca_file: &Path, chosen: bool, mtls: bool) -> Result<ClientTlsConfig, String> {
     let ca = read(ca_file).map_err(|e| {
         if chosen {
             format!("{e}; check the path given to --ca")
@@ -86,7 +107,32 @@ pub fn client_config(ca_file: &Path, chosen: bool) -> Result<ClientTlsConfig, St
             )
         }
     })?;
-    Ok(ClientTlsConfig::new().ca_certificate(Certificate::from_pem(ca)))
+    let config = ClientTlsConfig::new().ca_certificate(Certificate::from_pem(ca));
+    if !mtls {
+        return Ok(config);
+    }
+    let dir = ca_file.parent().unwrap_or(Path::new("."));
+    let (cert, key) = (dir.join("client.pem"), dir.join("client.key"));
+    let identity = read(&cert)
+        .and_then(|cert| Ok(Identity::from_pem(cert, read(&key)?)))
+        .map_err(|e| {
+            format!(
+                "{e}; the client certificate comes with the CA: delete {} and start a server with --mtls to make all of them anew",
+                dir.display()
+            )
+        })?;
+    Ok(config.identity(identity))
+}
+
+/// Who the client is, from the certificates it presented (mutual TLS): the
+/// first DNS name in its certificate (the development one says
+/// [`CLIENT_NAME`]).
+pub fn client_name(certs: &[CertificateDer<'_>]) -> String {
+    let name = certs.first().and_then(|der| {
+        let cert = webpki::EndEntityCert::try_from(der).ok()?;
+        cert.valid_dns_names().next().map(str::to_owned)
+    });
+    name.unwrap_or_else(|| "a certificate with no DNS name".to_owned())
 }
 
 /// Makes a development CA and a server certificate signed by it, in `dir`.
@@ -118,6 +164,14 @@ fn generate(dir: &Path) -> Result<(), String> {
     .map_err(failed)?;
     let server_cert = server_params.signed_by(&server_key, &ca).map_err(failed)?;
 
+    // The client certificate, for mutual TLS: its name says who calls.
+    let client_key = KeyPair::generate().map_err(failed)?;
+    let mut client_params = CertificateParams::new(vec![CLIENT_NAME.to_owned()]).map_err(failed)?;
+    client_params
+        .distinguished_name
+        .push(DnType::CommonName, CLIENT_NAME);
+    let client_cert = client_params.signed_by(&client_key, &ca).map_err(failed)?;
+
     let staging = dir.with_extension(format!("new-{}", std::process::id()));
     fs::create_dir_all(&staging).map_err(|e| cannot_write(&staging, &e))?;
     write(&staging.join("ca.pem"), &ca_cert.pem(), false)?;
@@ -125,6 +179,12 @@ fn generate(dir: &Path) -> Result<(), String> {
     write(
         &staging.join("server.key"),
         &server_key.serialize_pem(),
+        true,
+    )?;
+    write(&staging.join("client.pem"), &client_cert.pem(), false)?;
+    write(
+        &staging.join("client.key"),
+        &client_key.serialize_pem(),
         true,
     )?;
 
@@ -204,10 +264,10 @@ mod tests {
     fn makes_the_files_once_and_reuses_them() {
         let dir = std::env::temp_dir().join(format!("hello-proto-tls-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
-        let (_, created) = server_config(&dir).unwrap();
+        let (_, created) = server_config(&dir, false).unwrap();
         assert!(created);
         let ca = fs::read(dir.join("ca.pem")).unwrap();
-        let (_, created_again) = server_config(&dir).unwrap();
+        let (_, created_again) = server_config(&dir, true).unwrap();
         assert!(!created_again);
         assert_eq!(
             fs::read(dir.join("ca.pem")).unwrap(),
@@ -217,12 +277,27 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = fs::metadata(dir.join("server.key"))
-                .unwrap()
-                .permissions()
-                .mode();
-            assert_eq!(mode & 0o777, 0o600);
+            for key in ["server.key", "client.key"] {
+                let mode = fs::metadata(dir.join(key)).unwrap().permissions().mode();
+                assert_eq!(mode & 0o777, 0o600, "{key}");
+            }
         }
+        // The client certificate names the client.
+        let pem = fs::read_to_string(dir.join("client.pem")).unwrap();
+        let der = pem_body(&pem);
+        assert_eq!(client_name(&[CertificateDer::from(der)]), CLIENT_NAME);
         fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// The DER bytes of a one-certificate PEM file.
+    fn pem_body(pem: &str) -> Vec<u8> {
+        use base64::Engine as _;
+        let body: String = pem
+            .lines()
+            .filter(|line| !line.starts_with("-----"))
+            .collect();
+        base64::engine::general_purpose::STANDARD
+            .decode(body)
+            .unwrap()
     }
 }

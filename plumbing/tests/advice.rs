@@ -131,6 +131,19 @@ async fn a_plaintext_client_of_a_tls_server_is_told_to_add_tls() {
 }
 
 #[tokio::test]
+async fn a_client_without_a_certificate_is_told_to_add_mtls() {
+    let server = start(test_support::mutual_tls()).await;
+    let tls_only = ClientArgs {
+        mtls: false,
+        ..server.client_args.clone()
+    };
+    let (_, advice, line) = fail(&tls_only).await;
+    assert_eq!(advice, Advice::AddMtls);
+    assert!(line.contains("requires a client certificate"), "{line}");
+    assert!(line.ends_with(": add --mtls"), "{line}");
+}
+
+#[tokio::test]
 async fn a_tls_client_of_a_plaintext_server_is_told_to_drop_tls() {
     let (tls_server, certs) = tls_server("drop").await;
     let plain_server = start(ServerArgs::default()).await;

@@ -368,7 +368,7 @@ async fn an_entry_wrong_about_tls_is_named_as_the_reason_no_server_answers() {
     // A CA to trust, so that the client can try TLS at all.
     let certs = std::env::temp_dir().join(format!("hello-registry-wrong-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&certs);
-    plumbing::tls::server_config(&certs).unwrap();
+    plumbing::tls::server_config(&certs, false).unwrap();
 
     let args = ClientArgs {
         registry: Some(etcd.url()),

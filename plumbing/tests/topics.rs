@@ -286,3 +286,38 @@ async fn shutdown_lets_a_call_in_flight_finish_and_reports_not_serving() {
         .expect("shutdown did not finish")
         .unwrap();
 }
+
+/// A service whose `say_hello` answers with the name in the caller's
+/// client certificate, as a handler reads it: `request.peer_certs()`.
+struct WhoCalls;
+
+#[tonic::async_trait]
+impl hello_proto::pb::do_stuff_server::DoStuff for WhoCalls {
+    async fn say_hello(
+        &self,
+        request: tonic::Request<hello_proto::pb::HelloRequest>,
+    ) -> Result<tonic::Response<hello_proto::pb::HelloReply>, Status> {
+        let certs = request.peer_certs().unwrap_or_default();
+        Ok(tonic::Response::new(hello_proto::pb::HelloReply {
+            retval: plumbing::tls::client_name(&certs),
+        }))
+    }
+}
+
+#[tokio::test]
+async fn mutual_tls_tells_the_server_and_its_handler_who_calls() {
+    test_support::capture_logs(tracing::Level::INFO);
+    let server = test_support::TestServer::start(test_support::mutual_tls(), async |args| {
+        test_support::serve(WhoCalls, args).await
+    })
+    .await;
+    let mut client = server.stub().await;
+    assert_eq!(
+        say_hello(&mut client, 1, None).await.unwrap(),
+        plumbing::tls::CLIENT_NAME
+    );
+    let logged = test_support::wait_for_log(&[
+        "/hello.DoStuff/say_hello: called by hello-client (client certificate)",
+    ]);
+    assert!(logged.await.is_some(), "the server did not log who called");
+}

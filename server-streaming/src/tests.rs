@@ -360,3 +360,16 @@ async fn the_end_of_the_grace_period_is_logged_as_the_servers_doing() {
         "{stopped}"
     );
 }
+
+#[tokio::test]
+async fn works_over_mutual_tls() {
+    let server = TestServer::start(test_support::mutual_tls(), async |args| {
+        start(ServerStreamingService::default(), args).await
+    })
+    .await;
+    let mut stub = connect(&server.client_args).await.unwrap();
+    let replies = say_hello_stream(&mut stub, ask(2, 1), None, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(replies, ["Hello #1, 42!", "Hello #2, 42!"]);
+}

@@ -61,7 +61,8 @@ impl TestServer {
             .unwrap_or_else(|e| panic!("test server did not start: {e}"));
         let client_args = ClientArgs {
             addr: vec![server.addr().to_string()],
-            tls: args.tls,
+            tls: args.speaks_tls(),
+            mtls: args.mtls,
             ca: args.certs.as_ref().map(|dir| dir.join("ca.pem")),
             token: args.token.clone(),
             ..ClientArgs::default()
@@ -157,6 +158,18 @@ pub async fn say_hello(
 pub fn closed_addr() -> SocketAddr {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
     listener.local_addr().expect("local address")
+}
+
+/// Server flags for mutual TLS (`--mtls`), with the development
+/// certificates in a directory of this test program's own, made on first
+/// use. [`TestServer::start`] gives its client the matching `--mtls`.
+pub fn mutual_tls() -> ServerArgs {
+    let certs = std::env::temp_dir().join(format!("hello-mtls-{}", std::process::id()));
+    ServerArgs {
+        mtls: true,
+        certs: Some(certs),
+        ..ServerArgs::default()
+    }
 }
 
 /// This process's resident memory and its peak so far, in KiB (Linux only:

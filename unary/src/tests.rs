@@ -204,3 +204,13 @@ async fn repeat_sums_up_how_many_calls_failed_without_asking_if_the_server_runs(
     );
     assert!(!line.contains("running"), "{line}");
 }
+
+#[tokio::test]
+async fn works_over_mutual_tls() {
+    let server = TestServer::start(test_support::mutual_tls(), async |args| {
+        start(UnaryService::default(), args).await
+    })
+    .await;
+    let mut stub = connect(&server.client_args).await.unwrap();
+    assert_eq!(say_hello(&mut stub, 1, None).await.unwrap(), "Hello, 1!");
+}

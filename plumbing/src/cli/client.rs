@@ -34,6 +34,10 @@ pub struct ClientArgs {
     #[arg(long)]
     pub tls: bool,
 
+    /// Present the development client certificate (client.pem beside the CA), for a server started with --mtls (implies --tls)
+    #[arg(long)]
+    pub mtls: bool,
+
     /// The CA certificate to trust with --tls [default: target/dev-certs/ca.pem]
     #[arg(long, value_name = "FILE")]
     pub ca: Option<PathBuf>,
@@ -96,6 +100,11 @@ impl ClientArgs {
         } else {
             None
         }
+    }
+
+    /// Whether to speak TLS: `--tls`, or `--mtls`, which implies it.
+    pub fn speaks_tls(&self) -> bool {
+        self.tls || self.mtls
     }
 
     /// The CA certificate to trust: `--ca`, or the development CA's.

@@ -33,6 +33,9 @@ pub enum Advice {
     TrustServersCa,
     /// The server's certificate does not name the host dialled.
     CertificateNotForHost,
+    /// The server wants a client certificate (it runs `--mtls`), and this
+    /// client sent none: add `--mtls`.
+    AddMtls,
     /// The server ended the call because it was shutting down.
     ServerShutDown,
     /// The connection broke during the call (the server stopped, say).
@@ -68,7 +71,7 @@ pub fn classify(status: &Status, context: &Context<'_>) -> Advice {
     }
     let tls_mismatch = if context.args.registry().is_some() {
         Advice::FixRegisteredTls
-    } else if context.args.tls {
+    } else if context.args.speaks_tls() {
         Advice::DropTls
     } else {
         Advice::AddTls
@@ -101,6 +104,12 @@ pub fn classify(status: &Status, context: &Context<'_>) -> Advice {
             Some(io::ErrorKind::UnexpectedEof) => tls_mismatch,
             _ => Advice::CheckAddress,
         };
+    }
+    // A server with mutual TLS refuses a client without a certificate with
+    // TLS 1.3's `certificate_required` alert. By the time it reaches us the
+    // HTTP/2 layer has kept only the error's text, so the text it is.
+    if causes(status).any(|error| error.to_string().contains("CertificateRequired")) {
+        return Advice::AddMtls;
     }
     // The call had started: what failed was the connection, not the server's code.
     if status.source().is_some() {

@@ -25,6 +25,8 @@ pub(super) struct Dialer {
     ca: PathBuf,
     /// Whether the CA file was named with `--ca`.
     ca_chosen: bool,
+    /// Whether to present the client certificate (`--mtls`).
+    mtls: bool,
     /// Whether a token is sent, to warn when it would travel in clear.
     token: bool,
 }
@@ -34,13 +36,13 @@ impl Dialer {
     pub(super) fn new(args: &ClientArgs) -> Result<Self, ClientError> {
         let ca = args.ca();
         let ca_chosen = args.ca.is_some();
-        let tls = if args.tls {
-            Some(tls::client_config(&ca, ca_chosen).map_err(ClientError::File)?)
+        let tls = if args.speaks_tls() {
+            Some(tls::client_config(&ca, ca_chosen, args.mtls).map_err(ClientError::File)?)
         } else {
             None
         };
         // A CA is for TLS: said here, as nothing would use it.
-        if ca_chosen && !args.tls && args.registry().is_none() {
+        if ca_chosen && !args.speaks_tls() && args.registry().is_none() {
             tracing::warn!("--ca is used only with --tls: add --tls to call the server over TLS");
         }
         let token = args.token.is_some();
@@ -48,6 +50,7 @@ impl Dialer {
             tls,
             ca,
             ca_chosen,
+            mtls: args.mtls,
             token,
         })
     }
@@ -64,7 +67,8 @@ impl Dialer {
         if tls {
             let config = match &self.tls {
                 Some(config) => config.clone(),
-                None => tls::client_config(&self.ca, self.ca_chosen).map_err(ClientError::File)?,
+                None => tls::client_config(&self.ca, self.ca_chosen, self.mtls)
+                    .map_err(ClientError::File)?,
             };
             endpoint = endpoint
                 .tls_config(config)

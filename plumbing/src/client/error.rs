@@ -112,7 +112,9 @@ impl<'a> Context<'a> {
                 [addr] => flags.push(format!("--addr {addr}")),
                 _ => flags.push("--addr HOST:PORT (a server for each address)".to_owned()),
             }
-            if self.args.tls {
+            if self.args.mtls {
+                flags.push("--mtls".to_owned());
+            } else if self.args.speaks_tls() {
                 flags.push("--tls".to_owned());
             }
         }

@@ -129,13 +129,16 @@ fn explain_call(status: &Status, context: &Context<'_>) -> String {
         Advice::CertificateNotForHost => format!(
             "the server's certificate does not name the host in --addr ({failure}); the development certificate names only localhost, 127.0.0.1 and ::1: dial one of those"
         ),
+        Advice::AddMtls => {
+            format!("the server {at} requires a client certificate ({failure}): add --mtls")
+        }
         Advice::ServerShutDown => format!(
             "the {kind} server {at} shut down before the call finished ({failure}); start it again with: {start}"
         ),
         // A plaintext client's first bytes can meet a TLS server's hang-up
         // before its answer: then this is all the client sees, and both
         // causes are possible.
-        Advice::ConnectionLost if !args.tls && args.registry().is_none() => format!(
+        Advice::ConnectionLost if !args.speaks_tls() && args.registry().is_none() => format!(
             "the connection to the {kind} server {at} broke during the call ({failure}); either the server stopped (start it again with: {start}) or it speaks TLS (add --tls)"
         ),
         Advice::ConnectionLost => format!(

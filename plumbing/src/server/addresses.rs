@@ -18,7 +18,9 @@ pub(super) fn client_flags(kind: Kind, args: &ServerArgs, addr: SocketAddr) -> S
             if dial != kind.default_addr() {
                 flags.push(format!("--addr {dial}"));
             }
-            if args.tls {
+            if args.mtls {
+                flags.push("--mtls".to_owned());
+            } else if args.speaks_tls() {
                 flags.push("--tls".to_owned());
             }
         }
@@ -28,7 +30,7 @@ pub(super) fn client_flags(kind: Kind, args: &ServerArgs, addr: SocketAddr) -> S
         flags.push("--token <TOKEN>".to_owned());
     }
     // Certificates elsewhere than the default: the client must trust their CA.
-    if args.tls
+    if args.speaks_tls()
         && let Some(dir) = &args.certs
     {
         flags.push(format!("--ca {}", dir.join("ca.pem").display()));

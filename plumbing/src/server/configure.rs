@@ -50,17 +50,23 @@ fn with_keepalive(builder: Server, args: &ServerArgs) -> Server {
 /// first use. The handshake timeout covers TLS too: a client that starts a
 /// TLS handshake and stalls is dropped like a silent one.
 fn with_tls(builder: Server, args: &ServerArgs) -> Result<Server, StartError> {
-    if !args.tls {
+    if !args.speaks_tls() {
         return Ok(builder);
     }
     let dir = args.certs.clone().unwrap_or_else(crate::tls::default_dir);
-    let (tls, created) = crate::tls::server_config(&dir).map_err(StartError::Tls)?;
+    let (tls, created) = crate::tls::server_config(&dir, args.mtls).map_err(StartError::Tls)?;
     let verb = if created { "created" } else { "using" };
     info!(
         "TLS: {verb} development certificates in {}; clients trust {}",
         dir.display(),
         dir.join("ca.pem").display()
     );
+    if args.mtls {
+        info!(
+            "mutual TLS: clients must present a certificate this CA signed (theirs: {}, with --mtls)",
+            dir.join("client.pem").display()
+        );
+    }
     builder
         .tls_config(tls.timeout(args.handshake_timeout()))
         .map_err(|e| StartError::Tls(format!("TLS setup failed: {e}")))
