@@ -10,7 +10,9 @@
 #      (note_client_tls.py), without and with --token
 #   5. our four clients -> a Python server for all five methods
 #      (all_kinds_server.py)
-#   6. the topics under topics/: each has interop/topics/<topic>.sh, which
+#   6. mutual TLS: a grpcio client with the development client certificate
+#      (mtls_client.py) -> our server with --mtls; without it, refused
+#   7. the topics under topics/: each has interop/topics/<topic>.sh, which
 #      runs its Python counterpart (interop/topics/<topic>_*.py)
 #
 # It makes a Python venv in target/interop-venv, installs grpcio and
@@ -107,7 +109,7 @@ start_topic() {
 # can use py, fail, expect_line, wait_for_port, start_topic and stop_servers.
 run_topics() {
   for topic in "$@"; do
-    echo "interop: 6. topic $topic"
+    echo "interop: 7. topic $topic"
     # shellcheck source=/dev/null
     source "interop/topics/$topic.sh"
     stop_servers
@@ -144,7 +146,7 @@ start_our_server --delay-ms 300
 py deadline_check.py 127.0.0.1:8888 0.1 || fail "not every call ended with DEADLINE_EXCEEDED"
 
 echo "interop: 4. the note's client over TLS -> our server with --tls"
-certs="$PWD/target/dev-certs"
+certs="${CARGO_TARGET_DIR:-$PWD/target}/dev-certs"
 start_our_server --tls
 out=$(py note_client_tls.py "$certs/ca.pem") || fail "the TLS client failed"
 echo "$out"
@@ -179,6 +181,16 @@ out=$(timeout 20 cargo run --quiet -p bidi-streaming --bin client -- --addr 127.
 [ "$(grep -cxF "GRPC client received: Hello, 77!" <<<"$out")" -eq 3 ] || fail "expected three chat replies in: $out"
 echo "our four clients talked to the Python server"
 kill -TERM "$python_server"; wait "$python_server" || true
+
+echo "interop: 6. mutual TLS: grpcio's ssl_channel_credentials(root, key, chain) -> our server with --mtls"
+start_our_server --mtls
+out=$(py mtls_client.py localhost:8888 "$certs") || fail "the Python client with a certificate failed: $out"
+echo "$out"
+grep -qE '^GRPC client received: Hello, [0-9]+!$' <<<"$out" || fail "no reply over mutual TLS"
+if out=$(py mtls_client.py localhost:8888 "$certs" --no-cert 2>&1); then fail "a client without a certificate was accepted"; fi
+echo "$out"
+grep -q "^GRPC client failed: UNAVAILABLE" <<<"$out" || fail "a client without a certificate was not refused"
+stop_servers
 
 mapfile -t topics < <(ls interop/topics/*.sh 2>/dev/null | xargs -n1 basename 2>/dev/null | sed 's/\.sh$//')
 run_topics "${topics[@]}"

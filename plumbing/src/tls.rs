@@ -82,6 +82,12 @@ pub fn server_config(dir: &Path, mtls: bool) -> Result<(ServerTlsConfig, bool), 
     }
     let identity = Identity::from_pem(read(&cert)?, read(&key)?);
     let mut config = ServerTlsConfig::new().identity(identity);
+    if mtls && !dir.join("client.pem").exists() {
+        return Err(format!(
+            "{} has no client certificate for --mtls (it was made before --mtls existed); delete the directory to make new ones (clients must then trust the new ca.pem)",
+            dir.display()
+        ));
+    }
     if mtls {
         // Trust for clients: a client must show a certificate this CA
         // signed, or the handshake fails.
