@@ -222,3 +222,95 @@ fn byte_counts_are_grouped_by_thousands() {
     assert_eq!(grouped(610_369), "610,369");
     assert_eq!(grouped(3_051_710), "3,051,710");
 }
+
+/// What came back for one raw HTTP/2 `get_report` call: the response's
+/// headers, the body's bytes as they were on the wire, and the trailers.
+struct RawReply {
+    headers: http::HeaderMap,
+    body: Vec<u8>,
+    trailers: Option<http::HeaderMap>,
+}
+
+/// Calls `get_report` for 1,000 lines over plain HTTP/2, below tonic, with
+/// the gRPC headers `headers` added; the request's message is sent
+/// uncompressed.
+async fn raw_call(server: &TestServer, headers: &[(&str, &str)]) -> RawReply {
+    let tcp = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+    let (client, connection) = h2::client::handshake(tcp).await.unwrap();
+    tokio::spawn(connection);
+    let mut client = client.ready().await.unwrap();
+
+    let mut request = http::Request::post(format!(
+        "http://{}/topics.Compression/get_report",
+        server.addr()
+    ))
+    .header("content-type", "application/grpc")
+    .header("te", "trailers");
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let (response, mut send) = client
+        .send_request(request.body(()).unwrap(), false)
+        .unwrap();
+    // One message: the 5-byte prefix (flag 0: not compressed; the length)
+    // and the protobuf bytes.
+    let message = crate::pb::ReportRequest {
+        pid: 7,
+        lines: 1000,
+    }
+    .encode_to_vec();
+    let mut framed = vec![0];
+    framed.extend((message.len() as u32).to_be_bytes());
+    framed.extend(message);
+    send.send_data(bytes::Bytes::from(framed), true).unwrap();
+
+    let (parts, mut body) = response.await.unwrap().into_parts();
+    let mut bytes = Vec::new();
+    while let Some(chunk) = body.data().await {
+        let chunk = chunk.unwrap();
+        let _ = body.flow_control().release_capacity(chunk.len());
+        bytes.extend_from_slice(&chunk);
+    }
+    RawReply {
+        headers: parts.headers,
+        body: bytes,
+        trailers: body.trailers().await.unwrap(),
+    }
+}
+
+#[tokio::test]
+async fn on_the_wire_a_gzip_reply_is_flagged_and_starts_with_gzips_magic_bytes() {
+    let server = serve(ServerArgs::default(), false).await;
+    let reply = raw_call(&server, &[("grpc-accept-encoding", "gzip")]).await;
+
+    assert_eq!(reply.headers["grpc-encoding"], "gzip");
+    // The message's prefix: flag 1 (compressed), then the compressed
+    // length, which is all the rest of the body; then gzip's 0x1f 0x8b.
+    let body = reply.body;
+    assert_eq!(body[0], 1, "the compressed flag");
+    let length = u32::from_be_bytes(body[1..5].try_into().unwrap()) as usize;
+    assert_eq!(length, body.len() - 5);
+    assert_eq!(&body[5..7], &[0x1f, 0x8b], "gzip's magic bytes");
+    // 1,000 lines are 58,000 bytes of protobuf; gzipped, a small part.
+    assert!(length * 10 < 58_000, "{length} bytes");
+    assert_eq!(reply.trailers.unwrap()["grpc-status"], "0");
+
+    // A client that does not say it reads gzip gets the reply as it is.
+    let reply = raw_call(&server, &[]).await;
+    assert!(!reply.headers.contains_key("grpc-encoding"));
+    assert_eq!(reply.body[0], 0, "the compressed flag");
+    assert_eq!(reply.body.len(), 5 + 58_000);
+}
+
+#[tokio::test]
+async fn on_the_wire_a_refused_gzip_request_is_a_trailers_only_unimplemented_with_grpc_accept_encoding()
+ {
+    let server = serve(ServerArgs::default(), true).await;
+    let reply = raw_call(&server, &[("grpc-encoding", "gzip")]).await;
+
+    // Trailers-only: the status is in the response's headers, no body follows.
+    assert_eq!(reply.headers["grpc-status"], "12", "UNIMPLEMENTED is 12");
+    assert_eq!(reply.headers["grpc-accept-encoding"], "identity");
+    assert!(reply.body.is_empty());
+    assert!(reply.trailers.is_none());
+}
