@@ -64,7 +64,7 @@ impl Compression for Reports {
         let (encoding, accepts) = negotiation(request.metadata());
         let &ReportRequest { pid, lines } = request.get_ref();
         info!(
-            "get_report: {lines} lines for pid {pid} (request grpc-encoding: {encoding}; client accepts: {accepts})"
+            "get_report: {lines} lines for pid {pid}; grpc-encoding: {encoding}, grpc-accept-encoding: {accepts}"
         );
         if lines > MAX_LINES {
             return Err(Status::invalid_argument(format!(
@@ -76,13 +76,13 @@ impl Compression for Reports {
 }
 
 /// The request's `grpc-encoding` and `grpc-accept-encoding`, for the log
-/// ("identity", no compression, when absent).
+/// ("(none)" when absent: no compression).
 fn negotiation(metadata: &MetadataMap) -> (&str, &str) {
     let header = |name| {
         metadata
             .get(name)
             .and_then(|value| value.to_str().ok())
-            .unwrap_or("identity")
+            .unwrap_or("(none)")
     };
     (header("grpc-encoding"), header("grpc-accept-encoding"))
 }

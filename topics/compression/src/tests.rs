@@ -314,3 +314,25 @@ async fn on_the_wire_a_refused_gzip_request_is_a_trailers_only_unimplemented_wit
     assert!(reply.body.is_empty());
     assert!(reply.trailers.is_none());
 }
+
+#[tokio::test]
+async fn the_server_logs_the_headers_that_negotiate_compression() {
+    test_support::capture_logs(tracing::Level::INFO);
+    let server = serve(ServerArgs::default(), false).await;
+    let args = ClientArgs {
+        pid: Some(31),
+        ..server.client_args.clone()
+    };
+    get_report(&args, Compress::Gzip, 3).await.unwrap();
+    get_report(&args, Compress::None, 4).await.unwrap();
+    let gzip = [
+        "get_report: 3 lines for pid 31;",
+        "grpc-encoding: gzip, grpc-accept-encoding: gzip,identity",
+    ];
+    assert!(test_support::wait_for_log(&gzip).await.is_some());
+    let plain = [
+        "get_report: 4 lines for pid 31;",
+        "grpc-encoding: (none), grpc-accept-encoding: (none)",
+    ];
+    assert!(test_support::wait_for_log(&plain).await.is_some());
+}
