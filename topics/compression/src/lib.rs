@@ -1,1 +1,45 @@
-//! The `compression` topic: see README.md.
+//! # Compression: fewer bytes on the wire, more work for the CPU
+//!
+//! gRPC can compress each message: the sender says which algorithm in the
+//! `grpc-encoding` header and sets the compression flag in each message's
+//! 5-byte prefix; the receiver says what it can read in
+//! `grpc-accept-encoding`. A large, repetitive reply (logs, JSON, a report)
+//! shrinks many times with gzip; a small one does not, and every message
+//! costs CPU time on both sides. This topic measures both.
+//!
+//! - [`server`]: `topics.Compression/get_report`, a report of N almost
+//!   identical lines, served with gzip accepted and used for replies, or,
+//!   with `--no-compression`, refused.
+//! - [`client`]: the call with `--compress gzip` or `none` (or both, one
+//!   after the other), each line saying how many bytes the connection
+//!   carried and how long the call took; a refused gzip explained.
+//! - [`wire`]: the connection that counts its bytes, for the client.
+//!
+//! Run `cargo run -p compression --bin server` in one terminal and
+//! `cargo run -p compression --bin client` in another.
+
+pub mod client;
+pub mod server;
+pub mod wire;
+
+#[cfg(test)]
+mod tests;
+
+use plumbing::Topic;
+
+/// The code generated from `proto/topics.proto` (package `topics`) by
+/// `build.rs`: `ReportRequest`, `Report`, and the `Compression` service's
+/// client (`compression_client`) and server (`compression_server`).
+pub mod pb {
+    // Generated code: the docs lint is relaxed here only.
+    #![allow(missing_docs)]
+
+    tonic::include_proto!("topics");
+}
+
+/// This topic, for the plumbing's messages: its name, its port, its methods.
+pub const TOPIC: Topic = Topic {
+    name: "compression",
+    default_addr: "127.0.0.1:8904",
+    methods: &["get_report"],
+};

@@ -1,3 +1,19 @@
-//! `cargo run -p compression --bin client` (being written).
+//! `cargo run -p compression --bin client`: `get_report` without and with
+//! gzip, the bytes on the wire and the time of each. The lesson is in
+//! `src/client.rs` and `src/wire.rs`.
 
-fn main() {}
+use clap::Parser;
+use compression::{
+    TOPIC,
+    client::{Args, report, run},
+};
+use plumbing::{Kind, client::Context};
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let args = Args::parse();
+    plumbing::logging::init("warn");
+    let outcome = run(&args).await;
+    // A failure is one line: what went wrong, its status code, what to do.
+    report(outcome, &Context::new(Kind::Topic(TOPIC), &args.common))
+}
