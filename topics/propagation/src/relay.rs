@@ -55,11 +55,12 @@ use crate::{
     events::{Events, IfDropped},
 };
 
-/// What the relay keeps of its caller's deadline for the answer's way back.
-/// Passed on whole, the backend's deadline and the relay's would pass at
-/// the same moment, and which of them reports first would be a race; 5 ms
-/// earlier, the backend's DEADLINE_EXCEEDED reaches the relay, and the
-/// relay's the client, before their own timers fire.
+/// What the relay keeps back of its caller's deadline, for its own answer.
+/// Passed on whole, the backend call would time out at the very moment the
+/// relay's own deadline cuts the relay's handler off, and which of the two
+/// ends the call would be a race. 5 ms earlier, the backend call has ended
+/// with DEADLINE_EXCEEDED while the relay's handler is still there to
+/// answer with it.
 pub const REPLY_MARGIN: Duration = Duration::from_millis(5);
 
 /// How long the relay waits for a TCP connection to the backend.
