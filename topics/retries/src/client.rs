@@ -262,21 +262,21 @@ impl Deadline {
         }
     }
 
-    /// The status of a call whose deadline passed: DEADLINE_EXCEEDED, with
-    /// how the last attempt ended, if one did.
+    /// The status of a hedged call whose deadline passed with copies still
+    /// in flight: DEADLINE_EXCEEDED, with how the last failed copy ended.
     pub fn exceeded(&self, last: Option<&Status>) -> Status {
         let ms = self.timeout.unwrap_or_default().as_millis();
         let last = last
             .map(|status| {
                 format!(
-                    "; the last attempt ended with {}: {}",
+                    "; the last copy to fail ended with {}: {}",
                     code_name(status.code()),
                     status.message()
                 )
             })
             .unwrap_or_default();
         Status::deadline_exceeded(format!(
-            "the deadline ({ms} ms for all attempts) passed before an attempt succeeded{last}"
+            "the deadline ({ms} ms for all copies) passed before a copy succeeded{last}"
         ))
     }
 }
@@ -284,7 +284,7 @@ impl Deadline {
 /// Calls `say_hello` with `message` until an attempt succeeds or `policy`
 /// says stop, all within one deadline `timeout`; hands each attempt's
 /// [`Event`] to `on_event`. A failed call ends with its last attempt's
-/// status (or DEADLINE_EXCEEDED, if the deadline came first).
+/// status, whether the policy or the deadline stopped it.
 pub async fn call_with_retries(
     stub: &mut Stub,
     message: &HelloRequest,
@@ -308,8 +308,9 @@ pub async fn call_with_retries(
             Err(status) => status,
         };
         let mut next = policy.after_failure(&status, attempt, &mut backoff, jitter.fraction());
-        // gRPC's libraries would sleep until the deadline and then fail; we
-        // say so at once, with the same status.
+        // No attempt may start after the deadline. gRPC's libraries would
+        // sleep until it passes and report DEADLINE_EXCEEDED; we stop at
+        // once, and the call ends as when the attempts run out.
         if let (Next::RetryAfter(wait, _), Some(left)) = (next, deadline.remaining())
             && wait >= left
         {
@@ -322,7 +323,6 @@ pub async fn call_with_retries(
         });
         match next {
             Next::RetryAfter(wait, _) => tokio::time::sleep(wait).await,
-            Next::Stop(Stop::DeadlineFirst(_)) => return Err(deadline.exceeded(Some(&status))),
             // The call's status is the last attempt's, its causes included,
             // so the one-line report can still say what went wrong.
             Next::Stop(_) => return Err(status),

@@ -151,8 +151,8 @@ impl Flaky {
     /// in both of its forms.
     fn failure(&self, attempt: u32) -> Status {
         let message = format!(
-            "attempt {attempt} fails on purpose: the server fails attempts 1 to {} (--fail-attempts {})",
-            self.fail_attempts, self.fail_attempts
+            "attempt {attempt} fails on purpose: the server runs with --fail-attempts {}",
+            self.fail_attempts
         );
         let Some(ms) = self.pushback_ms else {
             return Status::new(self.fail_code, message);
@@ -188,8 +188,8 @@ impl DoStuff for Flaky {
         let label = describe(&arrival, attempt);
 
         // If the client cancels this attempt (a hedged copy that lost, a
-        // client that gave up), tonic drops this future where it stands:
-        // the guard's `drop` is where a handler learns of it.
+        // client that gave up), tonic drops this future where it stands,
+        // at an `.await`: the guard's `drop` is where a handler learns of it.
         let mut guard = CancelGuard {
             label: &label,
             answered: false,
@@ -233,8 +233,9 @@ fn describe(arrival: &Arrival, attempt: u32) -> String {
     )
 }
 
-/// Logs, if dropped before the handler answered, that the client
-/// cancelled the attempt.
+/// Logs, if dropped before the handler answered, that the attempt was
+/// cancelled: by the client (a hedged copy that lost, a client that left),
+/// or by the server's own deadline layer when its `grpc-timeout` ran out.
 struct CancelGuard<'a> {
     /// The attempt, as the log names it.
     label: &'a str,
@@ -246,7 +247,7 @@ impl Drop for CancelGuard<'_> {
     fn drop(&mut self) {
         if !self.answered {
             warn!(
-                "{}: CANCELLED by the client before the reply (another copy won, or it gave up)",
+                "{}: CANCELLED before the reply: the client gave up on it, or its deadline passed",
                 self.label
             );
         }

@@ -87,6 +87,7 @@ async fn hedged(
     pid: i32,
     policy: &RetryPolicy,
     hedge_after_ms: u64,
+    timeout: Duration,
 ) -> (Result<String, Status>, Vec<Event>) {
     let stub: Stub = client::connect(&server.client_args).await.unwrap();
     let mut events = Vec::new();
@@ -95,7 +96,7 @@ async fn hedged(
         &HelloRequest { pid },
         policy,
         Duration::from_millis(hedge_after_ms),
-        Some(Duration::from_secs(5)),
+        Some(timeout),
         |event| events.push(event),
     )
     .await;
@@ -107,6 +108,9 @@ fn previous_attempts(service: &Flaky) -> Vec<Option<u32>> {
     let arrivals = service.arrivals();
     arrivals.iter().map(|a| a.previous_attempts).collect()
 }
+
+/// The deadline of the hedged calls that should not meet it.
+const SECONDS_5: Duration = Duration::from_secs(5);
 
 /// The events as their printed lines, for messages.
 fn lines(events: &[Event]) -> String {
@@ -178,7 +182,7 @@ async fn a_call_makes_exactly_max_attempts_and_fails_with_the_last_status() {
     );
     assert_eq!(
         line,
-        "the call failed (UNAVAILABLE: attempt 3 fails on purpose: the server fails attempts 1 to 10 (--fail-attempts 10))"
+        "the call failed (UNAVAILABLE: attempt 3 fails on purpose: the server runs with --fail-attempts 10)"
     );
 }
 
@@ -266,10 +270,12 @@ async fn all_attempts_share_one_deadline() {
     let (outcome, events) = retried(&server, 108, &policy(5), Some(deadline)).await;
     let took = started.elapsed();
 
+    // Stopped as soon as the next attempt could not fit, with the last
+    // attempt's status.
     let status = outcome.unwrap_err();
-    assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
+    assert_eq!(status.code(), Code::Unavailable, "{status:?}");
     assert!(
-        status.message().contains("400 ms for all attempts"),
+        status.message().starts_with("attempt 3 fails"),
         "{status:?}"
     );
     assert!(took < deadline, "took {took:?}");
@@ -318,7 +324,7 @@ async fn a_hedged_call_takes_the_first_success_and_the_server_sees_the_slow_copy
     };
     let (server, service) = serve(args).await;
     let started = Instant::now();
-    let (outcome, events) = hedged(&server, 109, &policy(3), 100).await;
+    let (outcome, events) = hedged(&server, 109, &policy(3), 100, SECONDS_5).await;
 
     assert_eq!(outcome.unwrap(), "Hello, 109!");
     assert!(
@@ -341,7 +347,7 @@ async fn a_hedged_call_takes_the_first_success_and_the_server_sees_the_slow_copy
     // The server saw the cancellation: the slow copy's handler was dropped.
     let line = [
         "say_hello pid 109, attempt 1 (grpc-previous-rpc-attempts: none, grpc-timeout: ",
-        "CANCELLED by the client",
+        "CANCELLED before the reply",
     ];
     assert!(wait_for_log(&line).await.is_some(), "{}", captured_logs());
 }
@@ -351,7 +357,7 @@ async fn a_non_fatal_failure_sends_the_next_copy_at_once() {
     let (server, _) = serve(failing(1, Code::Unavailable)).await;
     let started = Instant::now();
     // Copies every 3 s; yet the failure of the first sends the second now.
-    let (outcome, events) = hedged(&server, 110, &policy(3), 3000).await;
+    let (outcome, events) = hedged(&server, 110, &policy(3), 3000, SECONDS_5).await;
     assert_eq!(outcome.unwrap(), "Hello, 110!");
     assert!(
         started.elapsed() < Duration::from_secs(1),
@@ -377,7 +383,7 @@ async fn a_fatal_failure_ends_a_hedged_call_and_cancels_the_other_copies() {
     };
     let (server, _) = serve(args).await;
     let started = Instant::now();
-    let (outcome, events) = hedged(&server, 111, &policy(3), 100).await;
+    let (outcome, events) = hedged(&server, 111, &policy(3), 100, SECONDS_5).await;
 
     assert_eq!(outcome.unwrap_err().code(), Code::InvalidArgument);
     assert!(
@@ -388,9 +394,51 @@ async fn a_fatal_failure_ends_a_hedged_call_and_cancels_the_other_copies() {
     assert_eq!(events.last().unwrap().to_string(), "attempt 1: cancelled");
     let line = [
         "say_hello pid 111, attempt 1 (grpc-previous-rpc-attempts: none, grpc-timeout: ",
-        "CANCELLED by the client",
+        "CANCELLED before the reply",
     ];
     assert!(wait_for_log(&line).await.is_some(), "{}", captured_logs());
+}
+
+#[tokio::test]
+async fn a_hedged_call_ends_at_its_one_deadline_and_cancels_every_copy() {
+    // Every call takes 3 s; copies every 100 ms; the deadline is 400 ms.
+    let args = server::Args {
+        common: plumbing::cli::ServerArgs {
+            delay_ms: 3000,
+            ..Default::default()
+        },
+        ..server::Args::default()
+    };
+    let (server, service) = serve(args).await;
+    let deadline = Duration::from_millis(400);
+    let started = Instant::now();
+    let (outcome, events) = hedged(&server, 112, &policy(3), 100, deadline).await;
+
+    assert_eq!(outcome.unwrap_err().code(), Code::DeadlineExceeded);
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{}",
+        lines(&events)
+    );
+    let cancelled = events
+        .iter()
+        .filter(|event| matches!(event, Event::Cancelled { .. }))
+        .count();
+    assert!(cancelled >= 2, "{}", lines(&events));
+    // Three copies, each told what was left of the one deadline.
+    let timeouts: Vec<_> = (service.arrivals().iter())
+        .map(|a| a.timeout.unwrap())
+        .collect();
+    assert_eq!(timeouts.len(), 3, "{timeouts:?}");
+    assert!(
+        timeouts[2] <= deadline - Duration::from_millis(200),
+        "{timeouts:?}"
+    );
+    for copy in 1..=3 {
+        let line = format!("say_hello pid 112, attempt {copy} (");
+        let seen = wait_for_log(&[&line, "CANCELLED before the reply"]).await;
+        assert!(seen.is_some(), "{}", captured_logs());
+    }
 }
 
 #[test]
