@@ -1,0 +1,363 @@
+//! The client: one `say_hello` call, retried as a service config's
+//! `retryPolicy` would retry it (or hedged, with `--hedge-after-ms`).
+//!
+//! grpcio retries for you once the channel has a service config; tonic has
+//! no retry of its own, and tower's `Retry` middleware cannot retry a gRPC
+//! call (tonic issue #733: it must clone the HTTP request, whose body is a
+//! stream). So the retry loop is ours, one level up, where it is easy:
+//!
+//! 1. the deadline is computed once, for the whole call ([`Deadline`]);
+//! 2. each attempt builds a *fresh* `tonic::Request` from a clone of the
+//!    message (a prost message is `Clone`), with `grpc-previous-rpc-attempts`
+//!    and, as its timeout, what is *left* of the deadline ([`one_attempt`]);
+//! 3. after a failure, the policy says whether and when to try again
+//!    (`crate::policy`); we wait, and go round ([`call_with_retries`]).
+//!
+//! Each attempt is printed as an [`Event`].
+
+use std::{
+    fmt,
+    time::{Duration, Instant},
+};
+
+use clap::Parser;
+use hello_proto::pb::{HelloRequest, do_stuff_client::DoStuffClient};
+use plumbing::{
+    Kind,
+    cli::ClientArgs,
+    client::{self, ClientError, Stub, within},
+    code_name,
+};
+use tonic::{Code, Status, metadata::MetadataValue};
+
+use crate::{
+    TOPIC, hedging,
+    policy::{Backoff, Jitter, MAX_ATTEMPTS_CAP, Next, RetryPolicy, Stop, Wait, parse_code},
+    server::PREVIOUS_ATTEMPTS,
+};
+
+/// Flags of the retries client: the service config's `retryPolicy`, as flags.
+#[derive(Parser, Debug, Clone)]
+#[command(
+    about = "Calls say_hello with retries (exponential backoff, jitter, pushback) or hedging, as gRFC A6 specifies them"
+)]
+pub struct Args {
+    /// The flags every client has: --addr, --pid, --timeout-ms (one deadline for all attempts), --token, --tls.
+    #[command(flatten)]
+    pub common: ClientArgs,
+
+    /// Attempts in all, the first included: maxAttempts (A6 caps it at 5; 1 means no retry)
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_ATTEMPTS_CAP)))]
+    pub max_attempts: u32,
+
+    /// The first retry waits a random time below this: initialBackoff
+    #[arg(long, value_name = "MS", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..))]
+    pub initial_backoff_ms: u64,
+
+    /// No wait grows beyond this: maxBackoff
+    #[arg(long, value_name = "MS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_backoff_ms: u64,
+
+    /// The limit of the wait grows this many times after each retry: backoffMultiplier
+    #[arg(long, value_name = "X", default_value_t = 2.0, value_parser = parse_multiplier)]
+    pub backoff_multiplier: f64,
+
+    /// A status code worth retrying (repeat the flag for more): retryableStatusCodes
+    #[arg(long = "retry-on", value_name = "CODE", default_value = "UNAVAILABLE", value_parser = parse_code)]
+    pub retry_on: Vec<Code>,
+
+    /// Hedge instead of retrying: send another copy after MS without a reply, up to --max-attempts; the first success wins and the others are cancelled
+    #[arg(long, value_name = "MS")]
+    pub hedge_after_ms: Option<u64>,
+}
+
+impl Default for Args {
+    /// The defaults of the flags, as `--help` shows them.
+    fn default() -> Self {
+        Self {
+            common: ClientArgs::default(),
+            max_attempts: MAX_ATTEMPTS_CAP,
+            initial_backoff_ms: 100,
+            max_backoff_ms: 1000,
+            backoff_multiplier: 2.0,
+            retry_on: vec![Code::Unavailable],
+            hedge_after_ms: None,
+        }
+    }
+}
+
+impl Args {
+    /// The retry policy the flags describe.
+    pub fn policy(&self) -> RetryPolicy {
+        RetryPolicy {
+            max_attempts: self.max_attempts,
+            initial_backoff: Duration::from_millis(self.initial_backoff_ms),
+            max_backoff: Duration::from_millis(self.max_backoff_ms),
+            multiplier: self.backoff_multiplier,
+            retryable: self.retry_on.clone(),
+        }
+    }
+}
+
+/// `--backoff-multiplier`: a number above zero, as A6 requires.
+fn parse_multiplier(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(x) if x.is_finite() && x > 0.0 => Ok(x),
+        _ => Err(format!(
+            "expected a number above 0, e.g. 2 or 1.5, got {text:?}"
+        )),
+    }
+}
+
+/// The channel and the stub, as in the unary lesson.
+pub async fn connect(args: &ClientArgs) -> Result<Stub, ClientError> {
+    let channel = client::channel(Kind::Topic(TOPIC), args).await?;
+    Ok(DoStuffClient::with_interceptor(
+        channel,
+        client::attach_token(args)?,
+    ))
+}
+
+/// Runs the client as the `client` binary does: one call, retried or
+/// hedged as the flags say, each attempt printed.
+pub async fn run(args: &Args) -> Result<(), ClientError> {
+    let mut stub = connect(&args.common).await?;
+    let message = HelloRequest {
+        pid: args.common.pid(),
+    };
+    let policy = args.policy();
+    let timeout = args.common.timeout();
+    let print = |event: Event| println!("{event}");
+    let reply = match args.hedge_after_ms {
+        Some(ms) => {
+            let delay = Duration::from_millis(ms);
+            hedging::call_hedged(&stub, &message, &policy, delay, timeout, print).await?
+        }
+        None => {
+            let mut jitter = Jitter::from_clock();
+            call_with_retries(&mut stub, &message, &policy, timeout, &mut jitter, print).await?
+        }
+    };
+    println!("GRPC client received: {reply}");
+    Ok(())
+}
+
+/// What became of an attempt, as the client prints it.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// A hedged copy was sent, this long after the call began.
+    Sent {
+        /// Its number, from 1.
+        attempt: u32,
+        /// When, since the call began.
+        at: Duration,
+    },
+    /// The attempt succeeded: its reply is the call's.
+    Succeeded {
+        /// Its number, from 1.
+        attempt: u32,
+        /// The reply's text.
+        reply: String,
+    },
+    /// The attempt failed; `next` says what the policy makes of it.
+    Failed {
+        /// Its number, from 1.
+        attempt: u32,
+        /// How it failed.
+        status: Status,
+        /// Another attempt, and when, or why not.
+        next: Next,
+    },
+    /// A hedged copy was cancelled: another one won, or the call ended.
+    Cancelled {
+        /// Its number, from 1.
+        attempt: u32,
+    },
+}
+
+impl fmt::Display for Event {
+    /// `attempt 1: UNAVAILABLE: ...; next in 73 ms (random, below 100 ms)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Event::Sent { attempt, at } => {
+                write!(f, "attempt {attempt}: sent at {} ms", at.as_millis())
+            }
+            Event::Succeeded { attempt, reply } => write!(f, "attempt {attempt}: OK: {reply}"),
+            Event::Cancelled { attempt } => write!(f, "attempt {attempt}: cancelled"),
+            Event::Failed {
+                attempt,
+                status,
+                next,
+            } => {
+                let code = code_name(status.code());
+                write!(f, "attempt {attempt}: {code}: {}; ", status.message())?;
+                match next {
+                    Next::RetryAfter(wait, Wait::Backoff { limit }) => write!(
+                        f,
+                        "next in {} ms (random, below {} ms)",
+                        wait.as_millis(),
+                        limit.as_millis()
+                    ),
+                    Next::RetryAfter(wait, Wait::Pushback) => write!(
+                        f,
+                        "next in {} ms, as the server asked (pushback)",
+                        wait.as_millis()
+                    ),
+                    Next::RetryAfter(_, Wait::AtOnce) => {
+                        write!(f, "next copy now ({code} is not fatal)")
+                    }
+                    Next::Stop(Stop::NotRetryable(code)) => write!(
+                        f,
+                        "not retried: {} is not a retryable code (--retry-on)",
+                        code_name(*code)
+                    ),
+                    Next::Stop(Stop::NoAttemptsLeft(max)) => {
+                        write!(f, "no attempts left (--max-attempts {max})")
+                    }
+                    Next::Stop(Stop::ServerSaysStop) => {
+                        write!(f, "not retried: the server's pushback says not to")
+                    }
+                    Next::Stop(Stop::DeadlineFirst(wait)) => write!(
+                        f,
+                        "not retried: the deadline passes before the next attempt (in {} ms)",
+                        wait.as_millis()
+                    ),
+                }
+            }
+        }
+    }
+}
+
+/// The call's one deadline, computed once when the call begins: every
+/// attempt, and every wait between them, comes out of it (A6: "gRPC's
+/// call deadline applies across all attempts").
+#[derive(Debug, Clone, Copy)]
+pub struct Deadline {
+    /// When the call must be over, if it has a deadline (`--timeout-ms`).
+    at: Option<Instant>,
+    /// The whole timeout, for messages.
+    timeout: Option<Duration>,
+}
+
+impl Deadline {
+    /// The deadline of a call that begins now and may take `timeout`.
+    pub fn after(timeout: Option<Duration>) -> Self {
+        Self {
+            at: timeout.map(|t| Instant::now() + t),
+            timeout,
+        }
+    }
+
+    /// What is left of it (zero once passed), or `None` without a deadline.
+    pub fn remaining(&self) -> Option<Duration> {
+        self.at
+            .map(|at| at.saturating_duration_since(Instant::now()))
+    }
+
+    /// Completes when the deadline passes; never, without one.
+    pub async fn passed(&self) {
+        match self.at {
+            Some(at) => tokio::time::sleep_until(at.into()).await,
+            None => std::future::pending().await,
+        }
+    }
+
+    /// The status of a hedged call whose deadline passed with copies still
+    /// in flight: DEADLINE_EXCEEDED, with how the last failed copy ended.
+    pub fn exceeded(&self, last: Option<&Status>) -> Status {
+        let ms = self.timeout.unwrap_or_default().as_millis();
+        let last = last
+            .map(|status| {
+                format!(
+                    "; the last copy to fail ended with {}: {}",
+                    code_name(status.code()),
+                    status.message()
+                )
+            })
+            .unwrap_or_default();
+        Status::deadline_exceeded(format!(
+            "the deadline ({ms} ms for all copies) passed before a copy succeeded{last}"
+        ))
+    }
+}
+
+/// Calls `say_hello` with `message` until an attempt succeeds or `policy`
+/// says stop, all within one deadline `timeout`; hands each attempt's
+/// [`Event`] to `on_event`. A failed call ends with its last attempt's
+/// status, whether the policy or the deadline stopped it.
+pub async fn call_with_retries(
+    stub: &mut Stub,
+    message: &HelloRequest,
+    policy: &RetryPolicy,
+    timeout: Option<Duration>,
+    jitter: &mut Jitter,
+    mut on_event: impl FnMut(Event),
+) -> Result<String, Status> {
+    let deadline = Deadline::after(timeout);
+    let mut backoff = Backoff::new(policy);
+    let mut attempt = 1;
+    loop {
+        let status = match one_attempt(stub, message, attempt, deadline.remaining()).await {
+            Ok(reply) => {
+                on_event(Event::Succeeded {
+                    attempt,
+                    reply: reply.clone(),
+                });
+                return Ok(reply);
+            }
+            Err(status) => status,
+        };
+        let mut next = policy.after_failure(&status, attempt, &mut backoff, jitter.fraction());
+        // No attempt may start after the deadline. gRPC's libraries would
+        // sleep until it passes and report DEADLINE_EXCEEDED; we stop at
+        // once, and the call ends as when the attempts run out.
+        if let (Next::RetryAfter(wait, _), Some(left)) = (next, deadline.remaining())
+            && wait >= left
+        {
+            next = Next::Stop(Stop::DeadlineFirst(wait));
+        }
+        on_event(Event::Failed {
+            attempt,
+            status: status.clone(),
+            next,
+        });
+        match next {
+            Next::RetryAfter(wait, _) => tokio::time::sleep(wait).await,
+            // The call's status is the last attempt's, its causes included,
+            // so the one-line report can still say what went wrong.
+            Next::Stop(_) => return Err(status),
+        }
+        attempt += 1;
+    }
+}
+
+/// One attempt (numbered from 1) of `say_hello`, bounded by `remaining`.
+///
+/// This is the whole answer to tonic #733: nothing is replayed. The
+/// message is cloned and `within` wraps it in a new `tonic::Request`,
+/// with `grpc-timeout` set to what is left of the call's deadline, so the
+/// server knows it too; we add the attempt's number.
+// `HelloRequest` happens to be `Copy` (one int32); a message with a string
+// or a list is only `Clone`, and `.clone()` is what works for every one.
+#[allow(clippy::clone_on_copy)]
+pub async fn one_attempt(
+    stub: &mut Stub,
+    message: &HelloRequest,
+    attempt: u32,
+    remaining: Option<Duration>,
+) -> Result<String, Status> {
+    if remaining.is_some_and(|left| left.is_zero()) {
+        return Err(Status::deadline_exceeded(
+            "the deadline passed before this attempt",
+        ));
+    }
+    within(remaining, message.clone(), async |mut request| {
+        // A6: absent on the first attempt, then how many came before.
+        if attempt > 1 {
+            let previous = MetadataValue::from(attempt - 1);
+            request.metadata_mut().insert(PREVIOUS_ATTEMPTS, previous);
+        }
+        Ok(stub.say_hello(request).await?.into_inner().retval)
+    })
+    .await
+}
