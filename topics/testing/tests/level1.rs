@@ -92,7 +92,10 @@ async fn server_streaming_refuses_a_count_over_the_limit_before_any_work() {
         panic!("a count over the limit was accepted");
     };
     assert_eq!(status.code(), Code::InvalidArgument);
-    assert!(status.message().contains("count must be at most"), "{status:?}");
+    assert!(
+        status.message().contains("count must be at most"),
+        "{status:?}"
+    );
     assert_no_tcp_socket();
 }
 
