@@ -6,7 +6,7 @@
 //! (`testing::in_memory`). On the other end is the lesson's own client
 //! code, through the generated stub. Every byte is really encoded, framed,
 //! sent over HTTP/2 and decoded; every status really travels in the
-//! trailers. No port is opened, and a call takes well under a millisecond.
+//! trailers. No port is opened.
 //!
 //! What it does not have is the socket: the port, the accept loop, TLS
 //! against the address a client dials. `level3.rs` has those.
@@ -19,11 +19,14 @@ use std::time::Duration;
 use bidi_streaming::{client::say_hello_chat, server::BidiStreamingService};
 use client_streaming::{client::say_hello_many, server::ClientStreamingService};
 use hello_proto::pb::{
-    HelloRequest, HelloStreamRequest, do_stuff_client::DoStuffClient, do_stuff_server::DoStuff,
+    HelloRequest, HelloStreamRequest,
+    do_stuff_client::DoStuffClient,
+    do_stuff_server::{DoStuff, DoStuffServer},
 };
 use plumbing::{
     cli::{ClientArgs, ServerArgs},
     client::{Stub, attach_token},
+    server::with_token_check_and_limits,
 };
 use server_streaming::{
     client::say_hello_stream,
@@ -203,5 +206,46 @@ async fn a_reply_over_the_size_limit_is_resource_exhausted() {
     let mut stub = stub(serve(UnaryService::default(), &args), None);
     let status = say_hello(&mut stub, 4242, None).await.unwrap_err();
     assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
+    assert_no_tcp_socket();
+}
+
+// ---- A shortcut, and where it stops. ----
+
+#[tokio::test]
+async fn a_service_handed_straight_to_the_client_encodes_but_has_no_server_around_it() {
+    // tonic's generated server is itself a service the generated client
+    // can call (tonic issue #2227): no pipes, no HTTP/2 connection. The
+    // messages are encoded and the status is put in trailers, and what is
+    // wrapped around the service (here the token check) runs. But the
+    // server's own layers do not, as there is no server: the 50 ms
+    // deadline of `the_server_ends_a_stream_at_its_deadline` is ignored
+    // here, and both replies arrive.
+    let args = ServerArgs {
+        token: Some("s3cret".to_owned()),
+        ..ServerArgs::default()
+    };
+    let service =
+        with_token_check_and_limits(DoStuffServer::new(ServerStreamingService::default()), &args);
+    let status = DoStuffClient::new(service.clone())
+        .say_hello_stream(ask(2, 200))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::Unauthenticated, "{status:?}");
+
+    let mut request = Request::new(ask(2, 200));
+    request.set_timeout(Duration::from_millis(50));
+    request
+        .metadata_mut()
+        .insert("authorization", "Bearer s3cret".parse().unwrap());
+    let mut replies = DoStuffClient::new(service)
+        .say_hello_stream(request)
+        .await
+        .unwrap()
+        .into_inner();
+    let mut texts = Vec::new();
+    while let Some(reply) = replies.message().await.unwrap() {
+        texts.push(reply.retval);
+    }
+    assert_eq!(texts, ["Hello #1, 7!", "Hello #2, 7!"]);
     assert_no_tcp_socket();
 }
