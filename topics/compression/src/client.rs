@@ -229,15 +229,15 @@ fn endpoint(args: &ClientArgs) -> Result<Endpoint, ClientError> {
         )));
     };
     plumbing::addr::check(addr, false).map_err(|bad| ClientError::Flag(bad.to_string()))?;
-    let scheme = if args.tls { "https" } else { "http" };
+    let scheme = if args.speaks_tls() { "https" } else { "http" };
     let endpoint = Endpoint::from_shared(format!("{scheme}://{addr}"))
         .map_err(|e| ClientError::Flag(format!("--addr {addr} is not HOST:PORT ({e})")))?
         .connect_timeout(CONNECT_TIMEOUT);
-    if !args.tls {
+    if !args.speaks_tls() {
         return Ok(endpoint);
     }
-    let tls =
-        plumbing::tls::client_config(&args.ca(), args.ca.is_some()).map_err(ClientError::File)?;
+    let tls = plumbing::tls::client_config(&args.ca(), args.ca.is_some(), args.mtls)
+        .map_err(ClientError::File)?;
     endpoint
         .tls_config(tls)
         .map_err(|e| ClientError::File(format!("TLS setup failed: {e}")))
