@@ -12,6 +12,8 @@
 #      (all_kinds_server.py)
 #   6. mutual TLS: a grpcio client with the development client certificate
 #      (mtls_client.py) -> our server with --mtls; without it, refused
+#      and unix domain sockets: grpcio's insecure_channel("unix:PATH") ->
+#      our server with --addr unix:PATH
 #   7. the topics under topics/: each has interop/topics/<topic>.sh, which
 #      runs its Python counterpart (interop/topics/<topic>_*.py)
 #
@@ -191,6 +193,25 @@ if out=$(py mtls_client.py localhost:8888 "$certs" --no-cert 2>&1); then fail "a
 echo "$out"
 grep -q "^GRPC client failed: UNAVAILABLE" <<<"$out" || fail "a client without a certificate was not refused"
 stop_servers
+
+echo "interop: 6b. unix domain sockets: grpcio's insecure_channel(\"unix:PATH\") -> our server with --addr unix:PATH"
+sock="$logs/hello.sock"
+cargo run --quiet -p unary --bin server -- --addr "unix:$sock" &
+pids+=($!)
+for _ in $(seq 600); do [ -S "$sock" ] && break; sleep 0.1; done
+[ -S "$sock" ] || fail "no socket file at $sock after 60 s"
+out=$(py unix_client.py "unix:$sock") || fail "the Python client over the unix socket failed: $out"
+echo "$out"
+grep -qE '^GRPC client received: Hello, [0-9]+!$' <<<"$out" || fail "no reply over the unix socket"
+# Without grpc.default_authority, grpcio sends the path as :authority, which
+# h2 refuses (README, "Unix domain sockets"): if that ever changes, say so.
+if out=$(py unix_client.py "unix:$sock" --as-is); then
+  echo "interop: note: grpcio's default :authority over a unix socket is accepted now; update the README"
+else
+  echo "$out (the known h2 limitation, as the README says)"
+fi
+stop_servers
+[ ! -e "$sock" ] || fail "the server left its socket file behind"
 
 mapfile -t topics < <(ls interop/topics/*.sh 2>/dev/null | xargs -n1 basename 2>/dev/null | sed 's/\.sh$//')
 run_topics "${topics[@]}"

@@ -186,3 +186,16 @@ async fn works_over_mutual_tls() {
         .unwrap();
     assert_eq!(replies, ["Hello, 4!"]);
 }
+
+#[tokio::test]
+async fn works_over_a_unix_socket() {
+    let server = TestServer::start(test_support::unix_socket("bidi-streaming"), async |args| {
+        start(BidiStreamingService::default(), args).await
+    })
+    .await;
+    let mut stub = connect(&server.client_args).await.unwrap();
+    let replies = say_hello_chat(&mut stub, vec![4], Duration::ZERO, None, |_| {}, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(replies, ["Hello, 4!"]);
+}

@@ -137,3 +137,18 @@ async fn works_over_mutual_tls() {
         .unwrap();
     assert_eq!(reply, "Hello, 2 pids (sum 3)!");
 }
+
+#[tokio::test]
+async fn works_over_a_unix_socket() {
+    let server = TestServer::start(
+        test_support::unix_socket("client-streaming"),
+        async |args| start(ClientStreamingService::default(), args).await,
+    )
+    .await;
+    let mut stub = connect(&server.client_args).await.unwrap();
+    let pids = vec![1, 2].into_iter();
+    let reply = say_hello_many(&mut stub, pids, Duration::ZERO, None, |_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(reply, "Hello, 2 pids (sum 3)!");
+}

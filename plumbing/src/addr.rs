@@ -1,4 +1,5 @@
-//! `--addr HOST:PORT`, read the same way by servers and clients.
+//! `--addr HOST:PORT` (or `unix:PATH`), read the same way by servers and
+//! clients.
 //!
 //! Servers and clients must refuse the same mistakes with the same words:
 //! `--addr localhost` has no port (a client would silently dial port 80),
@@ -27,15 +28,27 @@ impl fmt::Display for BadAddr {
 
 impl std::error::Error for BadAddr {}
 
+/// The path of a unix domain socket address, `unix:PATH`, if `addr` is one.
+pub fn unix_path(addr: &str) -> Option<&str> {
+    addr.strip_prefix("unix:")
+}
+
 /// Checks that `addr` is HOST:PORT with a port a socket can have (1 to
 /// 65535, or also 0 when `port_zero_allowed`, which asks a server's system
-/// for any free port). IPv6 hosts are written in brackets: `[::1]:8888`.
-/// Returns the port.
+/// for any free port), or `unix:PATH`, a unix domain socket (port 0).
+/// IPv6 hosts are written in brackets: `[::1]:8888`. Returns the port.
 pub fn check(addr: &str, port_zero_allowed: bool) -> Result<u16, BadAddr> {
     let bad = |why| BadAddr {
         addr: addr.to_owned(),
         why,
     };
+    if let Some(path) = unix_path(addr) {
+        return if path.is_empty() || path.starts_with("//") {
+            Err(bad("a unix socket is unix:PATH, e.g. unix:/tmp/hello.sock"))
+        } else {
+            Ok(0)
+        };
+    }
     // What a server's log prints (`listening on http://...`) is a URL; the
     // flag wants what comes after the scheme.
     if addr.contains("://") {
@@ -74,6 +87,8 @@ mod tests {
         assert_eq!(check("localhost:1", false), Ok(1));
         assert_eq!(check("[::1]:8888", false), Ok(8888));
         assert_eq!(check("127.0.0.1:0", true), Ok(0));
+        assert_eq!(check("unix:/tmp/hello.sock", false), Ok(0));
+        assert_eq!(check("unix:hello.sock", false), Ok(0));
         for (addr, why) in [
             ("localhost", "no port"),
             ("127.0.0.1:99999", "from 1 to 65535"),
@@ -82,6 +97,7 @@ mod tests {
             ("::1:8888", "brackets"),
             ("127.0.0.1:0", "port 0"),
             ("http://127.0.0.1:8888", "drop the scheme"),
+            ("unix:", "unix:PATH"),
         ] {
             let error = check(addr, false).unwrap_err();
             assert!(error.to_string().contains(why), "{addr}: {error}");

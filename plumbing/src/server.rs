@@ -26,6 +26,7 @@ mod accept;
 mod addresses;
 mod configure;
 mod error;
+mod listener;
 mod running;
 
 use std::{process::ExitCode, time::Duration};
@@ -52,6 +53,7 @@ use tracing::{error, info};
 
 pub use configure::configure;
 pub use error::StartError;
+pub use listener::{Listener, Listening, SocketFile};
 pub use running::RunningServer;
 
 use crate::{Kind, addr, auth::RequireToken, call_layer::CallLayer, cli::ServerArgs};
@@ -163,17 +165,30 @@ pub fn with_token_check_and_limits<S: DoStuff>(
     InterceptedService::new(hello, RequireToken::new(args.token.as_deref()))
 }
 
-/// Binds the listening socket: `--addr`, or `kind`'s default address. A
-/// busy port is reported now, in one line, before anything is served.
-pub async fn bind(kind: Kind, args: &ServerArgs) -> Result<TcpListener, StartError> {
+/// Binds the listening socket: `--addr`, or `kind`'s default address; or
+/// with `--addr unix:PATH`, a unix domain socket. A busy port is reported
+/// now, in one line, before anything is served.
+pub async fn bind(kind: Kind, args: &ServerArgs) -> Result<Listener, StartError> {
     let addr = args.addr.as_deref().unwrap_or(kind.default_addr());
     addr::check(addr, true).map_err(StartError::BadAddr)?;
-    TcpListener::bind(addr)
+    if let Some(path) = addr::unix_path(addr) {
+        // Both are about reaching the server across a network, which a
+        // socket file on this machine is not on.
+        if args.speaks_tls() {
+            return Err(StartError::NotOverUnix("--tls and --mtls"));
+        }
+        if args.registry.is_some() {
+            return Err(StartError::NotOverUnix("--registry"));
+        }
+        return listener::bind_unix(std::path::Path::new(path));
+    }
+    let listener = TcpListener::bind(addr)
         .await
         .map_err(|why| match why.kind() {
             std::io::ErrorKind::AddrInUse => StartError::PortInUse(addr.to_owned()),
             _ => StartError::CannotListen(addr.to_owned(), why),
-        })
+        })?;
+    Ok(Listener::Tcp(listener))
 }
 
 /// Serves `router` on `listener` in a background task, reports SERVING,
@@ -185,7 +200,7 @@ pub async fn bind(kind: Kind, args: &ServerArgs) -> Result<TcpListener, StartErr
 /// the bounds tonic itself puts on a layer's service.
 pub async fn serve_in_background<L, ResBody>(
     router: Router<L>,
-    listener: TcpListener,
+    listener: Listener,
     lifecycle: Lifecycle,
     kind: Kind,
     args: &ServerArgs,
@@ -199,26 +214,40 @@ where
     ResBody: http_body::Body<Data = Bytes> + Send + 'static,
     ResBody::Error: Into<BoxError>,
 {
-    let addr = listener.local_addr().map_err(StartError::Runtime)?;
     let Lifecycle { health, cutoff } = lifecycle;
     health
         .set_service_status(SERVICE_NAME, ServingStatus::Serving)
         .await;
 
     let (stop, stopped) = oneshot::channel::<()>();
-    let incoming = accept::accept_speaking(listener, args.handshake_timeout());
-    let task = tokio::spawn(router.serve_with_incoming_shutdown(incoming, async {
+    let stopped = async {
         // Fires when `stop` is used or dropped.
         let _ = stopped.await;
-    }));
+    };
+    let (listening, task, socket_file) = match listener {
+        Listener::Tcp(listener) => {
+            let addr = listener.local_addr().map_err(StartError::Runtime)?;
+            let incoming = accept::accept_speaking(listener, args.handshake_timeout());
+            let task = tokio::spawn(router.serve_with_incoming_shutdown(incoming, stopped));
+            (Listening::Tcp(addr), task, None)
+        }
+        // A local socket: no Nagle, no keepalive probes, no silent
+        // strangers from the network to drop; tonic takes each connection.
+        #[cfg(unix)]
+        Listener::Unix(listener, file) => {
+            let incoming = tokio_stream::wrappers::UnixListenerStream::new(listener);
+            let task = tokio::spawn(router.serve_with_incoming_shutdown(incoming, stopped));
+            (Listening::Unix(file.path().to_owned()), task, Some(file))
+        }
+    };
 
     // Serving: now tell the registry, so clients following it come. If
     // that fails we return the error, and dropping `stop` ends the server.
-    let registration = match &args.registry {
-        Some(url) => {
+    let registration = match (&args.registry, &listening) {
+        (Some(url), Listening::Tcp(addr)) => {
             let gateway = Gateway::new(url).map_err(StartError::Registry)?;
             let entry = Entry {
-                addr: addresses::advertised(addr),
+                addr: addresses::advertised(*addr),
                 kind: kind.to_string(),
                 tls: args.speaks_tls(),
             };
@@ -226,17 +255,26 @@ where
             let registered = etcd_registry::register(gateway, &prefix, entry, args.registry_ttl());
             Some(registered.await.map_err(StartError::Registry)?)
         }
-        None => None,
+        _ => None,
     };
 
-    let scheme = if args.speaks_tls() { "https" } else { "http" };
+    let scheme = if args.speaks_tls() {
+        "https://"
+    } else {
+        "http://"
+    };
+    let (scheme, shown) = match &listening {
+        Listening::Tcp(addr) => (scheme, addr.to_string()),
+        Listening::Unix(_) => ("", listening.to_string()),
+    };
     info!(
-        "{kind} server listening on {scheme}://{addr} (Ctrl-C to stop); try: {}{}",
+        "{kind} server listening on {scheme}{shown} (Ctrl-C to stop); try: {}{}",
         kind.client_command(),
-        addresses::client_flags(kind, args, addr),
+        addresses::client_flags(kind, args, &listening),
     );
     Ok(RunningServer {
-        addr,
+        listening,
+        socket_file,
         health,
         stop,
         task,

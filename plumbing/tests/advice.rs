@@ -72,6 +72,22 @@ async fn nothing_listening_is_told_to_start_the_server_at_that_address() {
 }
 
 #[tokio::test]
+async fn nothing_listening_on_a_unix_socket_is_told_to_start_the_server_there() {
+    let path = std::env::temp_dir().join(format!("hello-nobody-{}.sock", std::process::id()));
+    let addr = format!("unix:{}", path.display());
+    let (_, advice, line) = fail(&dialling(&addr)).await;
+    assert_eq!(advice, Advice::StartServer);
+    assert!(
+        line.starts_with(&format!("nothing listens at {addr}")),
+        "{line}"
+    );
+    assert!(
+        line.ends_with(&format!("--bin server -- --addr {addr}")),
+        "{line}"
+    );
+}
+
+#[tokio::test]
 async fn a_host_that_does_not_exist_is_told_to_check_the_address() {
     // `.invalid` is reserved: it never resolves, anywhere.
     let (_, advice, line) = fail(&dialling("no-such-host.invalid:8888")).await;
@@ -209,7 +225,7 @@ async fn a_tls_server_dialled_by_a_name_its_certificate_lacks_is_explained() {
     let (service, _) = Observed::new(Duration::ZERO);
     let server = serve(service, &args).await.unwrap();
     let client = ClientArgs {
-        addr: vec![format!("127.0.0.2:{}", server.addr().port())],
+        addr: vec![format!("127.0.0.2:{}", server.addr().unwrap().port())],
         tls: true,
         ca: Some(certs.join("ca.pem")),
         ..ClientArgs::default()

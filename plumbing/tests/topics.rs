@@ -321,3 +321,84 @@ async fn mutual_tls_tells_the_server_and_its_handler_who_calls() {
     ]);
     assert!(logged.await.is_some(), "the server did not log who called");
 }
+
+/// The socket file of a server started with `args` (a unix socket's).
+fn socket_path(args: &ServerArgs) -> std::path::PathBuf {
+    let addr = args.addr.as_deref().unwrap();
+    addr.strip_prefix("unix:").unwrap().into()
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_unix_socket_is_private_and_removed_at_shutdown() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let args = test_support::unix_socket("private");
+    let path = socket_path(&args);
+    let server = test_support::TestServer::start(args, async |args| {
+        test_support::serve(test_support::Observed::new(Duration::ZERO).0, args).await
+    })
+    .await;
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "the socket file is not private");
+    let mut client = server.stub().await;
+    assert_eq!(say_hello(&mut client, 2, None).await.unwrap(), "Hello, 2!");
+
+    server.into_server().shutdown(Duration::from_secs(1)).await;
+    assert!(!path.exists(), "the socket file was left behind");
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_stale_unix_socket_is_replaced_and_a_live_one_refused() {
+    test_support::capture_logs(tracing::Level::INFO);
+    let args = test_support::unix_socket("stale");
+    let path = socket_path(&args);
+    // A socket file nobody answers on: what a killed server leaves.
+    drop(std::os::unix::net::UnixListener::bind(&path).unwrap());
+    assert!(path.exists());
+
+    let started = test_support::serve(test_support::Observed::new(Duration::ZERO).0, &args).await;
+    let server = started.expect("a stale socket file must not stop a server");
+    let logged = test_support::wait_for_log(&["removed a stale socket file"]).await;
+    assert!(logged.is_some());
+
+    // While it runs, a second server on the same path is refused.
+    let second = test_support::serve(test_support::Observed::new(Duration::ZERO).0, &args).await;
+    let error = second.unwrap_err().to_string();
+    assert!(
+        error.contains("a running server answers on that socket"),
+        "{error}"
+    );
+    server.shutdown(Duration::from_secs(1)).await;
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_unix_socket_path_that_cannot_be_used_is_one_clear_line() {
+    let not_a_socket = std::env::temp_dir().join(format!("hello-plain-{}", std::process::id()));
+    std::fs::write(&not_a_socket, b"").unwrap();
+    for (addr, expected) in [
+        (
+            "unix:/nonexistent-dir/hello.sock".to_owned(),
+            "pick a path in a directory you can write",
+        ),
+        (
+            format!("unix:{}", not_a_socket.display()),
+            "the file exists and is not a socket",
+        ),
+    ] {
+        let args = ServerArgs {
+            addr: Some(addr.clone()),
+            ..ServerArgs::default()
+        };
+        let observed = test_support::Observed::new(Duration::ZERO).0;
+        let error = test_support::serve(observed, &args)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains(expected), "{addr}: {error}");
+        assert!(!error.contains('\n'));
+    }
+    std::fs::remove_file(not_a_socket).unwrap();
+}

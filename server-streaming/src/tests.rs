@@ -373,3 +373,17 @@ async fn works_over_mutual_tls() {
         .unwrap();
     assert_eq!(replies, ["Hello #1, 42!", "Hello #2, 42!"]);
 }
+
+#[tokio::test]
+async fn works_over_a_unix_socket() {
+    let server = TestServer::start(
+        test_support::unix_socket("server-streaming"),
+        async |args| start(ServerStreamingService::default(), args).await,
+    )
+    .await;
+    let mut stub = connect(&server.client_args).await.unwrap();
+    let replies = say_hello_stream(&mut stub, ask(2, 1), None, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(replies, ["Hello #1, 42!", "Hello #2, 42!"]);
+}

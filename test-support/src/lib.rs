@@ -49,18 +49,25 @@ pub struct TestServer {
 
 impl TestServer {
     /// Starts a server with `args` on `127.0.0.1:0` (their `addr` is
-    /// replaced), through `start`: a lesson's own `server::start`. When
+    /// replaced, unless it is a unix socket), through `start`: a lesson's own `server::start`. When
     /// this returns, the socket is bound: no need to wait before calling.
     pub async fn start(
         mut args: ServerArgs,
         start: impl AsyncFnOnce(&ServerArgs) -> Result<RunningServer, StartError>,
     ) -> TestServer {
-        args.addr = Some("127.0.0.1:0".to_owned());
+        // A free port, unless the test asked for a unix socket.
+        if !args
+            .addr
+            .as_deref()
+            .is_some_and(|addr| addr.starts_with("unix:"))
+        {
+            args.addr = Some("127.0.0.1:0".to_owned());
+        }
         let server = start(&args)
             .await
             .unwrap_or_else(|e| panic!("test server did not start: {e}"));
         let client_args = ClientArgs {
-            addr: vec![server.addr().to_string()],
+            addr: vec![server.listening().to_string()],
             tls: args.speaks_tls(),
             mtls: args.mtls,
             ca: args.certs.as_ref().map(|dir| dir.join("ca.pem")),
@@ -75,7 +82,9 @@ impl TestServer {
 
     /// The address the server listens on.
     pub fn addr(&self) -> SocketAddr {
-        self.server.addr()
+        self.server
+            .addr()
+            .expect("a test server on TCP, not a unix socket")
     }
 
     /// A stub for this server, made with [`TestServer::client_args`].
@@ -158,6 +167,16 @@ pub async fn say_hello(
 pub fn closed_addr() -> SocketAddr {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
     listener.local_addr().expect("local address")
+}
+
+/// Server flags for a unix domain socket in the temporary directory, its
+/// name made of `name` and this test program's process id.
+pub fn unix_socket(name: &str) -> ServerArgs {
+    let path = std::env::temp_dir().join(format!("hello-{name}-{}.sock", std::process::id()));
+    ServerArgs {
+        addr: Some(format!("unix:{}", path.display())),
+        ..ServerArgs::default()
+    }
 }
 
 /// Server flags for mutual TLS (`--mtls`), with the development

@@ -214,3 +214,13 @@ async fn works_over_mutual_tls() {
     let mut stub = connect(&server.client_args).await.unwrap();
     assert_eq!(say_hello(&mut stub, 1, None).await.unwrap(), "Hello, 1!");
 }
+
+#[tokio::test]
+async fn works_over_a_unix_socket() {
+    let server = TestServer::start(test_support::unix_socket("unary"), async |args| {
+        start(UnaryService::default(), args).await
+    })
+    .await;
+    let mut stub = connect(&server.client_args).await.unwrap();
+    assert_eq!(say_hello(&mut stub, 1, None).await.unwrap(), "Hello, 1!");
+}

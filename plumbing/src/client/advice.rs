@@ -99,7 +99,8 @@ pub fn classify(status: &Status, context: &Context<'_>) -> Advice {
     }
     if cause::<ConnectError>(status).is_some() {
         return match cause::<io::Error>(status).map(io::Error::kind) {
-            Some(io::ErrorKind::ConnectionRefused) => Advice::StartServer,
+            // A unix socket's file that is not there: nothing listens either.
+            Some(io::ErrorKind::ConnectionRefused | io::ErrorKind::NotFound) => Advice::StartServer,
             // Closed in the middle of our TLS hello: it does not speak TLS.
             Some(io::ErrorKind::UnexpectedEof) => tls_mismatch,
             _ => Advice::CheckAddress,

@@ -55,9 +55,13 @@ impl Dialer {
         })
     }
 
-    /// The endpoint for the server at `addr` (HOST:PORT), which speaks TLS if `tls`.
+    /// The endpoint for the server at `addr` (HOST:PORT, or `unix:PATH`),
+    /// which speaks TLS if `tls`.
     pub(super) fn endpoint(&self, addr: &str, tls: bool) -> Result<Endpoint, ClientError> {
         addr::check(addr, false).map_err(|bad| ClientError::Flag(bad.to_string()))?;
+        if addr::unix_path(addr).is_some() {
+            return self.unix_endpoint(addr, tls);
+        }
         let scheme = if tls { "https" } else { "http" };
         let mut endpoint = Endpoint::from_shared(format!("{scheme}://{addr}"))
             .map_err(|e| ClientError::Flag(format!("--addr {addr} is not HOST:PORT ({e})")))?
@@ -80,6 +84,22 @@ impl Dialer {
             );
         }
         Ok(endpoint)
+    }
+}
+
+impl Dialer {
+    /// The endpoint for a unix domain socket: tonic dials `unix:PATH`
+    /// itself. The TCP settings (keepalive probes) have nothing to do on a
+    /// socket file, nor has TLS, whose job the file's permissions do.
+    fn unix_endpoint(&self, addr: &str, tls: bool) -> Result<Endpoint, ClientError> {
+        if tls {
+            return Err(ClientError::Flag(format!(
+                "--tls and --mtls cannot be used with --addr {addr}: a socket file is reached from this machine only; drop them"
+            )));
+        }
+        let endpoint = Endpoint::from_shared(addr.to_owned())
+            .map_err(|e| ClientError::Flag(format!("--addr {addr} is not unix:PATH ({e})")))?;
+        Ok(endpoint.connect_timeout(CONNECT_TIMEOUT))
     }
 }
 

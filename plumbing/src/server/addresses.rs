@@ -5,16 +5,18 @@ use std::net::SocketAddr;
 
 use tracing::warn;
 
+use super::Listening;
 use crate::{Kind, cli::ServerArgs};
 
 /// The flags a client needs to reach this server, for the "try:" line.
-pub(super) fn client_flags(kind: Kind, args: &ServerArgs, addr: SocketAddr) -> String {
+pub(super) fn client_flags(kind: Kind, args: &ServerArgs, listening: &Listening) -> String {
     let mut flags = Vec::new();
-    match &args.registry {
+    match (&args.registry, listening) {
         // The registry entry tells the client the address, and TLS.
-        Some(url) => flags.push(format!("--registry {url}")),
-        None => {
-            let dial = advertised_quietly(addr);
+        (Some(url), _) => flags.push(format!("--registry {url}")),
+        (None, Listening::Unix(_)) => flags.push(format!("--addr {listening}")),
+        (None, Listening::Tcp(addr)) => {
+            let dial = advertised_quietly(*addr);
             if dial != kind.default_addr() {
                 flags.push(format!("--addr {dial}"));
             }
@@ -75,19 +77,22 @@ mod tests {
         let anywhere: SocketAddr = "0.0.0.0:9000".parse().unwrap();
         let plain = ServerArgs::default();
         assert_eq!(
-            client_flags(Kind::Unary, &plain, anywhere),
+            client_flags(Kind::Unary, &plain, &Listening::Tcp(anywhere)),
             " -- --addr 127.0.0.1:9000"
         );
 
         let default: SocketAddr = "127.0.0.1:8888".parse().unwrap();
-        assert_eq!(client_flags(Kind::Unary, &plain, default), "");
+        assert_eq!(
+            client_flags(Kind::Unary, &plain, &Listening::Tcp(default)),
+            ""
+        );
 
         let with_token = ServerArgs {
             token: Some("s3cret".into()),
             ..ServerArgs::default()
         };
         assert_eq!(
-            client_flags(Kind::Unary, &with_token, default),
+            client_flags(Kind::Unary, &with_token, &Listening::Tcp(default)),
             " -- --token <TOKEN>"
         );
 
@@ -98,8 +103,14 @@ mod tests {
         };
         let ca = std::path::Path::new("certs").join("ca.pem");
         assert_eq!(
-            client_flags(Kind::Unary, &tls_elsewhere, default),
+            client_flags(Kind::Unary, &tls_elsewhere, &Listening::Tcp(default)),
             format!(" -- --tls --ca {}", ca.display())
+        );
+
+        let socket = Listening::Unix("/tmp/hello.sock".into());
+        assert_eq!(
+            client_flags(Kind::Unary, &plain, &socket),
+            " -- --addr unix:/tmp/hello.sock"
         );
     }
 }

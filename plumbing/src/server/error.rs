@@ -15,6 +15,12 @@ pub enum StartError {
     PortInUse(String),
     /// The address cannot be listened on (it is not this machine's, say).
     CannotListen(String, std::io::Error),
+    /// `--addr unix:PATH` names a file that is not a socket.
+    NotASocket(String),
+    /// A flag that cannot go with a unix socket (which flags, in words).
+    NotOverUnix(&'static str),
+    /// Unix domain sockets on a system that has none here (Windows).
+    UnixSocketNotHere(String),
     /// The runtime (its threads, the socket's own address) failed.
     Runtime(std::io::Error),
     /// TLS could not be set up; the message says why and what to do.
@@ -29,14 +35,31 @@ impl fmt::Display for StartError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             StartError::BadAddr(bad) => write!(f, "{bad}"),
+            StartError::PortInUse(addr) if addr.starts_with("unix:") => write!(
+                f,
+                "cannot listen on {addr}: a running server answers on that socket; stop it, or pick another path with --addr unix:PATH"
+            ),
             StartError::PortInUse(addr) => write!(
                 f,
                 "cannot listen on {addr}: the port is already in use (is another server running?); stop it, or pick another port with --addr HOST:PORT"
+            ),
+            StartError::CannotListen(addr, why) if addr.starts_with("unix:") => write!(
+                f,
+                "cannot listen on {addr}: {why}; pick a path in a directory you can write, with --addr unix:PATH"
             ),
             StartError::CannotListen(addr, why) => write!(
                 f,
                 "cannot listen on {addr}: {why}; pick another address with --addr HOST:PORT"
             ),
+            StartError::NotASocket(addr) => write!(
+                f,
+                "cannot listen on {addr}: the file exists and is not a socket; pick another path with --addr unix:PATH"
+            ),
+            StartError::NotOverUnix(flags) => write!(
+                f,
+                "{flags} cannot be used with --addr unix:PATH: a socket file is reached from this machine only, and its permissions (0600) already keep other users out"
+            ),
+            StartError::UnixSocketNotHere(why) => f.write_str(why),
             StartError::Runtime(why) => write!(f, "cannot start the server: {why}"),
             StartError::Tls(why) => f.write_str(why),
             StartError::Reflection(why) => write!(

@@ -10,6 +10,8 @@ use tracing::{error, info, warn};
 
 use hello_proto::pb::do_stuff_server::SERVICE_NAME;
 
+use super::{Listening, SocketFile};
+
 /// How long a registered server keeps taking calls after leaving the
 /// registry, while the clients that follow it take it off their lists.
 const DEREGISTERED_PAUSE: Duration = Duration::from_millis(500);
@@ -21,8 +23,11 @@ const CLOSING_TIME: Duration = Duration::from_secs(1);
 /// A server started by [`super::start`], serving in a background task.
 #[derive(Debug)]
 pub struct RunningServer {
-    /// The address actually bound: with port 0 the system picks a free one.
-    pub(super) addr: SocketAddr,
+    /// Where it listens: the TCP address actually bound (with port 0 the
+    /// system picks a free one), or the unix socket's path.
+    pub(super) listening: Listening,
+    /// A unix socket's file, removed once the server has stopped.
+    pub(super) socket_file: Option<SocketFile>,
     /// Where we tell health checkers that we are going away.
     pub(super) health: HealthReporter,
     /// Dropping or firing this begins the graceful shutdown.
@@ -36,9 +41,17 @@ pub struct RunningServer {
 }
 
 impl RunningServer {
-    /// The address the server listens on.
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
+    /// The TCP address the server listens on (`None` on a unix socket).
+    pub fn addr(&self) -> Option<SocketAddr> {
+        match self.listening {
+            Listening::Tcp(addr) => Some(addr),
+            Listening::Unix(_) => None,
+        }
+    }
+
+    /// Where the server listens, as a client's `--addr` says it.
+    pub fn listening(&self) -> &Listening {
+        &self.listening
     }
 
     /// Serves until Ctrl-C or SIGTERM (what `kill` and service managers
@@ -113,6 +126,10 @@ impl RunningServer {
             Ok(Ok(())) => info!("server stopped"),
             Ok(Err(e)) => error!("the server stopped with an error: {e}"),
             Err(e) => error!("the server task failed: {e}"),
+        }
+        // Last, a unix socket's file goes (dropping it removes it).
+        if let Some(file) = self.socket_file.take() {
+            info!("removed the socket file {}", file.path().display());
         }
     }
 }

@@ -1,0 +1,100 @@
+//! Where a server listens: a TCP port, or a unix domain socket
+//! (`--addr unix:PATH`), a file that processes on the same machine connect
+//! to without TCP: no port to collide with, and the file's permissions say
+//! who may call.
+
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+};
+
+use tokio::net::TcpListener;
+#[cfg(unix)]
+use tokio::net::UnixListener;
+use tracing::info;
+
+use super::StartError;
+
+/// A bound listening socket, ready to serve.
+#[derive(Debug)]
+pub enum Listener {
+    /// A TCP port.
+    Tcp(TcpListener),
+    /// A unix domain socket, and its file, removed when the server stops.
+    #[cfg(unix)]
+    Unix(UnixListener, SocketFile),
+}
+
+/// Where a running server can be reached, as a client's `--addr` says it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Listening {
+    /// A TCP address; with port 0 asked for, the port the system chose.
+    Tcp(SocketAddr),
+    /// A unix domain socket's path.
+    Unix(PathBuf),
+}
+
+impl std::fmt::Display for Listening {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Listening::Tcp(addr) => write!(f, "{addr}"),
+            Listening::Unix(path) => write!(f, "unix:{}", path.display()),
+        }
+    }
+}
+
+/// The socket file of a unix domain socket server: removed when dropped,
+/// which is when the server has stopped.
+#[derive(Debug)]
+pub struct SocketFile(PathBuf);
+
+impl SocketFile {
+    /// The path of the socket file.
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for SocketFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Binds a unix domain socket at `path`, readable and writable by this
+/// user only (mode 0600). A socket file left by a server that was killed
+/// (nothing answers on it) is replaced, and said so; one that a running
+/// server answers on is refused.
+#[cfg(unix)]
+pub(super) fn bind_unix(path: &Path) -> Result<Listener, StartError> {
+    use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+
+    let shown = format!("unix:{}", path.display());
+    if let Ok(metadata) = std::fs::symlink_metadata(path) {
+        if !metadata.file_type().is_socket() {
+            return Err(StartError::NotASocket(shown));
+        }
+        if std::os::unix::net::UnixStream::connect(path).is_ok() {
+            return Err(StartError::PortInUse(shown));
+        }
+        info!("{shown}: removed a stale socket file, left by a server that did not stop cleanly");
+        let _ = std::fs::remove_file(path);
+    }
+    let listener =
+        UnixListener::bind(path).map_err(|why| StartError::CannotListen(shown.clone(), why))?;
+    // Only this user may connect. (Between `bind` and here the file has
+    // the umask's mode: a moment, on a path of the user's choosing.)
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+        .map_err(|why| StartError::CannotListen(shown, why))?;
+    Ok(Listener::Unix(listener, SocketFile(path.to_owned())))
+}
+
+/// Unix domain sockets here are for Linux and macOS (tokio has none for
+/// Windows).
+#[cfg(not(unix))]
+pub(super) fn bind_unix(path: &Path) -> Result<Listener, StartError> {
+    Err(StartError::UnixSocketNotHere(format!(
+        "unix:{}: unix domain sockets work on Linux and macOS only here; use --addr HOST:PORT",
+        path.display()
+    )))
+}
