@@ -33,7 +33,7 @@ use plumbing::client::Stub;
 use tonic::Status;
 
 use crate::{
-    client::{Deadline, Event, one_attempt},
+    attempt::{Deadline, Event, one_attempt},
     policy::{Next, RetryPolicy, Stop},
 };
 

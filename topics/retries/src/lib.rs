@@ -13,6 +13,8 @@
 //!
 //! - [`policy`]: A6's rules as data and pure functions: the backoff, the
 //!   retryable codes, the server's pushback, the jitter.
+//! - [`attempt`]: one attempt, a fresh `tonic::Request` each time, and
+//!   the [`attempt::Event`] printed for it.
 //! - [`client`]: the retry loop, each attempt a fresh `tonic::Request`
 //!   with `grpc-previous-rpc-attempts` and what is left of the deadline.
 //! - [`hedging`]: copies sent every `--hedge-after-ms`, the first success
@@ -23,6 +25,7 @@
 //! Run `cargo run -p retries --bin server -- --fail-attempts 2` in one
 //! terminal and `cargo run -p retries --bin client` in another.
 
+pub mod attempt;
 pub mod client;
 pub mod hedging;
 pub mod policy;

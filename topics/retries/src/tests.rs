@@ -17,7 +17,8 @@ use tonic::{Code, Status};
 
 use crate::{
     TOPIC,
-    client::{self, Args, Event, call_with_retries},
+    attempt::Event,
+    client::{self, Args, call_with_retries},
     hedging::call_hedged,
     policy::{Jitter, Next, RetryPolicy, Stop, Wait},
     server::{self, Arrival, Flaky},
