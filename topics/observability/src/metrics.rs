@@ -158,7 +158,9 @@ impl Metrics {
         let mut response = http::Response::new(Full::new(Bytes::from(body)));
         *response.status_mut() = status;
         if let Ok(value) = http::HeaderValue::from_str(content_type) {
-            response.headers_mut().insert(http::header::CONTENT_TYPE, value);
+            response
+                .headers_mut()
+                .insert(http::header::CONTENT_TYPE, value);
         }
         response
     }

@@ -220,7 +220,8 @@ pub async fn start(args: &Args, telemetry: &Telemetry) -> Result<Started, StartE
         ));
     let kind = Kind::Topic(TOPIC);
     let listener = server::bind(kind, &args.common).await?;
-    let server = server::serve_in_background(router, listener, lifecycle, kind, &args.common).await?;
+    let server =
+        server::serve_in_background(router, listener, lifecycle, kind, &args.common).await?;
     Ok(Started {
         server,
         metrics_addr,
@@ -234,15 +235,19 @@ pub fn run(args: &Args) -> ExitCode {
     let kind = Kind::Topic(TOPIC);
     let outcome = server::runtime(kind, &args.common).and_then(|runtime| {
         runtime.block_on(async {
-            let telemetry = Telemetry::new("observability-server", Sink::Stdout, args.otlp.as_deref())
-                .map_err(|_| {
-                    StartError::BadAddr(BadAddr {
-                        addr: args.otlp.clone().unwrap_or_default(),
-                        why: "not a URL the OTLP exporter accepts",
-                    })
-                })?;
+            let telemetry =
+                Telemetry::new("observability-server", Sink::Stdout, args.otlp.as_deref())
+                    .map_err(|_| {
+                        StartError::BadAddr(BadAddr {
+                            addr: args.otlp.clone().unwrap_or_default(),
+                            why: "not a URL the OTLP exporter accepts",
+                        })
+                    })?;
             let started = start(args, &telemetry).await?;
-            started.server.wait_for_termination(args.common.grace()).await;
+            started
+                .server
+                .wait_for_termination(args.common.grace())
+                .await;
             telemetry.shutdown().await;
             Ok(())
         })

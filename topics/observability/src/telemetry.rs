@@ -61,8 +61,8 @@ impl Telemetry {
         sink: Sink,
         otlp: Option<&str>,
     ) -> Result<Telemetry, ExporterBuildError> {
-        let mut provider = SdkTracerProvider::builder()
-            .with_simple_exporter(SpanPrinter { process, sink });
+        let mut provider =
+            SdkTracerProvider::builder().with_simple_exporter(SpanPrinter { process, sink });
         if let Some(url) = otlp {
             let exporter = opentelemetry_otlp::SpanExporter::builder()
                 .with_tonic()
