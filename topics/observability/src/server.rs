@@ -235,14 +235,18 @@ pub fn run(args: &Args) -> ExitCode {
     let kind = Kind::Topic(TOPIC);
     let outcome = server::runtime(kind, &args.common).and_then(|runtime| {
         runtime.block_on(async {
+            // The name that starts each span line: which process printed it.
+            let process = match args.backend {
+                Some(_) => "observability-relay",
+                None => "observability-server",
+            };
             let telemetry =
-                Telemetry::new("observability-server", Sink::Stdout, args.otlp.as_deref())
-                    .map_err(|_| {
-                        StartError::BadAddr(BadAddr {
-                            addr: args.otlp.clone().unwrap_or_default(),
-                            why: "not a URL the OTLP exporter accepts",
-                        })
-                    })?;
+                Telemetry::new(process, Sink::Stdout, args.otlp.as_deref()).map_err(|_| {
+                    StartError::BadAddr(BadAddr {
+                        addr: args.otlp.clone().unwrap_or_default(),
+                        why: "not a URL the OTLP exporter accepts",
+                    })
+                })?;
             let started = start(args, &telemetry).await?;
             started
                 .server
