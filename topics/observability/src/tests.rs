@@ -40,6 +40,11 @@ fn recorded(process: &'static str) -> (Telemetry, UnboundedReceiver<SpanData>) {
 /// Our server on free ports (gRPC and metrics), relaying to `backend` if given.
 async fn server(backend: Option<SocketAddr>) -> (Started, UnboundedReceiver<SpanData>) {
     let (telemetry, spans) = recorded("server");
+    (server_with(&telemetry, backend).await, spans)
+}
+
+/// Our server on free ports, with the given telemetry.
+async fn server_with(telemetry: &Telemetry, backend: Option<SocketAddr>) -> Started {
     let args = Args {
         common: ServerArgs {
             addr: Some("127.0.0.1:0".to_owned()),
@@ -49,7 +54,7 @@ async fn server(backend: Option<SocketAddr>) -> (Started, UnboundedReceiver<Span
         otlp: None,
         backend: backend.map(|addr| addr.to_string()),
     };
-    (server::start(&args, &telemetry).await.unwrap(), spans)
+    server::start(&args, telemetry).await.unwrap()
 }
 
 fn client_args(server: &Started) -> ClientArgs {
@@ -358,35 +363,47 @@ impl TraceService for Collector {
 }
 
 #[tokio::test]
-async fn with_otlp_the_spans_reach_a_collector() {
+async fn with_otlp_the_spans_of_client_and_server_reach_a_collector() {
     let (exports, mut received) = unbounded_channel();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let collector_addr = listener.local_addr().unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(
         tonic::transport::Server::builder()
             .add_service(TraceServiceServer::new(Collector(exports)))
             .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener)),
     );
-    let (server, _) = server(None).await;
-    let (spans, _printed) = unbounded_channel();
-    let url = format!("http://{collector_addr}");
-    let client = Telemetry::new("client", Sink::Channel(spans), Some(&url)).unwrap();
-    let tracer = client.tracer().clone();
+    let with_otlp = |process| {
+        let (spans, printed) = unbounded_channel();
+        let telemetry = Telemetry::new(process, Sink::Channel(spans), Some(&url)).unwrap();
+        (telemetry, printed)
+    };
+    let (server_telemetry, _printed) = with_otlp("server");
+    let (client, _printed) = with_otlp("client");
+    let server = server_with(&server_telemetry, None).await;
     let mut stub = connect(&client_args(&server)).await.unwrap();
-    let (trace_id, answer) = client::say_hello(&tracer, &mut stub, 5, None).await;
+    let (trace_id, answer) = client::say_hello(client.tracer(), &mut stub, 5, None).await;
     answer.unwrap();
-    // The batch is sent at shutdown (or every 5 s): what the client does last.
+    // Spans are sent in batches, every 5 s, and what is left at shutdown:
+    // what the client does before it exits, and the server when it stops.
     client.shutdown().await;
+    server_telemetry.shutdown().await;
 
-    let export = tokio::time::timeout(Duration::from_secs(5), received.recv())
-        .await
-        .unwrap()
-        .unwrap();
-    let spans: Vec<_> = (export.resource_spans.iter())
-        .flat_map(|r| &r.scope_spans)
-        .flat_map(|s| &s.spans)
-        .collect();
-    assert_eq!(spans.len(), 1);
-    assert_eq!(spans[0].name, "hello.DoStuff/say_hello");
-    assert_eq!(spans[0].trace_id, trace_id.to_bytes().to_vec());
+    let mut kinds = Vec::new();
+    while kinds.len() < 2 {
+        let export = tokio::time::timeout(Duration::from_secs(5), received.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        for span in (export.resource_spans.iter())
+            .flat_map(|r| &r.scope_spans)
+            .flat_map(|s| &s.spans)
+        {
+            assert_eq!(span.name, "hello.DoStuff/say_hello");
+            assert_eq!(span.trace_id, trace_id.to_bytes().to_vec());
+            kinds.push(span.kind);
+        }
+    }
+    kinds.sort();
+    // OTLP's span kinds: 2 = server, 3 = client.
+    assert_eq!(kinds, [2, 3]);
 }
