@@ -59,7 +59,7 @@ async fn server_with(telemetry: &Telemetry, backend: Option<SocketAddr>) -> Star
 
 fn client_args(server: &Started) -> ClientArgs {
     ClientArgs {
-        addr: vec![server.server.addr().to_string()],
+        addr: vec![server.server.listening().to_string()],
         ..ClientArgs::default()
     }
 }
@@ -82,7 +82,7 @@ fn attribute(span: &SpanData, key: &str) -> Option<String> {
 #[tokio::test]
 async fn one_trace_id_is_seen_at_the_client_the_relay_and_the_backend() {
     let (backend, mut backend_spans) = server(None).await;
-    let (relay, mut relay_spans) = server(Some(backend.server.addr())).await;
+    let (relay, mut relay_spans) = server(backend.server.addr()).await;
     let (client, mut client_spans) = recorded("client");
 
     let mut stub = connect(&client_args(&relay)).await.unwrap();
