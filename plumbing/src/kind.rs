@@ -18,6 +18,10 @@ pub const REGISTRY_PREFIX: &str = "/hello/DoStuff/";
 pub struct Topic {
     /// The package name, which is the folder's: `cargo run -p errors`.
     pub name: &'static str,
+    /// The binary that starts this server: `server`, or another name when
+    /// a topic has two (`--bin backend`). Its clients dial only `server`s
+    /// unless told otherwise.
+    pub server: &'static str,
     /// Where its server listens unless told otherwise (`--addr`).
     pub default_addr: &'static str,
     /// The `hello.DoStuff` methods its server implements.
@@ -106,7 +110,17 @@ impl Kind {
 
     /// The command a student types to start this kind's server.
     pub fn server_command(self) -> String {
-        format!("cargo run -p {} --bin server", self.crate_name())
+        let bin = match self {
+            Kind::Topic(topic) => topic.server,
+            _ => "server",
+        };
+        format!("cargo run -p {} --bin {bin}", self.crate_name())
+    }
+
+    /// Whether this kind's client reaches this server with no `--addr`:
+    /// not so for a topic's second server (the propagation backend, say).
+    pub fn dialled_by_default(self) -> bool {
+        !matches!(self, Kind::Topic(topic) if topic.server != "server")
     }
 
     /// The command a student types to start this kind's client.
@@ -122,8 +136,15 @@ impl Kind {
 }
 
 impl fmt::Display for Kind {
+    /// The crate's name, and for a topic's second server its binary's:
+    /// "unary", "propagation backend".
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.crate_name())
+        match self {
+            Kind::Topic(topic) if topic.server != "server" => {
+                write!(f, "{} {}", topic.name, topic.server)
+            }
+            _ => f.write_str(self.crate_name()),
+        }
     }
 }
 
@@ -145,6 +166,7 @@ mod tests {
     fn a_topic_is_named_with_the_right_article() {
         const ERRORS: Topic = Topic {
             name: "errors",
+            server: "server",
             default_addr: "127.0.0.1:8901",
             methods: &["say_hello"],
         };

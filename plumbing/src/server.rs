@@ -172,14 +172,7 @@ pub async fn bind(kind: Kind, args: &ServerArgs) -> Result<Listener, StartError>
     let addr = args.addr.as_deref().unwrap_or(kind.default_addr());
     addr::check(addr, true).map_err(StartError::BadAddr)?;
     if let Some(path) = addr::unix_path(addr) {
-        // Both are about reaching the server across a network, which a
-        // socket file on this machine is not on.
-        if args.speaks_tls() {
-            return Err(StartError::NotOverUnix("--tls and --mtls"));
-        }
-        if args.registry.is_some() {
-            return Err(StartError::NotOverUnix("--registry"));
-        }
+        listener::check_unix_flags(args)?;
         return listener::bind_unix(std::path::Path::new(path));
     }
     let listener = TcpListener::bind(addr)

@@ -9,12 +9,12 @@ use crate::Kind;
 /// Flags of every client, flattened into each crate's own client flags.
 #[derive(Args, Debug, Clone, Default)]
 pub struct ClientArgs {
-    /// Server address HOST:PORT; repeat it, or separate with commas, to spread calls over several servers [default: the crate's: 127.0.0.1:8888 for unary, 8889, 8890, 8891 for the streaming crates]
+    /// Server address HOST:PORT, or unix:PATH; repeat it, or separate with commas, to spread calls over several servers [default: this program's server's port, e.g. 127.0.0.1:8888 for unary; README lists them all]
     #[arg(long, value_name = "HOST:PORT", value_delimiter = ',')]
     pub addr: Vec<String>,
 
     /// The pid to send [default: this process's id, as in the note]
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub pid: Option<i32>,
 
     /// Give up on each call after this long: the gRPC deadline

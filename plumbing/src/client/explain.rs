@@ -18,10 +18,27 @@ pub fn report(outcome: Result<(), ClientError>, context: &Context<'_>) -> ExitCo
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {}", explain(&error, context));
+            // One line, whatever a message or a flag's value carried.
+            let line = explain(&error, context).replace(['\r', '\n'], " ");
+            eprintln!("error: {line}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// Whether a plaintext connection that broke may have met a TLS server:
+/// over TCP, with no TLS asked for and no registry to say which.
+fn could_be_tls(context: &Context<'_>) -> bool {
+    !context.args.speaks_tls() && context.args.registry().is_none() && !dials_unix(context)
+}
+
+/// Whether the client dials unix domain sockets (`--addr unix:PATH`),
+/// where TLS is not used.
+fn dials_unix(context: &Context<'_>) -> bool {
+    let addrs = context.args.addrs(context.kind);
+    addrs
+        .iter()
+        .all(|addr| crate::addr::unix_path(addr).is_some())
 }
 
 /// One line that says what went wrong, with the gRPC status code when a
@@ -117,7 +134,8 @@ fn explain_call(status: &Status, context: &Context<'_>) -> String {
             format!("the server {at} speaks TLS and this client does not ({failure}); add --tls")
         }
         Advice::DropTls => format!(
-            "the server {at} does not speak TLS ({failure}); drop --tls, or start the server with --tls"
+            "the server {at} does not speak TLS ({failure}); drop {flag}, or start the server with {flag}",
+            flag = if args.mtls { "--mtls" } else { "--tls" }
         ),
         Advice::FixRegisteredTls => format!(
             "a server {at} does not speak what its registered entry says about TLS ({failure}); start it again, with --tls only if its entry should say TLS"
@@ -138,11 +156,18 @@ fn explain_call(status: &Status, context: &Context<'_>) -> String {
         // A plaintext client's first bytes can meet a TLS server's hang-up
         // before its answer: then this is all the client sees, and both
         // causes are possible.
-        Advice::ConnectionLost if !args.speaks_tls() && args.registry().is_none() => format!(
+        Advice::ConnectionLost if could_be_tls(context) => format!(
             "the connection to the {kind} server {at} broke during the call ({failure}); either the server stopped (start it again with: {start}) or it speaks TLS (add --tls)"
         ),
         Advice::ConnectionLost => format!(
             "the connection to the {kind} server {at} broke during the call ({failure}); if the server stopped, start it again with: {start}"
+        ),
+        // On a unix socket the right server must have a socket of its own.
+        Advice::WrongKind if dials_unix(context) => format!(
+            "the server {at} does not implement {} ({failure}): it is not {} server; start one on a socket of its own with: {} -- --addr unix:PATH, and call that",
+            kind.methods().join(" / "),
+            kind.with_article(),
+            kind.server_command(),
         ),
         Advice::WrongKind => format!(
             "the server {at} does not implement {} ({failure}): it is not {} server; start one with: {} (it listens on {})",
@@ -165,10 +190,10 @@ fn explain_call(status: &Status, context: &Context<'_>) -> String {
             "the call did not finish within the deadline ({failure}); the server was slower than --timeout-ms: raise it (or, if you started the server with --delay-ms, lower that)"
         ),
         Advice::AddToken => format!(
-            "the server wants a token ({failure}); pass the one it was started with: --token or HELLO_TOKEN"
+            "the server wants a token ({failure}); pass one it accepts: --token or HELLO_TOKEN"
         ),
         Advice::FixToken => format!(
-            "the server refused the token ({failure}); pass the one it was started with: --token or HELLO_TOKEN"
+            "the server refused the token ({failure}); pass one it accepts: --token or HELLO_TOKEN"
         ),
         Advice::FixValue => match flag_named_in(status.message()) {
             Some(flag) => format!("the server refused the request ({failure}); change {flag}"),

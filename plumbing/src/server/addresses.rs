@@ -17,7 +17,7 @@ pub(super) fn client_flags(kind: Kind, args: &ServerArgs, listening: &Listening)
         (None, Listening::Unix(_)) => flags.push(format!("--addr {listening}")),
         (None, Listening::Tcp(addr)) => {
             let dial = advertised_quietly(*addr);
-            if dial != kind.default_addr() {
+            if dial != kind.default_addr() || !kind.dialled_by_default() {
                 flags.push(format!("--addr {dial}"));
             }
             if args.mtls {

@@ -16,6 +16,8 @@ pub fn configure(
     args: &ServerArgs,
     lifecycle: &Lifecycle,
 ) -> Result<Builder, StartError> {
+    // Flags that cannot go together are refused before anything is made.
+    super::listener::check_unix_flags(args)?;
     let builder = with_limits_per_connection(builder, args);
     let builder = with_keepalive(builder, args);
     let builder = with_tls(builder, args)?;

@@ -17,8 +17,13 @@ pub enum StartError {
     CannotListen(String, std::io::Error),
     /// `--addr unix:PATH` names a file that is not a socket.
     NotASocket(String),
-    /// A flag that cannot go with a unix socket (which flags, in words).
-    NotOverUnix(&'static str),
+    /// Flags that cannot go with a unix socket, and why not.
+    NotOverUnix {
+        /// The flags, in words.
+        flags: &'static str,
+        /// Why they mean nothing there, and what to do.
+        why: &'static str,
+    },
     /// Unix domain sockets on a system that has none here (Windows).
     UnixSocketNotHere(String),
     /// The runtime (its threads, the socket's own address) failed.
@@ -55,9 +60,9 @@ impl fmt::Display for StartError {
                 f,
                 "cannot listen on {addr}: the file exists and is not a socket; pick another path with --addr unix:PATH"
             ),
-            StartError::NotOverUnix(flags) => write!(
+            StartError::NotOverUnix { flags, why } => write!(
                 f,
-                "{flags} cannot be used with --addr unix:PATH: a socket file is reached from this machine only, and its permissions (0600) already keep other users out"
+                "{flags} cannot be used with --addr unix:PATH: a socket file is reached from this machine only, and {why}"
             ),
             StartError::UnixSocketNotHere(why) => f.write_str(why),
             StartError::Runtime(why) => write!(f, "cannot start the server: {why}"),

@@ -14,6 +14,7 @@ use tokio::net::UnixListener;
 use tracing::info;
 
 use super::StartError;
+use crate::cli::ServerArgs;
 
 /// A bound listening socket, ready to serve.
 #[derive(Debug)]
@@ -59,6 +60,27 @@ impl Drop for SocketFile {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.0);
     }
+}
+
+/// Refuses the flags that mean nothing on a unix socket, which is reached
+/// from this machine only: `--tls`/`--mtls` and `--registry`. Checked when
+/// the server is configured, before anything else is set up, and again
+/// when it binds.
+pub(super) fn check_unix_flags(args: &ServerArgs) -> Result<(), StartError> {
+    let on_unix = (args.addr.as_deref()).is_some_and(|addr| crate::addr::unix_path(addr).is_some());
+    if on_unix && args.speaks_tls() {
+        return Err(StartError::NotOverUnix {
+            flags: "--tls and --mtls",
+            why: "its permissions (0600) already keep other users out; drop them",
+        });
+    }
+    if on_unix && args.registry.is_some() {
+        return Err(StartError::NotOverUnix {
+            flags: "--registry",
+            why: "other machines cannot reach a socket file, so there is nothing to announce; drop it, or listen on HOST:PORT",
+        });
+    }
+    Ok(())
 }
 
 /// Binds a unix domain socket at `path`, readable and writable by this

@@ -40,6 +40,7 @@ pub mod pb {
 /// This topic, for the plumbing's messages: its name, its port, its methods.
 pub const TOPIC: Topic = Topic {
     name: "compression",
+    server: "server",
     default_addr: "127.0.0.1:8904",
     methods: &["get_report"],
 };

@@ -35,6 +35,7 @@ pub mod server;
 /// server's default address, the one method its server implements.
 pub const TOPIC: Topic = Topic {
     name: "errors",
+    server: "server",
     default_addr: "127.0.0.1:8901",
     methods: &["say_hello"],
 };

@@ -39,6 +39,7 @@ use plumbing::Topic;
 /// This topic, for the plumbing's messages: its name, its port, its methods.
 pub const TOPIC: Topic = Topic {
     name: "interceptors",
+    server: "server",
     default_addr: "127.0.0.1:8903",
     methods: &[
         "say_hello",

@@ -40,6 +40,7 @@ pub mod trailers;
 /// This topic, for the plumbing's messages: its name, port and methods.
 pub const TOPIC: Topic = Topic {
     name: "metadata",
+    server: "server",
     default_addr: "127.0.0.1:8902",
     methods: &["say_hello", "say_hello_stream"],
 };

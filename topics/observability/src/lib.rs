@@ -39,6 +39,7 @@ use plumbing::Topic;
 /// This topic, for the plumbing's messages: its name, its port, its methods.
 pub const TOPIC: Topic = Topic {
     name: "observability",
+    server: "server",
     default_addr: "127.0.0.1:8909",
     methods: &["say_hello", "say_hello_again"],
 };

@@ -42,6 +42,7 @@ use plumbing::Topic;
 /// name, its port, its methods. The client calls it.
 pub const RELAY: Topic = Topic {
     name: "propagation",
+    server: "server",
     default_addr: "127.0.0.1:8907",
     methods: &["say_hello"],
 };
@@ -49,6 +50,7 @@ pub const RELAY: Topic = Topic {
 /// The `backend` program, which the relay calls.
 pub const BACKEND: Topic = Topic {
     name: "propagation",
+    server: "backend",
     default_addr: "127.0.0.1:8908",
     methods: &["say_hello"],
 };

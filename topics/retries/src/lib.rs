@@ -39,6 +39,7 @@ use plumbing::Topic;
 /// This topic, for the plumbing's messages: its name, its port, its method.
 pub const TOPIC: Topic = Topic {
     name: "retries",
+    server: "server",
     default_addr: "127.0.0.1:8905",
     methods: &["say_hello"],
 };

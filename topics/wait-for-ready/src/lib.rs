@@ -28,6 +28,7 @@ use plumbing::Topic;
 /// This topic, for the plumbing's messages: its name, its port, its methods.
 pub const TOPIC: Topic = Topic {
     name: "wait-for-ready",
+    server: "server",
     default_addr: "127.0.0.1:8906",
     methods: &["say_hello", "say_hello_again"],
 };
