@@ -77,7 +77,7 @@ pub(super) fn check_unix_flags(args: &ServerArgs) -> Result<(), StartError> {
     if on_unix && args.registry.is_some() {
         return Err(StartError::NotOverUnix {
             flags: "--registry",
-            why: "other machines cannot reach a socket file, so there is nothing to announce; drop it, or listen on HOST:PORT",
+            why: "so there is nothing to announce to other machines; drop it, or listen on HOST:PORT",
         });
     }
     Ok(())
