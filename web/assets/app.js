@@ -19,8 +19,11 @@ const ms = (value) => `${value.toFixed(1)} ms`;
 // Draws one call as it happens: each step of `call` becomes a row.
 function drawCall(method, request) {
   const rows = el("ol", { class: "seq", id: "steps" });
+  const summary = el("p", { id: "summary" }, "calling…");
+  let messages = 0;
   $("#diagram").replaceChildren(
     el("h3", {}, `${method}(${request})`),
+    summary,
     el("div", { class: "lanes" }, el("span", {}, "this page"), el("span", {}, "server")),
     rows,
   );
@@ -28,42 +31,46 @@ function drawCall(method, request) {
     const item = el("li", { class: `${side} step`, "data-at": at.toFixed(1) },
       el("span", { class: "at" }, ms(at)),
       el("span", { class: "arrow" }, arrow),
-      el("span", { class: "what" }, what, small ? el("div", { class: "small" }, small) : ""));
+      el("span", { class: "what" }, what, small ? el("span", { class: "small" }, small) : ""));
     rows.append(item);
     return item;
   };
   return (step) => {
     switch (step.kind) {
       case "request":
-        row("right", step.at, "────▶", `POST ${step.path}`,
-          `content-type: application/grpc-web+proto; one message: ${request} (${step.bytes} bytes)`);
+        row("right", step.at, "──▶", `POST ${step.path}`,
+          `application/grpc-web+proto, one message (${step.bytes} bytes)`);
         break;
       case "headers": {
         const shown = ["content-type", "grpc-status", "grpc-message"]
           .filter((name) => name in step.headers)
           .map((name) => `${name}: ${step.headers[name]}`).join("; ");
-        row("left", step.at, "◀────", `HTTP ${step.status}, response headers`, shown);
+        row("left", step.at, "◀──", `HTTP ${step.status}, response headers`, shown);
         break;
       }
       case "message":
-        row("left", step.at, "◀────", `message ${step.n}: "${step.reply.retval}"`, `${step.bytes} bytes`)
+        messages += 1;
+        summary.textContent = `${messages} message${messages === 1 ? "" : "s"} so far…`;
+        row("left", step.at, "◀──", `message ${step.n}: "${step.reply.retval}"`, `${step.bytes} bytes`)
           .classList.add("message");
         break;
       case "status": {
         const where = {
-          trailers: "trailers, in the body (a frame with flag 0x80)",
-          headers: "no messages: the status came in the headers (trailers-only)",
+          trailers: "trailers, in the body (frame flag 0x80)",
+          headers: "trailers-only: the status in the headers",
           none: "no trailers came",
         }[step.where];
         const fields = Object.entries(step.fields)
           .filter(([name]) => name.startsWith("grpc-"))
           .map(([name, value]) => `${name}: ${value.length > 40 ? value.slice(0, 40) + "…" : value}`).join("; ");
-        row("left", step.at, "◀────", where, fields);
+        row("left", step.at, "◀──", where, fields);
         const ok = step.code === 0;
         const status = el("span", { class: `status ${ok ? "ok" : "bad"}`, id: "try-status", "data-code": step.code },
           ok ? "OK" : `${step.name} (${step.code})`);
         const details = [step.message, ...step.details].filter(Boolean).join(" · ");
         row("left", step.at, "", status, details);
+        summary.className = ok ? "ok" : "bad";
+        summary.textContent = `${ok ? "OK" : step.name}: ${messages} message${messages === 1 ? "" : "s"} in ${ms(step.at)}`;
         break;
       }
     }
