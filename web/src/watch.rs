@@ -196,7 +196,7 @@ impl CallRecord {
 impl Drop for CallRecord {
     /// The call is over, one way or another: publish its end.
     fn drop(&mut self) {
-        let ms = self.started.elapsed().as_secs_f64() * 1000.0;
+        let ms = millis(self.started);
         let end = match &self.status {
             Some(status) => json!({
                 "status": plumbing::code_name(status.code()),
@@ -254,11 +254,16 @@ impl Messages {
                     "n": self.count,
                     "text": text,
                     "bytes": message.len,
-                    "ms": self.started.elapsed().as_secs_f64() * 1000.0,
+                    "ms": millis(self.started),
                 }),
             );
         }
     }
+}
+
+/// Milliseconds since `started`, to a hundredth: what a page can show.
+fn millis(started: Instant) -> f64 {
+    (started.elapsed().as_secs_f64() * 100_000.0).round() / 100.0
 }
 
 /// The call kind of a `hello.DoStuff` method, as the page names it.
