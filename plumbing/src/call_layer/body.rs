@@ -57,11 +57,11 @@ impl http_body::Body for GuardedBody {
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Status>>> {
-        let this = self.project();
+        let mut this = self.project();
         if *this.ended {
             return Poll::Ready(None);
         }
-        if let Poll::Ready(mut frame) = this.inner.poll_frame(cx) {
+        if let Poll::Ready(mut frame) = this.inner.as_mut().poll_frame(cx) {
             let last = match &mut frame {
                 Some(Ok(frame)) => frame
                     .trailers_mut()
@@ -69,6 +69,9 @@ impl http_body::Body for GuardedBody {
                     .is_some(),
                 _ => true,
             };
+            // A body that knows it is complete (a page's file, served
+            // beside gRPC over HTTP/1.1) is never polled to its end.
+            let last = last || this.inner.is_end_stream();
             if last && let Some(watch) = this.watch {
                 watch.finished = true;
             }

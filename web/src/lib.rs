@@ -1,0 +1,49 @@
+//! # The projector view: gRPC in a browser, and every call drawn live
+//!
+//! `cargo run -p web`, then open <http://127.0.0.1:8080>. The page has two
+//! panels:
+//!
+//! - **Try it**: the page calls `say_hello`, `say_hello_again` and
+//!   `say_hello_stream` itself, with gRPC-Web, and draws each call as a
+//!   sequence diagram: the request, the response headers, each message
+//!   with its time, the trailers and the status.
+//! - **Live**: every call the server receives, from the page or from any
+//!   client (the lesson crates' CLI clients, a Python one), as it happens:
+//!   its kind, method, peer, each message in and out, its status and time.
+//!
+//! Layout:
+//!
+//! - [`server`]: one port for everything, and why tonic-web goes on one
+//!   service only;
+//! - [`service`]: the five `hello.DoStuff` methods;
+//! - [`watch`]: the tower layer that sees every call and its messages;
+//! - [`feed`]: how the events reach every page without a slow page ever
+//!   slowing a call, or growing the server's memory;
+//! - [`page`]: the page's files (in `web/assets/`, compiled in) and the
+//!   Server-Sent Events feed.
+//! - [`client`]: calls of all four kinds, to fill the Live panel.
+
+pub mod client;
+pub mod feed;
+pub mod page;
+pub mod server;
+pub mod service;
+pub mod watch;
+
+#[cfg(test)]
+mod tests;
+
+use plumbing::Topic;
+
+/// This crate, for the plumbing's messages: its name, its port, its methods.
+pub const TOPIC: Topic = Topic {
+    name: "web",
+    default_addr: "127.0.0.1:8080",
+    methods: &[
+        "say_hello",
+        "say_hello_again",
+        "say_hello_stream",
+        "say_hello_many",
+        "say_hello_chat",
+    ],
+};

@@ -1,0 +1,95 @@
+//! The server: one port for the page, its feed, gRPC-Web and gRPC.
+//!
+//! A browser speaks HTTP/1.1 to fetch a page, and cannot speak gRPC: it
+//! has no access to HTTP/2 trailers, where gRPC puts the status. gRPC-Web
+//! is gRPC reshaped for it: the same messages with the same 5-byte prefix,
+//! over HTTP/1.1 or HTTP/2, and the trailers sent *in the body*, as one
+//! last frame whose first byte is 0x80. tonic-web translates both ways.
+//!
+//! So the server is assembled from:
+//!
+//! 1. tonic's builder with `accept_http1(true)`, then the flags' settings
+//!    (plumbing's `configure`), as every lesson's;
+//! 2. our [`Hello`] service, behind the token check and the limits, inside
+//!    the [`WatchLayer`] that feeds the Live panel, inside tonic-web's
+//!    `GrpcWebLayer`. tonic-web goes on this one service only: it answers
+//!    400 to any HTTP/1.1 request that is not gRPC-Web, so on the whole
+//!    server it would refuse the page itself;
+//! 3. the page's routes (an axum `Router`, which is what tonic's `Routes`
+//!    is made of) merged with the gRPC services: one port, one origin;
+//! 4. bind, serve in the background, as every lesson's.
+
+use clap::Parser;
+use hello_proto::pb::do_stuff_server::DoStuffServer;
+use plumbing::{
+    Kind,
+    cli::ServerArgs,
+    server::{self, Lifecycle, RunningServer, StartError},
+};
+use tonic::{service::Routes, transport::Server};
+use tonic_web::GrpcWebLayer;
+use tower::ServiceBuilder;
+use tracing::info;
+
+use crate::{TOPIC, feed::Feed, page, service::Hello, watch::WatchLayer};
+
+/// Flags of the web server.
+#[derive(Parser, Debug, Clone)]
+#[command(
+    about = "The projector view: a page that calls hello.DoStuff with gRPC-Web, and draws every call the server receives"
+)]
+pub struct Args {
+    /// The flags every server has (--addr, --delay-ms, --token...).
+    #[command(flatten)]
+    pub common: ServerArgs,
+
+    /// How many of the last calls the Live panel is shown when it opens
+    #[arg(long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(u16).range(1..))]
+    pub keep_calls: u16,
+}
+
+impl Default for Args {
+    fn default() -> Self {
+        Self {
+            common: ServerArgs::default(),
+            keep_calls: 50,
+        }
+    }
+}
+
+/// Assembles and starts the server; returns once it is listening. `feed`
+/// is where the calls are published (tests keep a clone to watch it).
+pub async fn start(feed: Feed, args: &Args) -> Result<RunningServer, StartError> {
+    let common = &args.common;
+    let lifecycle = Lifecycle::new();
+
+    // 1. HTTP/1.1 as well as HTTP/2: browsers fetch pages (and, without
+    //    TLS, make gRPC-Web calls) over HTTP/1.1.
+    let mut builder = server::configure(Server::builder().accept_http1(true), common, &lifecycle)?;
+
+    // 2. The layers, outermost first: gRPC-Web → gRPC, then the watch.
+    let hello = ServiceBuilder::new()
+        .layer(GrpcWebLayer::new())
+        .layer(WatchLayer::new(feed.clone()))
+        .service(server::with_token_check_and_limits(
+            DoStuffServer::new(Hello {
+                delay: common.delay(),
+            }),
+            common,
+        ));
+
+    // 3. gRPC and the page side by side, routed by path.
+    let grpc = server::health_and_reflection(&lifecycle)?.add_service(hello);
+    let routes = Routes::from(grpc.into_axum_router().merge(page::routes(feed)));
+    let router = builder.add_routes(routes);
+
+    // 4. Bind and serve.
+    let listener = server::bind(Kind::Topic(TOPIC), common).await?;
+    let running =
+        server::serve_in_background(router, listener, lifecycle, Kind::Topic(TOPIC), common)
+            .await?;
+    if let Some(addr) = running.addr() {
+        info!("open http://{addr} in a browser");
+    }
+    Ok(running)
+}

@@ -1,0 +1,411 @@
+//! The page's claims without a browser, over real sockets: the page is
+//! served; gRPC-Web unary and server-streaming calls work over HTTP/1.1,
+//! with the trailers in the body; an error keeps its code and details; and
+//! every call, plain gRPC or gRPC-Web, reaches the `/events` feed with its
+//! messages, the last calls replayed to a page that opens late.
+
+use std::time::{Duration, Instant};
+
+use bytes::{Buf, Bytes, BytesMut};
+use hello_proto::pb::{HelloReply, HelloRequest, HelloStreamRequest};
+use http_body_util::{BodyExt, Full};
+use hyper::{body::Incoming, client::conn::http1::SendRequest};
+use hyper_util::rt::TokioIo;
+use plumbing::cli::ServerArgs;
+use prost::Message as _;
+use serde_json::Value;
+use test_support::{TestServer, capture_logs, captured_logs};
+use tokio::net::TcpStream;
+use tonic::Code;
+use tonic_types::StatusExt as _;
+
+use crate::{
+    client,
+    feed::Feed,
+    server::{self, Args},
+    watch::MessageReader,
+};
+
+/// Starts the web server on a free port, keeping `keep_calls` calls.
+async fn start(keep_calls: u16) -> TestServer {
+    capture_logs(tracing::Level::INFO);
+    TestServer::start(ServerArgs::default(), async |common| {
+        let args = Args {
+            common: common.clone(),
+            keep_calls,
+        };
+        server::start(Feed::new(keep_calls.into()), &args).await
+    })
+    .await
+}
+
+/// An HTTP/1.1 connection to `server`, as a browser without HTTP/2 opens.
+async fn connect(server: &TestServer) -> SendRequest<Full<Bytes>> {
+    let stream = TcpStream::connect(server.addr()).await.unwrap();
+    let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    sender
+}
+
+/// Sends one HTTP/1.1 request to `server`, on a connection of its own.
+async fn http1(
+    server: &TestServer,
+    request: http::Request<Full<Bytes>>,
+) -> http::Response<Incoming> {
+    send(&mut connect(server).await, request).await
+}
+
+/// Sends `request` on `connection`, and checks the reply is HTTP/1.1.
+async fn send(
+    connection: &mut SendRequest<Full<Bytes>>,
+    request: http::Request<Full<Bytes>>,
+) -> http::Response<Incoming> {
+    let response = connection.send_request(request).await.unwrap();
+    assert_eq!(response.version(), http::Version::HTTP_11);
+    response
+}
+
+/// `GET path` on `connection`: the content type and the body.
+async fn get(connection: &mut SendRequest<Full<Bytes>>, path: &str) -> (String, String) {
+    let request = http::Request::get(path)
+        .header("host", "localhost")
+        .body(Full::default())
+        .unwrap();
+    let response = send(connection, request).await;
+    assert_eq!(response.status(), 200, "GET {path}");
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (content_type, String::from_utf8(body.to_vec()).unwrap())
+}
+
+/// A gRPC-Web call, as the page's `grpc-web.js` makes it: POST, one framed
+/// message in the body.
+async fn grpc_web(server: &TestServer, method: &str, message: &[u8]) -> http::Response<Incoming> {
+    let mut body = vec![0];
+    body.extend_from_slice(&u32::try_from(message.len()).unwrap().to_be_bytes());
+    body.extend_from_slice(message);
+    let request = http::Request::post(format!("/hello.DoStuff/{method}"))
+        .header("host", "localhost")
+        .header("content-type", "application/grpc-web+proto")
+        .header("x-grpc-web", "1")
+        .body(Full::new(Bytes::from(body)))
+        .unwrap();
+    http1(server, request).await
+}
+
+/// What a gRPC-Web reply body holds: each message with the time it
+/// arrived, then the trailers frame (flag 0x80) as text.
+async fn frames(response: http::Response<Incoming>) -> (Vec<(Instant, Bytes)>, String) {
+    let mut body = response.into_body();
+    let mut buffer = BytesMut::new();
+    let mut messages = Vec::new();
+    while let Some(frame) = body.frame().await {
+        let Ok(data) = frame.unwrap().into_data() else {
+            continue;
+        };
+        buffer.extend_from_slice(&data);
+        while buffer.len() >= 5 {
+            let length = u32::from_be_bytes(buffer[1..5].try_into().unwrap()) as usize;
+            if buffer.len() < 5 + length {
+                break;
+            }
+            let flag = buffer[0];
+            buffer.advance(5);
+            let payload = buffer.split_to(length).freeze();
+            if flag & 0x80 != 0 {
+                return (messages, String::from_utf8(payload.to_vec()).unwrap());
+            }
+            messages.push((Instant::now(), payload));
+        }
+    }
+    panic!("the body ended without a trailers frame");
+}
+
+/// Reads the `/events` feed over HTTP/1.1: each event's JSON, as it comes.
+struct Events {
+    body: Incoming,
+    buffer: String,
+}
+
+impl Events {
+    async fn open(server: &TestServer) -> Events {
+        let request = http::Request::get("/events")
+            .header("host", "localhost")
+            .body(Full::default())
+            .unwrap();
+        let response = http1(server, request).await;
+        assert_eq!(response.headers()["content-type"], "text/event-stream");
+        Events {
+            body: response.into_body(),
+            buffer: String::new(),
+        }
+    }
+
+    /// The next event (2 s at most).
+    async fn next(&mut self) -> Value {
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let event: String = self.buffer.drain(..end + 2).collect();
+                let data = event.trim().strip_prefix("data: ").unwrap();
+                return serde_json::from_str(data).unwrap();
+            }
+            let frame = tokio::time::timeout(Duration::from_secs(2), self.body.frame())
+                .await
+                .expect("an event within 2 s")
+                .unwrap()
+                .unwrap();
+            if let Ok(data) = frame.into_data() {
+                self.buffer.push_str(std::str::from_utf8(&data).unwrap());
+            }
+        }
+    }
+
+    /// The events up to the end of `calls` calls.
+    async fn calls(&mut self, calls: usize) -> Vec<Value> {
+        let mut events = Vec::new();
+        while events
+            .iter()
+            .filter(|e: &&Value| e["type"] == "end")
+            .count()
+            < calls
+        {
+            events.push(self.next().await);
+        }
+        events
+    }
+}
+
+/// The messages of call `id` going `dir`, as the page shows them.
+fn texts(events: &[Value], id: &Value, dir: &str) -> Vec<String> {
+    events
+        .iter()
+        .filter(|e| &e["call"] == id && e["type"] == "message" && e["dir"] == dir)
+        .map(|e| e["text"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_page_and_its_files_are_served_from_the_program_itself() {
+    let server = start(10).await;
+    // One connection, as a browser keeps: each request is answered after
+    // the one before it is over.
+    let mut connection = connect(&server).await;
+    let (content_type, page) = get(&mut connection, "/").await;
+    assert_eq!(content_type, "text/html; charset=utf-8");
+    assert!(
+        page.contains(r#"<script type="module" src="/app.js">"#),
+        "{page}"
+    );
+    assert!(page.contains("Try it") && page.contains("Live"));
+    for (path, kind) in [
+        ("/app.js", "text/javascript"),
+        ("/grpc-web.js", "text/javascript"),
+        ("/style.css", "text/css"),
+    ] {
+        let (content_type, body) = get(&mut connection, path).await;
+        assert!(content_type.starts_with(kind), "{path}: {content_type}");
+        // Offline: nothing is fetched from elsewhere.
+        for outside in [
+            "src=\"http",
+            "href=\"http",
+            "url(",
+            "@import",
+            "fetch(\"http",
+        ] {
+            assert!(!body.contains(outside), "{path} reaches out: {outside}");
+        }
+    }
+    // Each file was sent in full before the next was asked for, and no
+    // reply was taken for one its caller left half-read.
+    let logs = captured_logs();
+    for path in ["/", "/app.js", "/grpc-web.js"] {
+        assert!(
+            !logs.contains(&format!(" {path}: the caller went away")),
+            "{logs}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_grpc_web_unary_call_over_http1_gets_its_reply_then_trailers_in_the_body() {
+    let server = start(10).await;
+    let response = grpc_web(
+        &server,
+        "say_hello",
+        &HelloRequest { pid: 7 }.encode_to_vec(),
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/grpc-web+proto"
+    );
+    let (messages, trailers) = frames(response).await;
+    let replies: Vec<_> = (messages.iter())
+        .map(|(_, bytes)| HelloReply::decode(bytes.clone()).unwrap().retval)
+        .collect();
+    assert_eq!(replies, ["Hello, 7!"]);
+    assert!(trailers.contains("grpc-status:0\r\n"), "{trailers:?}");
+
+    let response = grpc_web(
+        &server,
+        "say_hello_again",
+        &HelloRequest { pid: 7 }.encode_to_vec(),
+    )
+    .await;
+    let (messages, _) = frames(response).await;
+    assert_eq!(
+        HelloReply::decode(messages[0].1.clone()).unwrap().retval,
+        "Hello again, 7!"
+    );
+}
+
+#[tokio::test]
+async fn a_grpc_web_stream_delivers_each_reply_when_it_is_sent() {
+    let server = start(10).await;
+    let request = HelloStreamRequest {
+        pid: 7,
+        count: 3,
+        interval_ms: 150,
+    };
+    let response = grpc_web(&server, "say_hello_stream", &request.encode_to_vec()).await;
+    let (messages, trailers) = frames(response).await;
+    let replies: Vec<_> = (messages.iter())
+        .map(|(_, bytes)| HelloReply::decode(bytes.clone()).unwrap().retval)
+        .collect();
+    assert_eq!(replies, ["Hello #1, 7!", "Hello #2, 7!", "Hello #3, 7!"]);
+    // Each came when the server sent it, not all at once at the end: the
+    // server waits 150 ms between them.
+    for pair in messages.windows(2) {
+        let gap = pair[1].0 - pair[0].0;
+        assert!(gap >= Duration::from_millis(100), "replies {gap:?} apart");
+    }
+    assert!(trailers.contains("grpc-status:0"), "{trailers:?}");
+}
+
+#[tokio::test]
+async fn an_error_reaches_a_grpc_web_client_with_its_code_message_and_details() {
+    let server = start(10).await;
+    let request = HelloStreamRequest {
+        pid: 7,
+        count: 2_000_000,
+        interval_ms: 0,
+    };
+    let response = grpc_web(&server, "say_hello_stream", &request.encode_to_vec()).await;
+    // Refused before any message: "trailers-only", the status in the
+    // headers of an HTTP 200, and an empty body.
+    assert_eq!(response.status(), 200);
+    let status = tonic::Status::from_header_map(response.headers()).unwrap();
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert_eq!(
+        status.message(),
+        "count must be at most 1000000, got 2000000"
+    );
+    let details = status.get_details_bad_request().unwrap();
+    assert_eq!(details.field_violations[0].field, "count");
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    assert!(body.is_empty(), "{body:?}");
+}
+
+#[tokio::test]
+async fn every_kind_of_plain_grpc_call_reaches_the_live_feed_with_its_messages() {
+    let server = start(10).await;
+    let mut events = Events::open(&server).await;
+    let mut common = server.client_args.clone();
+    common.pid = Some(41);
+    let args = client::Args {
+        common,
+        count: 3,
+        ..client::Args::default()
+    };
+    client::run(&args).await.unwrap();
+
+    let events = events.calls(4).await;
+    let starts: Vec<_> = events.iter().filter(|e| e["type"] == "start").collect();
+    let kinds: Vec<_> = starts.iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "unary",
+            "server streaming",
+            "client streaming",
+            "bidi streaming"
+        ]
+    );
+    for start in &starts {
+        assert_eq!(start["protocol"], "gRPC");
+        assert!(start["peer"].as_str().unwrap().starts_with("127.0.0.1:"));
+    }
+    let [unary, stream, many, chat] = [0, 1, 2, 3].map(|i| &starts[i]["call"]);
+    assert_eq!(texts(&events, unary, "in"), ["pid 41"]);
+    assert_eq!(texts(&events, unary, "out"), ["\"Hello, 41!\""]);
+    assert_eq!(
+        texts(&events, stream, "in"),
+        ["pid 41, count 3, interval_ms 0"]
+    );
+    assert_eq!(texts(&events, stream, "out").len(), 3);
+    assert_eq!(texts(&events, many, "in").len(), 3);
+    assert_eq!(
+        texts(&events, many, "out"),
+        ["\"Hello, 3 pids (sum 123)!\""]
+    );
+    assert_eq!(texts(&events, chat, "in"), ["pid 41"; 3]);
+    assert_eq!(texts(&events, chat, "out"), ["\"Hello, 41!\""; 3]);
+    for end in events.iter().filter(|e| e["type"] == "end") {
+        assert_eq!(end["status"], "OK", "{end}");
+    }
+}
+
+#[tokio::test]
+async fn a_grpc_web_call_and_its_error_show_on_the_live_feed() {
+    let server = start(10).await;
+    let mut events = Events::open(&server).await;
+    let request = HelloStreamRequest {
+        pid: 7,
+        count: 2_000_000,
+        interval_ms: 0,
+    };
+    let response = grpc_web(&server, "say_hello_stream", &request.encode_to_vec()).await;
+    drop(response);
+    let events = events.calls(1).await;
+    assert_eq!(events[0]["protocol"], "gRPC-Web");
+    assert_eq!(events[0]["http"], "HTTP/1.1");
+    let end = events.last().unwrap();
+    assert_eq!(end["status"], "INVALID_ARGUMENT");
+    assert_eq!(end["message"], "count must be at most 1000000, got 2000000");
+}
+
+#[tokio::test]
+async fn a_page_that_opens_late_is_shown_the_last_calls_kept() {
+    let server = start(2).await;
+    let mut stub = server.stub().await;
+    for pid in 1..=3 {
+        stub.say_hello(HelloRequest { pid }).await.unwrap();
+    }
+    let mut events = Events::open(&server).await;
+    let kept = events.calls(2).await;
+    let pids: Vec<_> = (kept.iter())
+        .filter(|e| e["dir"] == "in")
+        .map(|e| e["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(pids, ["pid 2", "pid 3"], "the oldest call was let go");
+}
+
+#[test]
+fn messages_are_read_wherever_the_chunks_split_them() {
+    // Two messages, of 3 and 0 bytes, as they travel: prefix, then payload.
+    let body = [0, 0, 0, 0, 3, 8, 7, 0, 0, 0, 0, 0, 0];
+    for split in 0..=body.len() {
+        let mut reader = MessageReader::default();
+        let (first, second) = body.split_at(split);
+        let mut messages = reader.feed(first);
+        messages.extend(reader.feed(second));
+        let heads: Vec<_> = messages.iter().map(|m| m.head.clone()).collect();
+        assert_eq!(heads, [vec![8, 7, 0], vec![]], "split at {split}");
+    }
+}
