@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The projector view in a real browser (web/README.md): starts the server
 # with `cargo run -p web`, drives the page in the system's chromium with
-# playwright-core, and saves web/screenshot.png. Without chromium it is
-# skipped with one line, except in CI (CI=1), where that is a failure.
+# playwright-core, and saves a screenshot in target/web-screenshot.png
+# (SCREENSHOT=web/screenshot.png renews the README's). Without chromium it
+# is skipped with one line, except in CI (CI=1), where that is a failure.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -39,7 +40,9 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 
-if ! (cd web/browser-test && node test.mjs "http://127.0.0.1:$port" "$chromium" ../screenshot.png); then
+shot=$(realpath -m "${SCREENSHOT:-${CARGO_TARGET_DIR:-target}/web-screenshot.png}")
+mkdir -p "$(dirname "$shot")"
+if ! (cd web/browser-test && node test.mjs "http://127.0.0.1:$port" "$chromium" "$shot"); then
   echo "--- the web server's log:"
   cat "$log"
   exit 1

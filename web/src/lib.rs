@@ -38,6 +38,7 @@ use plumbing::Topic;
 /// This crate, for the plumbing's messages: its name, its port, its methods.
 pub const TOPIC: Topic = Topic {
     name: "web",
+    server: "server",
     default_addr: "127.0.0.1:8080",
     methods: &[
         "say_hello",
