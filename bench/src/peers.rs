@@ -185,7 +185,8 @@ pub fn goals(md: &mut String, results: &Results, peers: &Peers) {
     let _ = writeln!(
         md,
         "The goals of issue 17, each from the tables below. Ratios within about 10% of a goal are within \
-         what repeated runs on this shared 2-core machine differ by.\n"
+         what repeated runs on this shared 2-core machine differ by. What a missed goal would need: \
+         \"Against the goals\", further down.\n"
     );
     let _ = writeln!(md, "| goal | wanted | this run | |");
     let _ = writeln!(md, "|---|---:|---:|---|");
