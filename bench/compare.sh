@@ -1,25 +1,40 @@
 #!/usr/bin/env bash
-# Side by side, on this machine: the note's Python server, our unary server
-# and a bare tonic server under the same load, then our four kinds; writes
-# BENCHMARKS.md and bench/*.svg. One command, from anywhere:
+# Side by side, on this machine, in one run: our servers, a bare tonic
+# server, the note's Python server, and the peers people pick instead
+# (grpc-go and Node's @grpc/grpc-js, in bench/peers/), under our load
+# generator and under h2load (an independent HTTP/2 load tool); then a
+# cold build. Writes BENCHMARKS.md and bench/*.svg. One command, from
+# anywhere:
 #
 #   bash bench/compare.sh
 #
-# RUNS (default 3), SECONDS_PER_RUN (default 5) and LEVELS (calls at once,
-# default "1 4 16 64") change the amount of work. Servers log at `warn`:
-# per-call logging is for the lesson, not for measuring.
+# RUNS (default 3), SECONDS_PER_RUN (default 5), LEVELS (calls at once,
+# default "1 16 64") and COLD_BUILD=0 (skip the cold builds) change the
+# amount of work. Every server runs for the whole measurement, each on a
+# port of its own, and the runs are interleaved (run 1 of every server at
+# every level, then run 2...), so that a slow moment of the machine falls
+# on all of them alike. Servers log at `warn`: per-call logging is for the
+# lesson, not for measuring.
+#
+# What it installs when missing: Debian's golang-go, golang-google-grpc-dev
+# and nghttp2-client (apt-get), the Node server's packages (npm ci), and
+# the Python venv (pip, through interop/python-env.sh). A peer that cannot
+# be installed is skipped, with a line saying so.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 runs=${RUNS:-3}
 seconds=${SECONDS_PER_RUN:-5}
-levels=${LEVELS:-"1 4 16 64"}
+levels=${LEVELS:-"1 16 64"}
+target=${CARGO_TARGET_DIR:-$PWD/target}
 results="$PWD/target/bench-results"
-port=18800
-server_pid=
 export RUST_LOG=warn
 
-cleanup() { [ -z "$server_pid" ] || kill -TERM "$server_pid" 2>/dev/null || true; wait 2>/dev/null || true; }
+declare -A port pid   # by label: the port of each server started, and its process
+cleanup() {
+  for label in "${!pid[@]}"; do kill -TERM "${pid[$label]}" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
 trap cleanup EXIT
 
 wait_for_port() {
@@ -30,92 +45,176 @@ wait_for_port() {
   echo "nothing listens on port $1" >&2; exit 1
 }
 
-stop_server() {
-  kill -TERM "$server_pid"; wait "$server_pid" || true; server_pid=
+# start LABEL PORT COMMAND...: runs a server in the background on PORT; what
+# it logs goes to servers.log (ours warn once per chat cut short at the end
+# of a run).
+start() {
+  local label=$1 p=$2
+  "${@:3}" 2>>"$results/servers.log" &
+  pid[$label]=$!; port[$label]=$p
+  wait_for_port "$p"
 }
+
+stop() { kill -TERM "${pid[$1]}"; wait "${pid[$1]}" || true; unset "pid[$1]"; }
 
 # cpu_seconds PID: the user and system CPU time a process has used so far.
-cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.1f", ($14 + $15) / hz }' "/proc/$1/stat"; }
+cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"; }
 
-# where_cpu_goes LABEL: one more 5 s run of 64 unary calls at once, noting
-# the CPU time the server and the load generator each used.
-where_cpu_goes() {
-  local before after generator
-  before=$(cpu_seconds "$server_pid")
-  generator=$( { TIMEFORMAT='%U %S'; time "$bench" unary --addr "127.0.0.1:$port" --connections 4 \
-    --in-flight 16 --duration-s 5 >/dev/null; } 2>&1 | awk '{ printf "%.1f", $1 + $2 }')
-  after=$(cpu_seconds "$server_pid")
-  echo "| $1 | $(awk -v a="$after" -v b="$before" 'BEGIN { printf "%.1f", a - b }') | $generator |" >>"$results/cpu.md"
+# What is installed, and what is skipped.
+have_go=1 have_node=1 have_h2load=1
+apt_install() {
+  command -v apt-get >/dev/null && [ "$(id -u)" = 0 ] || return 1
+  apt-get install -y --no-install-recommends "$@" >/dev/null 2>&1 \
+    || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y --no-install-recommends "$@" >/dev/null 2>&1; }
 }
+if ! { command -v go >/dev/null && [ -d /usr/share/gocode/src/google.golang.org/grpc ]; }; then
+  echo "compare: installing golang-go and golang-google-grpc-dev"
+  apt_install golang-go golang-google-grpc-dev || true
+fi
+if ! command -v h2load >/dev/null; then
+  echo "compare: installing nghttp2-client (h2load)"
+  apt_install nghttp2-client || true
+fi
+command -v h2load >/dev/null || { have_h2load=0; echo "compare: skipping h2load: nghttp2-client cannot be installed"; }
+
+rm -rf "$results"; mkdir -p "$results/bin"
+
+# grpc-go, from Debian's packages in GOPATH mode: nothing is downloaded.
+if command -v go >/dev/null && [ -d /usr/share/gocode/src/google.golang.org/grpc ] \
+  && (cd bench/peers/go && GO111MODULE=off GOPATH=/usr/share/gocode GOPROXY=off GOFLAGS= \
+        go build -o "$results/bin/hello-go" . ); then
+  echo "compare: grpc-go $(sed -n 's/^const Version = "\(.*\)"/\1/p' /usr/share/gocode/src/google.golang.org/grpc/version.go) server built ($(go version | cut -d' ' -f3))"
+else
+  have_go=0; echo "compare: skipping grpc-go: golang-go and golang-google-grpc-dev cannot be installed or built"
+fi
+
+# Node: the lockfile's versions of @grpc/grpc-js and @grpc/proto-loader.
+if command -v npm >/dev/null && (cd bench/peers/node && npm ci --no-audit --no-fund --silent >/dev/null 2>&1); then
+  echo "compare: @grpc/grpc-js $(node -p 'require("./bench/peers/node/node_modules/@grpc/grpc-js/package.json").version') on Node $(node --version)"
+else
+  have_node=0; echo "compare: skipping Node: node and npm are needed (Debian's nodejs and npm), and npm ci failed"
+fi
 
 # The Python side: the same venv and stubs as interop/run.sh.
 source interop/python-env.sh
 
 echo "compare: building (release)"
 cargo build --quiet --release -p bench
-bench=target/release/bench
-rm -rf "$results"; mkdir -p "$results"
+bench=$target/release/bench
+# Every lesson's binary is called `server`: a copy of each, to run them all at once.
+for crate in unary server-streaming client-streaming bidi-streaming; do
+  cargo build --quiet --release -p "$crate" --bin server
+  cp "$target/release/server" "$results/bin/$crate"
+done
+certs=$results/certs
 
-# measure LABEL CALL [bench flags]: every level, $runs times each.
-measure() {
-  local label=$1 call=$2
-  for level in ${LEVELS_NOW:-$levels}; do
-    local connections=$(( level < 4 ? level : 4 ))
-    local in_flight=$(( level / connections ))
-    for run in $(seq "$runs"); do
-      "$bench" "$call" --addr "127.0.0.1:$port" --connections "$connections" --in-flight "$in_flight" \
-        --duration-s "$seconds" --label "$label" "${@:3}" \
-        --json "$results/$label-$call-$level-$run.json"
-    done
-  done
+base=18800
+echo "compare: starting the servers"
+start python $((base + 0)) bash -c "cd '$gen' && exec '$venv/bin/python' all_kinds_server.py 127.0.0.1:$((base + 0))"
+start bare $((base + 1)) "$bench" bare-server --addr 127.0.0.1:$((base + 1))
+start ours $((base + 2)) "$results/bin/unary" --addr 127.0.0.1:$((base + 2))
+start ours-token $((base + 3)) "$results/bin/unary" --addr 127.0.0.1:$((base + 3)) --token bench-secret
+start ours-tls $((base + 4)) "$results/bin/unary" --addr 127.0.0.1:$((base + 4)) --tls --certs "$certs"
+start ours/server-stream $((base + 5)) "$results/bin/server-streaming" --addr 127.0.0.1:$((base + 5))
+start ours/client-stream $((base + 6)) "$results/bin/client-streaming" --addr 127.0.0.1:$((base + 6))
+start ours/chat $((base + 7)) "$results/bin/bidi-streaming" --addr 127.0.0.1:$((base + 7))
+[ $have_go = 0 ] || start go $((base + 8)) "$results/bin/hello-go" --addr 127.0.0.1:$((base + 8))
+[ $have_node = 0 ] || start node $((base + 9)) node bench/peers/node/server.js --addr 127.0.0.1:$((base + 9))
+peers=(); [ $have_go = 0 ] || peers+=(go); [ $have_node = 0 ] || peers+=(node)
+
+# one LABEL CALL LEVEL RUN [bench flags]: one run of our load generator;
+# LABEL's server is the one started as LABEL, or as ours/CALL.
+one() {
+  local label=$1 call=$2 level=$3 run=$4 p
+  p=${port[$label/$call]:-${port[$label]}}
+  local connections=$(( level < 4 ? level : 4 ))
+  local in_flight=$(( level / connections ))
+  "$bench" "$call" --addr "127.0.0.1:$p" --connections "$connections" --in-flight "$in_flight" \
+    --duration-s "$seconds" --label "$label" --count 1000 "${@:5}" \
+    --json "$results/$label-$call-$level-$run.json" >/dev/null
 }
 
-echo "compare: the note's Python server (all_kinds_server.py is the note's server plus the streaming methods)"
-(cd "$gen" && exec "$venv/bin/python" all_kinds_server.py "127.0.0.1:$port") &
-server_pid=$!; wait_for_port $port
-measure python unary
-where_cpu_goes "the note's Python server"
-stop_server
+# h2load_unary LABEL RUN: say_hello for $seconds with 16 connections x 32
+# streams, the request a pre-encoded gRPC frame (HelloRequest{pid: 1});
+# saves calls/s and the server's CPU seconds in h2load.tsv.
+printf '\0\0\0\0\2\x08\x01' >"$results/hello-request.bin"
+h2load_unary() {
+  local label=$1 run=$2 before after out
+  before=$(cpu_seconds "${pid[$label]}")
+  out=$(h2load -c 16 -m 32 -D "$seconds" -d "$results/hello-request.bin" \
+    -H 'content-type: application/grpc' -H 'te: trailers' \
+    "http://127.0.0.1:${port[$label]}/hello.DoStuff/say_hello")
+  after=$(cpu_seconds "${pid[$label]}")
+  echo "$out" >"$results/h2load-$label-$run.txt"
+  echo "$out" | awk -v label="$label" -v run="$run" -v cpu="$(awk -v a="$after" -v b="$before" 'BEGIN { print a - b }')" '
+    /^finished in/ { rate = $4 }
+    /^requests:/ { ok = $8 }
+    /^status codes:/ { bad = $5 + $7 + $9 }
+    END { printf "%s\t%s\t%s\t%s\t%s\t%s\n", label, run, rate, ok, cpu, bad }' >>"$results/h2load.tsv"
+}
 
-echo "compare: a bare tonic server"
-"$bench" bare-server --addr "127.0.0.1:$port" &
-server_pid=$!; wait_for_port $port
-measure bare unary
-stop_server
+# Each server answers say_hello as a gRPC client expects: grpc-status 0 in
+# the trailers and "Hello, 1!" in its reply, for h2load's very request
+# (h2load itself sees only HTTP statuses).
+if [ $have_h2load = 1 ]; then
+  for label in python bare ours "${peers[@]}"; do
+    nghttp -d "$results/hello-request.bin" -H 'content-type: application/grpc' -H 'te: trailers' \
+      -v "http://127.0.0.1:${port[$label]}/hello.DoStuff/say_hello" >"$results/nghttp-$label.txt" 2>&1 || true
+    grep -aq 'grpc-status: 0' "$results/nghttp-$label.txt" && grep -aq 'Hello, 1!' "$results/nghttp-$label.txt" \
+      || { echo "compare: $label does not answer h2load's request with grpc-status 0" >&2; exit 1; }
+  done
+fi
 
-for crate in unary server-streaming client-streaming bidi-streaming; do
-  case $crate in
-    unary) call=unary ;; server-streaming) call=server-stream ;;
-    client-streaming) call=client-stream ;; bidi-streaming) call=chat ;;
-  esac
-  echo "compare: our $crate server"
-  cargo build --quiet --release -p "$crate" --bin server
-  cargo run --quiet --release -p "$crate" --bin server -- --addr "127.0.0.1:$port" &
-  server_pid=$!; wait_for_port $port
-  measure ours "$call" --count 1000
-  if [ "$crate" = unary ]; then
-    where_cpu_goes "our unary server"
-    # What a token and TLS cost: the same server with each, 16 calls at once.
-    for extra in token tls; do
-      stop_server
-      case $extra in
-        token) flags=(--token bench-secret) ;;
-        tls) flags=(--tls) ;;
-      esac
-      cargo run --quiet --release -p unary --bin server -- --addr "127.0.0.1:$port" "${flags[@]}" &
-      server_pid=$!; wait_for_port $port
-      LEVELS_NOW=16 measure "ours-$extra" unary "${flags[@]}"
+unary_servers=(python bare ours "${peers[@]}")
+for run in $(seq "$runs"); do
+  echo "compare: run $run of $runs"
+  for level in $levels; do
+    for label in "${unary_servers[@]}"; do one "$label" unary "$level" "$run"; done
+    for label in ours "${peers[@]}"; do
+      one "$label" server-stream "$level" "$run"
+      one "$label" chat "$level" "$run"
     done
+    one ours client-stream "$level" "$run"
+  done
+  # What a token and TLS cost: our unary server with each, 16 calls at once.
+  one ours-token unary 16 "$run" --token bench-secret
+  one ours-tls unary 16 "$run" --tls --ca "$certs/ca.pem"
+  if [ $have_h2load = 1 ]; then
+    for label in "${unary_servers[@]}"; do h2load_unary "$label" "$run"; done
   fi
-  if [ "$crate" = bidi-streaming ]; then
-    echo "compare: 10,000 chats at once, held by one server"
-    "$bench" chat --addr "127.0.0.1:$port" --connections 10 --in-flight 1000 --duration-s 5 --label memory \
-      >"$results/memory.txt"
-    peak_kib=$(awk '/VmHWM/ {print $2}' "/proc/$server_pid/status")
-    cat "$results/memory.txt"
-  fi
-  stop_server
 done
+
+# Where the CPU goes under our generator: one more run of 64 unary calls at
+# once per server, noting the CPU time the server and the generator used.
+for label in "${unary_servers[@]}"; do
+  before=$(cpu_seconds "${pid[$label]}")
+  generator=$( { TIMEFORMAT='%U %S'; time "$bench" unary --addr "127.0.0.1:${port[$label]}" --connections 4 \
+    --in-flight 16 --duration-s "$seconds" >/dev/null; } 2>&1 | awk '{ printf "%.1f", $1 + $2 }')
+  after=$(cpu_seconds "${pid[$label]}")
+  printf '%s\t%s\t%s\n' "$label" "$(awk -v a="$after" -v b="$before" 'BEGIN { printf "%.1f", a - b }')" "$generator" >>"$results/cpu.tsv"
+done
+
+for label in "${!pid[@]}"; do stop "$label"; done
+
+# Memory: 10,000 chats at once (10 connections x 1,000 ping-pong streams,
+# for $seconds), each server started afresh; its resident memory before,
+# and its peak (VmHWM) with the 10,000 streams open.
+echo "compare: 10,000 chats at once, held by each server afresh"
+memory_of() {
+  local label=$1
+  start "memory-$label" $((base + 10)) "${@:2}" --addr 127.0.0.1:$((base + 10))
+  sleep 1
+  local server=${pid[memory-$label]} idle peak
+  idle=$(awk '/VmRSS/ {print $2}' "/proc/$server/status")
+  "$bench" chat --addr 127.0.0.1:$((base + 10)) --connections 10 --in-flight 1000 --duration-s "$seconds" \
+    --label "memory-$label" >"$results/memory-$label.txt"
+  peak=$(awk '/VmHWM/ {print $2}' "/proc/$server/status")
+  printf '%s\t%s\t%s\t10000\n' "$label" "$idle" "$peak" >>"$results/memory.tsv"
+  stop "memory-$label"
+}
+memory_of ours "$results/bin/bidi-streaming"
+[ $have_go = 0 ] || memory_of go "$results/bin/hello-go"
+[ $have_node = 0 ] || memory_of node node bench/peers/node/server.js
 
 cores=$(nproc)
 
@@ -141,16 +240,6 @@ if [ "${COLD_BUILD:-1}" = 1 ]; then
 fi
 
 {
-  echo "## Where the CPU goes"
-  echo
-  echo "One more 5 s run of 64 unary calls at once, with the CPU seconds each process used"
-  echo "($cores cores: $(( cores * 5 )) CPU seconds in all). The load generator needs CPU too, and on a"
-  echo "small machine it takes it from the server: the ratio to Python grows with cores."
-  echo
-  echo "| server | server CPU s | load generator CPU s |"
-  echo "|---|---:|---:|"
-  cat "$results/cpu.md"
-  echo
   if [ -f "$results/build.md" ]; then
     echo "## The student's cost: a cold build"
     echo
@@ -161,15 +250,6 @@ fi
     cat bench/build-notes.md
     echo
   fi
-  echo "## 10,000 chats at once"
-  echo
-  echo "One \`bidi-streaming\` server held 10,000 concurrent chats (10 connections × 1,000 streams, ping-pong for 5 s):"
-  echo "its peak resident memory was **$(( peak_kib / 1024 )) MiB**."
-  echo
-  echo '```text'
-  cat "$results/memory.txt"
-  echo '```'
-  echo
 } >"$results/notes.md"
 {
   echo "## How these figures were made"
@@ -178,16 +258,30 @@ fi
   echo "bash bench/compare.sh    # RUNS=$runs SECONDS_PER_RUN=$seconds LEVELS=\"$levels\""
   echo '```'
   echo
-  echo "For each level L of calls at once: min(L, 4) connections × L/min(L, 4) calls in flight on each,"
-  echo "$seconds s per run, $runs runs, e.g.:"
+  echo "All servers run at once, each on its own port, and the runs are interleaved: run 1 of every"
+  echo "server at every level, then run 2, and so on. Our load generator: for each level L of calls"
+  echo "at once, min(L, 4) connections × L/min(L, 4) calls in flight on each, $seconds s per run, e.g.:"
   echo
   echo '```sh'
-  echo "cargo run --release -p bench -- unary --addr 127.0.0.1:$port --connections 4 --in-flight 16 --duration-s $seconds"
+  echo "cargo run --release -p bench -- unary --addr 127.0.0.1:$((base + 2)) --connections 4 --in-flight 16 --duration-s $seconds"
   echo '```'
   echo
+  echo "h2load ($(h2load --version 2>/dev/null | awk '{print $NF}'), one thread), with the request a gRPC frame"
+  echo "written beforehand (\`00 00000002 0801\`: uncompressed, 2 bytes, HelloRequest{pid: 1}):"
+  echo
+  echo '```sh'
+  echo 'printf '"'"'\0\0\0\0\2\x08\x01'"'"' >hello-request.bin'
+  echo "h2load -c 16 -m 32 -D $seconds -d hello-request.bin -H 'content-type: application/grpc' -H 'te: trailers' \\"
+  echo "  http://127.0.0.1:$((base + 2))/hello.DoStuff/say_hello"
+  echo '```'
+  echo
+  echo "Before measuring, \`nghttp\` sends that request to each server once and checks its trailers say"
+  echo "\`grpc-status: 0\` (h2load counts HTTP statuses only)."
+  echo
   echo "Servers: \`interop/all_kinds_server.py\` (grpcio, the note's ThreadPoolExecutor(max_workers=10)),"
-  echo "\`cargo run --release -p bench -- bare-server\`, and our four \`cargo run --release -p <crate> --bin server\`,"
-  echo "each with \`RUST_LOG=warn\`. Load generator and server share the $cores cores."
+  echo "\`bench bare-server\`, our four lesson servers (release builds), \`bench/peers/go\` (grpc-go from"
+  echo "Debian's golang-google-grpc-dev, GOPATH mode) and \`bench/peers/node\` (@grpc/grpc-js), each with"
+  echo "logging off or at \`warn\`. Load generator and servers share the $cores cores."
 } >"$results/commands.md"
 
 "$bench" report --results "$results" --out BENCHMARKS.md

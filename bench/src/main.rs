@@ -7,11 +7,13 @@
 //! what `bench/compare.sh` does to write `BENCHMARKS.md`.
 //!
 //! Layout: [`load`] makes the calls, [`report`] prints and saves the
-//! figures and writes `BENCHMARKS.md`, [`bare`] is a bare tonic server to
-//! compare our plumbing with.
+//! figures and writes `BENCHMARKS.md`, with [`peers`] for the side by side
+//! with grpc-go and Node under h2load and the goals; [`bare`] is a bare
+//! tonic server to compare our plumbing with.
 
 mod bare;
 mod load;
+mod peers;
 mod report;
 
 use std::{path::PathBuf, process::ExitCode};

@@ -9,7 +9,7 @@ use std::{
 
 use serde::{Deserialize, Serialize};
 
-use crate::load::Outcome;
+use crate::{load::Outcome, peers};
 
 /// The figures of one run, as saved with `--json`.
 #[derive(Serialize, Deserialize, Debug, Clone)]
@@ -103,16 +103,16 @@ pub fn save(outcome: &Outcome, path: &Path) -> Result<(), String> {
 }
 
 /// The median of a run's figure over the repeated runs of one setting.
-fn median(mut values: Vec<f64>) -> Option<f64> {
+pub(crate) fn median(mut values: Vec<f64>) -> Option<f64> {
     values.sort_by(f64::total_cmp);
     values.get(values.len() / 2).copied()
 }
 
 /// All runs, to look figures up by server, call and concurrency.
-struct Results(Vec<Figures>);
+pub(crate) struct Results(Vec<Figures>);
 
 impl Results {
-    fn median(
+    pub(crate) fn median(
         &self,
         label: &str,
         call: &str,
@@ -165,50 +165,76 @@ pub fn write_benchmarks(results: &Path, out: &Path) -> Result<(), String> {
     let _ = writeln!(
         md,
         "Written by `bash bench/compare.sh` (its last step is `bench report`); run that one command on your \
-         machine to get your own figures. Every figure is the median of {runs} runs. The load generator and the \
-         servers share the machine, as they would on a student's laptop. The Python server is \
-         `interop/all_kinds_server.py`: the note's server (grpcio, `ThreadPoolExecutor(max_workers=10)`) without \
-         its per-call `print`, as ours run with logging at `warn`.\n"
+         machine to get your own figures. Every figure is the median of {runs} runs, interleaved: all the \
+         servers run at once, and each run visits every server before the next run starts. The load \
+         generators and the servers share the machine, as they would on a student's laptop.\n\n\
+         The servers: ours (the lessons' release builds), a bare tonic server (`bench bare-server`: the same \
+         generated code with none of our plumbing), grpc-go (`bench/peers/go`), Node's @grpc/grpc-js \
+         (`bench/peers/node`) and the note's Python server (`interop/all_kinds_server.py`: grpcio, \
+         `ThreadPoolExecutor(max_workers=10)`, without its per-call `print`, as ours run with logging at \
+         `warn`). Two load generators: ours (`bench`, a tonic client) and h2load, a raw HTTP/2 load tool that \
+         shares none of tonic's code.\n"
     );
     let _ = writeln!(md, "## The machine\n\n{}\n", machine());
 
-    // Our unary server, the note's Python server, and bare tonic.
+    let peers = peers::Peers::read(results_dir);
+    peers::goals(&mut md, &results, &peers);
+
+    // Unary calls under our load generator, every server.
+    let _ = writeln!(md, "## Unary calls under our load generator\n");
     let _ = writeln!(
         md,
-        "## Unary calls: ours against the note's Python server\n"
+        "| calls at once | ours / bare tonic | ours / grpc-go | ours / Node | ours / Python | ours (calls/s) | bare tonic | grpc-go | Node | Python |"
     );
-    let _ = writeln!(
-        md,
-        "| calls at once | ours / Python | ours / bare tonic | ours (calls/s) | Python (calls/s) | bare tonic (calls/s) | ours p50 (µs) | Python p50 (µs) |"
-    );
-    let _ = writeln!(md, "|---:|---:|---:|---:|---:|---:|---:|---:|");
-    let mut unary_series = vec![
-        ("ours", "#d9480f", Vec::new()),
-        ("Python (grpcio)", "#1971c2", Vec::new()),
-        ("bare tonic", "#868e96", Vec::new()),
+    let _ = writeln!(md, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let servers = [
+        ("ours", "ours", "#d9480f"),
+        ("bare", "bare tonic", "#868e96"),
+        ("go", "grpc-go", "#0ca678"),
+        ("node", "Node (grpc-js)", "#7048e8"),
+        ("python", "Python (grpcio)", "#1971c2"),
     ];
+    let mut unary_series: Vec<_> = servers
+        .iter()
+        .map(|(_, name, color)| (*name, *color, Vec::new()))
+        .collect();
     for &level in &levels {
         let rate = |label| results.median(label, "unary", level, |f| f.calls_per_s);
-        let p50 = |label| results.median(label, "unary", level, |f| f.p50_us as f64);
-        let (ours, python, bare) = (rate("ours"), rate("python"), rate("bare"));
-        let ratio = |a: Option<f64>, b: Option<f64>| match (a, b) {
-            (Some(a), Some(b)) if b > 0.0 => format!("{:.2}×", a / b),
-            _ => "–".to_owned(),
-        };
+        let ours = rate("ours");
         let _ = writeln!(
             md,
-            "| {level} | **{}** | {} | {} | {} | {} | {} | {} |",
-            ratio(ours, python),
-            ratio(ours, bare),
+            "| {level} | {} | {} | {} | **{}** | {} | {} | {} | {} | {} |",
+            ratio(ours, rate("bare")),
+            ratio(ours, rate("go")),
+            ratio(ours, rate("node")),
+            ratio(ours, rate("python")),
             number(ours),
-            number(python),
-            number(bare),
-            number(p50("ours")),
-            number(p50("python"))
+            number(rate("bare")),
+            number(rate("go")),
+            number(rate("node")),
+            number(rate("python")),
         );
-        unary_series[0].2.push(ours);
-        unary_series[1].2.push(python);
-        unary_series[2].2.push(bare);
+        for (series, (label, _, _)) in unary_series.iter_mut().zip(&servers) {
+            series.2.push(rate(label));
+        }
+    }
+    let _ = writeln!(md, "\nLatency of those calls, p50 (µs):\n");
+    let _ = writeln!(
+        md,
+        "| calls at once | ours | bare tonic | grpc-go | Node | Python |"
+    );
+    let _ = writeln!(md, "|---:|---:|---:|---:|---:|---:|");
+    for &level in &levels {
+        let p50 = |label| number(results.median(label, "unary", level, |f| f.p50_us as f64));
+        let _ = writeln!(
+            md,
+            "| {level} | {} | {} | {} | {} | {} |",
+            p50("ours"),
+            p50("bare"),
+            p50("go"),
+            p50("node"),
+            p50("python")
+        );
     }
     let svg = line_chart(
         "say_hello: calls per second",
@@ -221,6 +247,11 @@ pub fn write_benchmarks(results: &Path, out: &Path) -> Result<(), String> {
         md,
         "\n![calls per second against concurrency](bench/unary-vs-python.svg)\n"
     );
+
+    peers::h2load(&mut md, &peers);
+    peers::streaming(&mut md, &results, &levels);
+    peers::memory(&mut md, &peers);
+    peers::cpu(&mut md, &peers);
 
     // What authentication and encryption cost.
     let extras: Vec<_> = ["ours", "ours-token", "ours-tls"]
@@ -313,21 +344,32 @@ pub fn write_benchmarks(results: &Path, out: &Path) -> Result<(), String> {
             let _ = writeln!(md, "{text}");
         }
     }
-    // A profile taken by hand (see the file for how), kept beside the code.
-    let profile = out
-        .parent()
-        .unwrap_or(Path::new("."))
-        .join("bench")
-        .join("profile.md");
-    if let Ok(text) = std::fs::read_to_string(profile) {
-        let _ = writeln!(md, "{text}");
+    // What the figures against the goals mean, and a profile taken by hand
+    // (see the file for how), kept beside the code.
+    for hand_written in ["peers-notes.md", "profile.md"] {
+        let path = out
+            .parent()
+            .unwrap_or(Path::new("."))
+            .join("bench")
+            .join(hand_written);
+        if let Ok(text) = std::fs::read_to_string(path) {
+            let _ = writeln!(md, "{text}");
+        }
     }
     std::fs::write(out, md).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
     println!("wrote {} and its plots in bench/", out.display());
     Ok(())
 }
 
-fn number(value: Option<f64>) -> String {
+/// `a / b` as a ratio, or a dash when either is missing.
+pub(crate) fn ratio(a: Option<f64>, b: Option<f64>) -> String {
+    match (a, b) {
+        (Some(a), Some(b)) if b > 0.0 => format!("{:.2}×", a / b),
+        _ => "–".to_owned(),
+    }
+}
+
+pub(crate) fn number(value: Option<f64>) -> String {
     match value {
         Some(v) if v >= 100.0 => format!("{:.0}", v)
             .as_bytes()
