@@ -276,6 +276,20 @@ where
     })
 }
 
+/// Who is calling, for a log line: the caller's address as tonic records
+/// it in a request's extensions (over TCP, with or without TLS), or "a
+/// process on this machine" for a unix socket, whose callers have none.
+pub fn caller(extensions: &http::Extensions) -> String {
+    use tonic::transport::server::{TcpConnectInfo, TlsConnectInfo};
+    let tcp = (extensions.get::<TcpConnectInfo>()).or_else(|| {
+        (extensions.get::<TlsConnectInfo<TcpConnectInfo>>()).map(TlsConnectInfo::get_ref)
+    });
+    match tcp.and_then(TcpConnectInfo::remote_addr) {
+        Some(addr) => addr.to_string(),
+        None => "a process on this machine (unix socket)".to_owned(),
+    }
+}
+
 /// Waits `delay` (the server's `--delay-ms`): a stand-in for real work, so
 /// that deadlines and concurrency can be watched. Zero means no wait at all:
 /// even `tokio::time::sleep(Duration::ZERO)` would wait for the timer's

@@ -16,11 +16,8 @@ use tokio_stream::{StreamExt as _, wrappers::ReceiverStream};
 use tonic::{Code, Request, Response, Status, Streaming};
 use tonic_types::{ErrorDetails, StatusExt as _};
 
-/// The most replies one `say_hello_stream` call may ask for (`count`), as
-/// in server-streaming.
-pub const MAX_COUNT: u32 = 1_000_000;
-/// The longest pause between replies one call may ask for (`interval_ms`).
-pub const MAX_INTERVAL_MS: u32 = 60_000;
+// The limits of `say_hello_stream` are the server-streaming lesson's own.
+pub use server_streaming::server::{MAX_COUNT, MAX_INTERVAL_MS};
 /// How many replies may wait in a stream's channel for a slow client.
 const CHANNEL_CAPACITY: usize = 16;
 

@@ -29,12 +29,7 @@ use http_body::Frame;
 use http_body_util::BodyExt;
 use prost::Message as _;
 use serde_json::json;
-use tonic::{
-    Status,
-    body::Body,
-    server::NamedService,
-    transport::server::{TcpConnectInfo, TlsConnectInfo},
-};
+use tonic::{Status, body::Body, server::NamedService};
 use tower::{Layer, Service};
 
 use crate::feed::Feed;
@@ -154,7 +149,7 @@ impl CallRecord {
             "method": method,
             "path": path,
             "kind": kind_of(&method),
-            "peer": peer(request).unwrap_or_else(|| "an unknown peer".to_owned()),
+            "peer": plumbing::server::caller(request.extensions()),
             "protocol": if web { "gRPC-Web" } else { "gRPC" },
             "http": format!("{:?}", request.version()),
         }));
@@ -306,16 +301,6 @@ fn describe(method: &str, direction: Direction, message: &WireMessage) -> String
         let _ = write!(text, "…");
     }
     text
-}
-
-/// The caller's address, as tonic records it for a plain or a TLS connection.
-fn peer(request: &http::Request<Body>) -> Option<String> {
-    let extensions = request.extensions();
-    let tcp = (extensions.get::<TcpConnectInfo>()).or_else(|| {
-        (extensions.get::<TlsConnectInfo<TcpConnectInfo>>()).map(TlsConnectInfo::get_ref)
-    });
-    tcp.and_then(TcpConnectInfo::remote_addr)
-        .map(|addr| addr.to_string())
 }
 
 /// One gRPC message as it travelled.

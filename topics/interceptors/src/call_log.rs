@@ -32,11 +32,7 @@ use futures::future::BoxFuture;
 use http::HeaderMap;
 use http_body::Frame;
 use http_body_util::BodyExt;
-use tonic::{
-    Code,
-    body::Body,
-    transport::server::{TcpConnectInfo, TlsConnectInfo},
-};
+use tonic::{Code, body::Body};
 use tower::{Layer, Service};
 use tracing::info;
 
@@ -126,7 +122,7 @@ impl CallRecord {
     fn new(request: &http::Request<Body>) -> CallRecord {
         CallRecord {
             method: request.uri().path().to_owned(),
-            peer: peer(request).unwrap_or_else(|| "an unknown peer".to_owned()),
+            peer: plumbing::server::caller(request.extensions()),
             request_id: (request.headers().get("x-request-id"))
                 .and_then(|id| id.to_str().ok())
                 .map(str::to_owned),
@@ -175,16 +171,6 @@ impl fmt::Display for CallRecord {
             self.messages_out
         )
     }
-}
-
-/// The caller's address, as tonic records it for a plain or a TLS connection.
-fn peer(request: &http::Request<Body>) -> Option<String> {
-    let extensions = request.extensions();
-    let tcp = (extensions.get::<TcpConnectInfo>()).or_else(|| {
-        (extensions.get::<TlsConnectInfo<TcpConnectInfo>>()).map(TlsConnectInfo::get_ref)
-    });
-    tcp.and_then(TcpConnectInfo::remote_addr)
-        .map(|addr| addr.to_string())
 }
 
 /// The `grpc-status` in a header map (headers or trailers), if any.
