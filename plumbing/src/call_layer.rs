@@ -49,6 +49,10 @@ mod body;
 /// whole milliseconds, so one millisecond keeps ours first.
 const MARGIN: Duration = Duration::from_millis(1);
 
+/// The header a client's deadline travels in. A `HeaderName` made once: a
+/// lookup by `&str` would parse the name again on every call.
+const GRPC_TIMEOUT: http::HeaderName = http::HeaderName::from_static("grpc-timeout");
+
 /// The message of the UNAVAILABLE status that ends calls cut off by shutdown.
 pub const SHUTTING_DOWN: &str = "the server is shutting down";
 
@@ -102,7 +106,7 @@ where
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
         let timeout = request
             .headers()
-            .get("grpc-timeout")
+            .get(&GRPC_TIMEOUT)
             .and_then(|value| parse_grpc_timeout(value.as_bytes()));
         let method = request.uri().clone();
         log_client_certificate(&request);

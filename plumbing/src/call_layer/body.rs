@@ -8,7 +8,7 @@ use std::{
 };
 
 use bytes::Bytes;
-use http::{HeaderMap, HeaderValue};
+use http::{HeaderMap, HeaderName, HeaderValue};
 use http_body::{Body as _, Frame};
 use tonic::{Code, Status, body::Body};
 
@@ -108,9 +108,9 @@ fn trailers_of(status: Status) -> HeaderMap {
 /// specifies RESOURCE_EXHAUSTED, which is what other languages' clients
 /// look for. As with deadlines, we give it its proper name.
 pub(super) fn name_size_errors_properly(headers: &mut HeaderMap) {
-    // Cheap test first: most calls end with status 0 (OK).
-    let out_of_range = code_header(Code::OutOfRange);
-    if headers.get("grpc-status") != Some(&out_of_range) {
+    // Cheap test first, on every call's headers and trailers: most calls
+    // end with status 0 (OK). Names and values made once, not per call.
+    if headers.get(&GRPC_STATUS) != Some(&OUT_OF_RANGE) {
         return;
     }
     let too_large = Status::from_header_map(headers).is_some_and(|status| {
@@ -119,9 +119,15 @@ pub(super) fn name_size_errors_properly(headers: &mut HeaderMap) {
             || message.starts_with("Error, encoded message length too large")
     });
     if too_large {
-        headers.insert("grpc-status", code_header(Code::ResourceExhausted));
+        headers.insert(GRPC_STATUS, code_header(Code::ResourceExhausted));
     }
 }
+
+/// The header (or trailer) that carries a call's status code.
+const GRPC_STATUS: HeaderName = HeaderName::from_static("grpc-status");
+
+/// OUT_OF_RANGE (11) as `grpc-status` carries it.
+const OUT_OF_RANGE: HeaderValue = HeaderValue::from_static("11");
 
 /// A status code as the `grpc-status` header carries it: its number.
 fn code_header(code: Code) -> HeaderValue {
@@ -132,6 +138,11 @@ fn code_header(code: Code) -> HeaderValue {
 mod tests {
     use super::*;
     use crate::call_layer::SHUTTING_DOWN;
+
+    #[test]
+    fn out_of_range_is_the_code_tonic_sends() {
+        assert_eq!(OUT_OF_RANGE, code_header(Code::OutOfRange));
+    }
 
     #[test]
     fn shutdown_trailers_carry_unavailable() {
