@@ -29,6 +29,7 @@ levels=${LEVELS:-"1 16 64"}
 target=${CARGO_TARGET_DIR:-$PWD/target}
 results="$PWD/target/bench-results"
 export RUST_LOG=warn
+source bench/lib.sh
 
 declare -A port pid   # by label: the port of each server started, and its process
 cleanup() {
@@ -36,14 +37,6 @@ cleanup() {
   wait 2>/dev/null || true
 }
 trap cleanup EXIT
-
-wait_for_port() {
-  for _ in $(seq 600); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    sleep 0.1
-  done
-  echo "nothing listens on port $1" >&2; exit 1
-}
 
 # start LABEL PORT COMMAND...: runs a server in the background on PORT; what
 # it logs goes to servers.log (ours warn once per chat cut short at the end
@@ -56,9 +49,6 @@ start() {
 }
 
 stop() { kill -TERM "${pid[$1]}"; wait "${pid[$1]}" || true; unset "pid[$1]"; }
-
-# cpu_seconds PID: the user and system CPU time a process has used so far.
-cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"; }
 
 # What is installed, and what is skipped.
 have_go=1 have_node=1 have_h2load=1
@@ -137,13 +127,11 @@ one() {
 # h2load_unary LABEL RUN: say_hello for $seconds with 16 connections x 32
 # streams, the request a pre-encoded gRPC frame (HelloRequest{pid: 1});
 # saves calls/s and the server's CPU seconds in h2load.tsv.
-printf '\0\0\0\0\2\x08\x01' >"$results/hello-request.bin"
+hello_request "$results/hello-request.bin"
 h2load_unary() {
   local label=$1 run=$2 before after out
   before=$(cpu_seconds "${pid[$label]}")
-  out=$(h2load -c 16 -m 32 -D "$seconds" -d "$results/hello-request.bin" \
-    -H 'content-type: application/grpc' -H 'te: trailers' \
-    "http://127.0.0.1:${port[$label]}/hello.DoStuff/say_hello")
+  out=$(h2load_say_hello "${port[$label]}" "$seconds" "$results/hello-request.bin")
   after=$(cpu_seconds "${pid[$label]}")
   echo "$out" >"$results/h2load-$label-$run.txt"
   echo "$out" | awk -v label="$label" -v run="$run" -v cpu="$(awk -v a="$after" -v b="$before" 'BEGIN { print a - b }')" '

@@ -2,12 +2,22 @@
 //! with none of our plumbing (no token check, no call layer, no logging, no
 //! health or reflection). Comparing it with the `unary` server shows what
 //! the plumbing costs.
+//!
+//! `--with PIECE` (repeatable) adds one piece of the plumbing at a time,
+//! exactly as `plumbing::server` sets it up with the default flags, so that
+//! `bench/compare.sh` can measure what each piece costs on its own.
 
+use clap::ValueEnum;
 use hello_proto::pb::{
     HelloReply, HelloRequest,
     do_stuff_server::{DoStuff, DoStuffServer},
 };
-use tonic::{Request, Response, Status, transport::Server};
+use plumbing::{
+    call_layer::CallLayer,
+    cli::ServerArgs,
+    server::{self, Lifecycle},
+};
+use tonic::{Request, Response, Status, service::Routes, transport::Server};
 
 struct Bare;
 
@@ -24,13 +34,59 @@ impl DoStuff for Bare {
     }
 }
 
-/// Serves until the process is stopped.
-pub async fn serve(addr: &str) -> Result<(), String> {
+/// One piece of the lessons' plumbing, to add to the bare server alone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Piece {
+    /// `plumbing::call_layer`: every call's deadline, shutdown cutoff and guarded reply body
+    CallLayer,
+    /// 1,024 streams and 256 running handlers per connection (a semaphore per call)
+    Limits,
+    /// HTTP/2 keepalive pings every 30 s
+    Keepalive,
+    /// The token check and message-size limits (an interceptor; no token set: every call passes)
+    TokenCheck,
+    /// Health and reflection beside `hello.DoStuff` in the router
+    HealthReflection,
+}
+
+/// Serves until the process is stopped, with the pieces in `with`.
+pub async fn serve(addr: &str, with: &[Piece]) -> Result<(), String> {
     let addr = addr.parse().map_err(|e| format!("--addr {addr}: {e}"))?;
-    eprintln!("bare tonic server on {addr}");
-    Server::builder()
-        .add_service(DoStuffServer::new(Bare))
-        .serve(addr)
-        .await
-        .map_err(|e| format!("the bare server failed: {e}"))
+    let pieces: Vec<_> = with.iter().map(|piece| format!("{piece:?}")).collect();
+    eprintln!("bare tonic server on {addr}, with: [{}]", pieces.join(", "));
+
+    let args = ServerArgs::default();
+    let lifecycle = Lifecycle::new();
+    let mut builder = Server::builder();
+    if with.contains(&Piece::Limits) {
+        builder = builder
+            .max_concurrent_streams(args.max_concurrent_streams)
+            .concurrency_limit_per_connection(args.max_calls_per_connection);
+    }
+    if with.contains(&Piece::Keepalive) {
+        builder = builder
+            .http2_keepalive_interval(Some(args.keepalive()))
+            .http2_keepalive_timeout(Some(std::time::Duration::from_secs(10)));
+    }
+    let routes = if with.contains(&Piece::HealthReflection) {
+        server::health_and_reflection(&lifecycle).map_err(|e| e.to_string())?
+    } else {
+        Routes::default()
+    };
+    let routes = if with.contains(&Piece::TokenCheck) {
+        routes.add_service(server::with_token_check_and_limits(
+            DoStuffServer::new(Bare),
+            &args,
+        ))
+    } else {
+        routes.add_service(DoStuffServer::new(Bare))
+    };
+    let served = if with.contains(&Piece::CallLayer) {
+        (builder.layer(CallLayer::default()).add_routes(routes))
+            .serve(addr)
+            .await
+    } else {
+        builder.add_routes(routes).serve(addr).await
+    };
+    served.map_err(|e| format!("the bare server failed: {e}"))
 }

@@ -43,6 +43,9 @@ enum Command {
         /// Address to listen on
         #[arg(long, default_value = "127.0.0.1:50051")]
         addr: String,
+        /// Add one piece of our plumbing (repeatable), to measure what it costs
+        #[arg(long, value_enum)]
+        with: Vec<bare::Piece>,
     },
     /// Write BENCHMARKS.md and its plots from the JSON files bench/compare.sh saved
     Report {
@@ -71,7 +74,7 @@ fn main() -> ExitCode {
             Command::ServerStream(load) => (load::Call::ServerStream, load),
             Command::ClientStream(load) => (load::Call::ClientStream, load),
             Command::Chat(load) => (load::Call::Chat, load),
-            Command::BareServer { addr } => return bare::serve(&addr).await,
+            Command::BareServer { addr, with } => return bare::serve(&addr, &with).await,
             Command::Report { results, out } => return report::write_benchmarks(&results, &out),
         };
         let figures = load::run(kind, &load).await?;
