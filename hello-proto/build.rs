@@ -31,8 +31,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // Step 2: generate. Default stubs make every method we do not implement
     // answer UNIMPLEMENTED, so each lesson crate writes only its own kind.
+    // The codec: prost's, with small per-call buffers (see src/codec.rs).
     tonic_prost_build::configure()
         .generate_default_stubs(true)
+        .codec_path("crate::codec::SmallBuffers")
         .compile_fds(descriptors)?;
 
     // Re-run this script only when the interface changes.

@@ -1,5 +1,6 @@
-//! Turns `proto/workshop.proto` into Rust, exactly as `hello-proto/build.rs`
-//! does for `proto/hello.proto`: protox parses it (no system `protoc`), and
+//! Turns `proto/workshop.proto` into Rust, as `hello-proto/build.rs` does
+//! for `proto/hello.proto` (with tonic's default codec here: the workshop
+//! holds no thousands of streams): protox parses it (no system `protoc`), and
 //! tonic-prost-build writes the messages, clients and servers.
 //!
 //! Cargo runs this again whenever the proto changes, so in exercise 1 a

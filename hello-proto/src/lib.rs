@@ -1,7 +1,8 @@
 //! # hello-proto: `proto/hello.proto`, compiled to Rust
 //!
 //! The one interface of this workspace, and nothing else: the messages and
-//! the `DoStuff` service, as `build.rs` generates them. The lesson crates
+//! the `DoStuff` service, as `build.rs` generates them, and the [`codec`]
+//! that the generated code encodes and decodes them with. The lesson crates
 //! (`unary`, `server-streaming`, `client-streaming`, `bidi-streaming`) use
 //! it to build their clients and servers; the plumbing they share lives in
 //! the `plumbing` crate.
@@ -19,6 +20,8 @@
 //!   `DoStuffServicer` class), and `DoStuffServer`, which turns an
 //!   implementation into something tonic can serve (the note's
 //!   `add_DoStuffServicer_to_server`).
+
+pub mod codec;
 
 /// The code generated from `proto/hello.proto` (package `hello`).
 ///
