@@ -52,6 +52,11 @@ pub struct Load {
     #[arg(long, value_name = "N")]
     pub calls: Option<u64>,
 
+    /// For chat: one round trip per chat, then hold it open, idle, until
+    /// the run ends (to measure what an open stream costs a server)
+    #[arg(long)]
+    pub hold: bool,
+
     /// Messages per call for server-stream and client-stream
     #[arg(long, value_name = "N", default_value_t = 1000)]
     pub count: u32,
@@ -127,6 +132,8 @@ struct Shared {
     budget: AtomicU64,
     /// Calls made so far, for the progress bar.
     done: AtomicU64,
+    /// `--hold`: each chat makes one round trip, then waits for the end.
+    hold: bool,
 }
 
 impl Shared {
@@ -218,6 +225,7 @@ pub async fn run(call: Call, load: &Load) -> Result<Outcome, String> {
         stop_at: Instant::now() + duration,
         budget: AtomicU64::new(load.calls.unwrap_or(u64::MAX)),
         done: AtomicU64::new(0),
+        hold: load.hold,
     });
     let progress = progress_bar(load);
     let started = Instant::now();
@@ -384,7 +392,15 @@ async fn chat_worker(mut client: Client, shared: &Shared, mut tally: Tally) -> T
         let failed = outcome.is_err();
         tally.record(started, outcome);
         shared.done.fetch_add(1, Ordering::Relaxed);
-        if failed || !shared.next() {
+        if failed {
+            break;
+        }
+        if shared.hold {
+            // Keep the stream open, saying nothing, until the run ends.
+            tokio::time::sleep_until(shared.stop_at.into()).await;
+            break;
+        }
+        if !shared.next() {
             break;
         }
         started = Instant::now();
