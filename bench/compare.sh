@@ -184,54 +184,49 @@ done
 
 for label in "${!pid[@]}"; do stop "$label"; done
 
-# Memory: 10,000 chats at once (10 connections x 1,000 ping-pong streams,
-# for $seconds), each server started afresh; its resident memory before,
-# and its peak (VmHWM) with the 10,000 streams open.
-echo "compare: 10,000 chats at once, held by each server afresh"
-memory_of() {
-  local label=$1
-  start "memory-$label" $((base + 10)) "${@:2}" --addr 127.0.0.1:$((base + 10))
-  sleep 1
-  local server=${pid[memory-$label]} idle peak
-  idle=$(awk '/VmRSS/ {print $2}' "/proc/$server/status")
-  "$bench" chat --addr 127.0.0.1:$((base + 10)) --connections 10 --in-flight 1000 --duration-s "$seconds" \
-    --label "memory-$label" >"$results/memory-$label.txt"
-  peak=$(awk '/VmHWM/ {print $2}' "/proc/$server/status")
-  printf '%s\t%s\t%s\t10000\n' "$label" "$idle" "$peak" >>"$results/memory.tsv"
-  stop "memory-$label"
-}
-memory_of ours "$results/bin/bidi-streaming"
-[ $have_go = 0 ] || memory_of go "$results/bin/hello-go"
-[ $have_node = 0 ] || memory_of node node bench/peers/node/server.js
+# Memory per open stream, at 10,000 and 100,000 streams (bench/streams.sh).
+echo "compare: memory per open stream (bench/streams.sh)"
+bash bench/streams.sh >/dev/null
+cp target/bench-results/streams/memory.tsv "$results/memory.tsv"
+
+# What each piece of our plumbing costs a call, in instructions (bench/pieces.sh).
+echo "compare: the plumbing's pieces, counted (bench/pieces.sh)"
+bash bench/pieces.sh >/dev/null   # writes $results/pieces.md
 
 cores=$(nproc)
 
-# What a student pays for all this: a cold build, into an empty target/.
-cold_build() {
-  local dir start end
-  dir=$(mktemp -d)
-  start=$(date +%s.%N)
-  CARGO_TARGET_DIR="$dir" cargo build --quiet "$@" 2>/dev/null
-  end=$(date +%s.%N)
-  echo "| \`cargo build $*\` | $(awk -v a="$end" -v b="$start" 'BEGIN { printf "%.0f s", a - b }') | $(du -sm "$dir" | cut -f1) MB |"
-  rm -rf "$dir"
-}
+# What a student pays for all this: a cold build, into an empty target/,
+# against a minimal tonic hello-world (bench/cold-build.sh); and the whole
+# workspace's, once.
 if [ "${COLD_BUILD:-1}" = 1 ]; then
   echo "compare: cold builds (set COLD_BUILD=0 to skip)"
-  cargo fetch --quiet
+  RUNS=$runs bash bench/cold-build.sh
+  cp target/bench-results/cold-build.md "$results/build.md"
+  dir=$(mktemp -d)
+  start=$(date +%s.%N)
+  CARGO_TARGET_DIR="$dir" cargo build --quiet --workspace 2>/dev/null
+  end=$(date +%s.%N)
   {
-    echo "| what | time | target/ after |"
-    echo "|---|---:|---:|"
-    cold_build -p unary --bin server
-    cold_build --workspace
-  } >"$results/build.md"
+    echo
+    echo "And \`cargo build --workspace\` (the topics, the page, the benchmarks and the workshop too), once:"
+    echo "$(awk -v a="$end" -v b="$start" 'BEGIN { printf "%.0f s", a - b }'), leaving $(du -sm "$dir" | cut -f1) MB in \`target/\`."
+  } >>"$results/build.md"
+  rm -rf "$dir"
 fi
 
 {
+  if [ -f "$results/pieces.md" ]; then
+    echo "## What each piece of our plumbing costs a call"
+    echo
+    echo "Written by \`bench/pieces.sh\`: the instructions our unary server and the bare tonic server execute per \`say_hello\` call, counted by valgrind's callgrind over 20,000 calls from h2load (16 connections × 32 streams) after 2,000 to warm up; then the bare server with one piece of our plumbing at a time (\`bench bare-server --with PIECE\`). Counts repeat to within 0.1% from run to run, where CPU seconds on this machine differ by up to 30%; they leave out the kernel's share of a call."
+    echo
+    cat "$results/pieces.md"
+    echo
+  fi
   if [ -f "$results/build.md" ]; then
     echo "## The student's cost: a cold build"
     echo
-    echo "Crates already downloaded (\`cargo fetch\`), empty \`target/\`, debug profile."
+    echo "Written by \`bench/cold-build.sh\`: crates already downloaded (\`cargo fetch\`), an empty \`target/\` for each build, the debug profile, the two builds interleaved."
     echo
     cat "$results/build.md"
     echo

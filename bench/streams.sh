@@ -15,8 +15,11 @@
 # time enough for every chat to open before the first one closes.
 #
 # grpc-go is built as bench/compare.sh builds it (Debian's golang-go and
-# golang-google-grpc-dev, installed there); without it, ours alone.
-# Writes the table to target/bench-results/streams.md and prints it.
+# golang-google-grpc-dev, installed there); Node's server runs where
+# bench/compare.sh has installed its packages, at 10,000 streams only. A
+# peer that is missing is skipped, with a line saying so. Writes the table
+# to target/bench-results/streams.md (and the figures, tab-separated, to
+# target/bench-results/streams/memory.tsv, for `bench report`) and prints it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -37,6 +40,18 @@ if command -v go >/dev/null && [ -d /usr/share/gocode/src/google.golang.org/grpc
 else
   echo "streams: skipping grpc-go: bench/compare.sh installs golang-go and golang-google-grpc-dev"
 fi
+if [ -d bench/peers/node/node_modules/@grpc/grpc-js ] && command -v node >/dev/null; then
+  servers+=(node)
+else
+  echo "streams: skipping Node: bench/compare.sh installs its packages (npm ci)"
+fi
+# command_of SERVER: how to start it (each takes --addr after this).
+command_of() {
+  case $1 in
+    node) echo node bench/peers/node/server.js ;;
+    *) echo "$results/bin/$1" ;;
+  esac
+}
 
 port=18870
 kib() { awk -v k="$1" '/^Vm/ && $1 == k ":" { print $2 }' "/proc/$2/status"; }
@@ -46,7 +61,8 @@ for count in $counts; do
   processes=$(( (count + 9999) / 10000 ))
   seconds=${SECONDS_PER_RUN:-$(( 20 + count / 5000 ))}
   for server in "${servers[@]}"; do
-    "$results/bin/$server" --addr "127.0.0.1:$port" 2>>"$results/servers.log" &
+    [ "$server" != node ] || [ "$count" -le 10000 ] || continue
+    $(command_of "$server") --addr "127.0.0.1:$port" 2>>"$results/servers.log" &
     pid=$!
     wait_for_port "$port"
     sleep 1
@@ -67,6 +83,7 @@ for count in $counts; do
     if [ "$trips" != "$count" ] || [ "$failed" != 0 ]; then
       echo "streams: $server: $trips of $count chats opened, $failed failed: its figure is not for $count open streams" >&2
     fi
+    printf '%s\t%s\t%s\t%s\n' "$server" "$rest" "$peak" "$count" >>"$results/memory.tsv"
     echo "streams: $server held $count streams"
   done
 done
