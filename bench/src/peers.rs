@@ -163,7 +163,10 @@ pub fn goals(md: &mut String, results: &Results, peers: &Peers) {
         (
             "memory per open stream at 10,000 streams, ours / grpc-go".to_owned(),
             "≤ 1.0×",
-            divide(peers.per_stream_kib("ours", 10_000), peers.per_stream_kib("go", 10_000)),
+            divide(
+                peers.per_stream_kib("ours", 10_000),
+                peers.per_stream_kib("go", 10_000),
+            ),
             1.0,
             false,
         ),
@@ -171,7 +174,10 @@ pub fn goals(md: &mut String, results: &Results, peers: &Peers) {
             "memory per open stream at 100,000 streams (ten client processes), ours / grpc-go"
                 .to_owned(),
             "≤ 1.0×",
-            divide(peers.per_stream_kib("ours", 100_000), peers.per_stream_kib("go", 100_000)),
+            divide(
+                peers.per_stream_kib("ours", 100_000),
+                peers.per_stream_kib("go", 100_000),
+            ),
             1.0,
             false,
         ),
@@ -315,7 +321,10 @@ pub fn memory(md: &mut String, peers: &Peers) {
     if peers.memory.is_empty() {
         return;
     }
-    let _ = writeln!(md, "## Memory per open stream: 10,000 and 100,000 chats open at once\n");
+    let _ = writeln!(
+        md,
+        "## Memory per open stream: 10,000 and 100,000 chats open at once\n"
+    );
     let _ = writeln!(
         md,
         "Written by `bench/streams.sh`. Each server started afresh for each count; then one client process \
