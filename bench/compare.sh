@@ -226,7 +226,7 @@ fi
   if [ -f "$results/build.md" ]; then
     echo "## The student's cost: a cold build"
     echo
-    echo "Written by \`bench/cold-build.sh\`: crates already downloaded (\`cargo fetch\`), an empty \`target/\` for each build, the debug profile, the two builds interleaved."
+    echo "The table is written by \`bench/cold-build.sh\`: crates already downloaded (\`cargo fetch\`), an empty \`target/\` for each build, the debug profile, the two builds interleaved. \`bench/compare.sh\` adds the whole workspace's build after it."
     echo
     cat "$results/build.md"
     echo

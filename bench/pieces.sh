@@ -24,10 +24,12 @@ results="$PWD/target/bench-results/pieces"
 export RUST_LOG=warn
 for tool in h2load:nghttp2-client valgrind:valgrind; do
   if ! command -v "${tool%%:*}" >/dev/null && command -v apt-get >/dev/null; then
+    echo "pieces: installing ${tool#*:} (apt-get)"
     apt-get install -y -qq --no-install-recommends "${tool#*:}" >/dev/null 2>&1 \
       || { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${tool#*:}" >/dev/null 2>&1; } || true
   fi
-  command -v "${tool%%:*}" >/dev/null || { echo "pieces: ${tool%%:*} is needed (Debian's ${tool#*:})" >&2; exit 1; }
+  command -v "${tool%%:*}" >/dev/null \
+    || { echo "pieces: ${tool%%:*} is needed: apt-get install ${tool#*:} (Debian and Ubuntu)" >&2; exit 1; }
 done
 rm -rf "$results"; mkdir -p "$results"
 

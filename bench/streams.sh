@@ -38,12 +38,12 @@ if command -v go >/dev/null && [ -d /usr/share/gocode/src/google.golang.org/grpc
         go build -o "$results/bin/go" .); then
   servers+=(go)
 else
-  echo "streams: skipping grpc-go: bench/compare.sh installs golang-go and golang-google-grpc-dev"
+  echo "streams: skipping grpc-go: it needs Debian's golang-go and golang-google-grpc-dev (apt-get install golang-go golang-google-grpc-dev; bench/compare.sh installs them)"
 fi
 if [ -d bench/peers/node/node_modules/@grpc/grpc-js ] && command -v node >/dev/null; then
   servers+=(node)
 else
-  echo "streams: skipping Node: bench/compare.sh installs its packages (npm ci)"
+  echo "streams: skipping Node: its packages are not installed (run: (cd bench/peers/node && npm ci))"
 fi
 # command_of SERVER: how to start it (each takes --addr after this).
 command_of() {

@@ -33,6 +33,8 @@ const SERVERS: [(&str, &str); 5] = [
 pub struct Peers {
     h2load: Vec<Vec<String>>,
     memory: Vec<Vec<String>>,
+    /// `cold-build.tsv`: "ours" and "minimal", each with its median seconds.
+    cold_build: Vec<Vec<String>>,
     cpu: Vec<Vec<String>>,
 }
 
@@ -49,6 +51,7 @@ impl Peers {
         Self {
             h2load: table("h2load.tsv"),
             memory: table("memory.tsv"),
+            cold_build: table("cold-build.tsv"),
             cpu: table("cpu.tsv"),
         }
     }
@@ -84,6 +87,12 @@ impl Peers {
         })?;
         let field = |i: usize| row.get(i)?.parse::<f64>().ok();
         Some((field(1)?, field(2)?))
+    }
+
+    /// The median seconds of a cold build (`ours` or `minimal`).
+    fn cold_build(&self, which: &str) -> Option<f64> {
+        let row = (self.cold_build.iter()).find(|row| row.first().is_some_and(|w| w == which))?;
+        row.get(1)?.parse().ok()
     }
 
     /// KiB of resident memory per open stream: (peak - rest) / streams.
@@ -179,6 +188,13 @@ pub fn goals(md: &mut String, results: &Results, peers: &Peers) {
                 peers.per_stream_kib("go", 100_000),
             ),
             1.0,
+            false,
+        ),
+        (
+            "the student's cold build, ours / a minimal tonic hello-world".to_owned(),
+            "≤ 1.3×",
+            divide(peers.cold_build("ours"), peers.cold_build("minimal")),
+            1.3,
             false,
         ),
         (

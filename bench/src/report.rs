@@ -165,8 +165,9 @@ pub fn write_benchmarks(results: &Path, out: &Path) -> Result<(), String> {
     let _ = writeln!(
         md,
         "Written by `bash bench/compare.sh` (its last step is `bench report`); run that one command on your \
-         machine to get your own figures. Every figure is the median of {runs} runs, interleaved: all the \
-         servers run at once, and each run visits every server before the next run starts. The load \
+         machine to get your own figures. Every figure from the load generators is the median of {runs} runs, \
+         interleaved: all the servers run at once, and each run visits every server before the next run \
+         starts (memory and instruction counts: one run each, as their sections say). The load \
          generators and the servers share the machine, as they would on a student's laptop.\n\n\
          The servers: ours (the lessons' release builds), a bare tonic server (`bench bare-server`: the same \
          generated code with none of our plumbing), grpc-go (`bench/peers/go`), Node's @grpc/grpc-js \
