@@ -70,9 +70,7 @@ command -v h2load >/dev/null || { have_h2load=0; echo "compare: skipping h2load:
 rm -rf "$results"; mkdir -p "$results/bin"
 
 # grpc-go, from Debian's packages in GOPATH mode: nothing is downloaded.
-if command -v go >/dev/null && [ -d /usr/share/gocode/src/google.golang.org/grpc ] \
-  && (cd bench/peers/go && GO111MODULE=off GOPATH=/usr/share/gocode GOPROXY=off GOFLAGS= \
-        go build -o "$results/bin/hello-go" . ); then
+if build_go_peer "$results/bin/hello-go"; then
   echo "compare: grpc-go $(sed -n 's/^const Version = "\(.*\)"/\1/p' /usr/share/gocode/src/google.golang.org/grpc/version.go) server built ($(go version | cut -d' ' -f3))"
 else
   have_go=0; echo "compare: skipping grpc-go: golang-go and golang-google-grpc-dev cannot be installed or built"
@@ -131,7 +129,7 @@ hello_request "$results/hello-request.bin"
 h2load_unary() {
   local label=$1 run=$2 before after out
   before=$(cpu_seconds "${pid[$label]}")
-  out=$(h2load_say_hello "${port[$label]}" "$seconds" "$results/hello-request.bin")
+  out=$(h2load_say_hello "${port[$label]}" "$results/hello-request.bin" -D "$seconds")
   after=$(cpu_seconds "${pid[$label]}")
   echo "$out" >"$results/h2load-$label-$run.txt"
   echo "$out" | awk -v label="$label" -v run="$run" -v cpu="$(awk -v a="$after" -v b="$before" 'BEGIN { print a - b }')" '

@@ -1,5 +1,5 @@
-# Shell helpers for the benchmark scripts (bench/compare.sh, bench/pieces.sh).
-# Sourced, not run.
+# Shell helpers for the benchmark scripts (bench/compare.sh, bench/pieces.sh,
+# bench/streams.sh). Sourced, not run.
 
 # wait_for_port PORT: returns once something accepts connections on PORT.
 wait_for_port() {
@@ -17,9 +17,19 @@ cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / h
 # uncompressed (0), 2 bytes long (00000002), HelloRequest{pid: 1} (08 01).
 hello_request() { printf '\0\0\0\0\2\x08\x01' >"$1"; }
 
-# h2load_say_hello PORT SECONDS REQUEST_FILE: say_hello with 16 connections
-# x 32 streams for SECONDS; prints h2load's report.
+# h2load_say_hello PORT REQUEST_FILE HOW_LONG...: say_hello with 16
+# connections x 32 streams, for `-D SECONDS` or `-n CALLS`; prints h2load's
+# report.
 h2load_say_hello() {
-  h2load -c 16 -m 32 -D "$2" -d "$3" -H 'content-type: application/grpc' -H 'te: trailers' \
+  h2load -c 16 -m 32 "${@:3}" -d "$2" -H 'content-type: application/grpc' -H 'te: trailers' \
     "http://127.0.0.1:$1/hello.DoStuff/say_hello"
+}
+
+# build_go_peer OUT: builds bench/peers/go (grpc-go from Debian's
+# golang-google-grpc-dev, GOPATH mode: nothing is downloaded) into OUT;
+# fails if Go or that package is missing.
+build_go_peer() {
+  command -v go >/dev/null && [ -d /usr/share/gocode/src/google.golang.org/grpc ] \
+    && (cd bench/peers/go && GO111MODULE=off GOPATH=/usr/share/gocode GOPROXY=off GOFLAGS= \
+          go build -o "$1" .)
 }

@@ -37,10 +37,8 @@ echo "pieces: building (release)"
 cargo build --quiet --release -p bench -p unary
 bench=$target/release/bench
 hello_request "$results/hello-request.bin"
-say_hello() {
-  h2load -n "$2" -c 16 -m 32 -d "$results/hello-request.bin" -H 'content-type: application/grpc' \
-    -H 'te: trailers' "http://127.0.0.1:$1/hello.DoStuff/say_hello"
-}
+# say_hello PORT CALLS: that many calls, 16 connections x 32 streams.
+say_hello() { h2load_say_hello "$1" "$results/hello-request.bin" -n "$2"; }
 
 # instructions LABEL PORT COMMAND...: the instructions per call of one server.
 instructions() {

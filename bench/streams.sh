@@ -33,9 +33,7 @@ echo "streams: building (release)"
 cargo build --quiet --release -p bench -p bidi-streaming
 cp "$target/release/server" "$results/bin/ours"
 servers=(ours)
-if command -v go >/dev/null && [ -d /usr/share/gocode/src/google.golang.org/grpc ] \
-  && (cd bench/peers/go && GO111MODULE=off GOPATH=/usr/share/gocode GOPROXY=off GOFLAGS= \
-        go build -o "$results/bin/go" .); then
+if build_go_peer "$results/bin/go"; then
   servers+=(go)
 else
   echo "streams: skipping grpc-go: it needs Debian's golang-go and golang-google-grpc-dev (apt-get install golang-go golang-google-grpc-dev; bench/compare.sh installs them)"

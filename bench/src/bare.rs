@@ -4,8 +4,9 @@
 //! the plumbing costs.
 //!
 //! `--with PIECE` (repeatable) adds one piece of the plumbing at a time,
-//! exactly as `plumbing::server` sets it up with the default flags, so that
-//! `bench/compare.sh` can measure what each piece costs on its own.
+//! with the same `plumbing::server` functions the lessons' servers use and
+//! the default flags, so that `bench/pieces.sh` can count what each piece
+//! costs on its own.
 
 use clap::ValueEnum;
 use hello_proto::pb::{
@@ -59,14 +60,10 @@ pub async fn serve(addr: &str, with: &[Piece]) -> Result<(), String> {
     let lifecycle = Lifecycle::new();
     let mut builder = Server::builder();
     if with.contains(&Piece::Limits) {
-        builder = builder
-            .max_concurrent_streams(args.max_concurrent_streams)
-            .concurrency_limit_per_connection(args.max_calls_per_connection);
+        builder = server::with_limits_per_connection(builder, &args);
     }
     if with.contains(&Piece::Keepalive) {
-        builder = builder
-            .http2_keepalive_interval(Some(args.keepalive()))
-            .http2_keepalive_timeout(Some(std::time::Duration::from_secs(10)));
+        builder = server::with_keepalive(builder, &args);
     }
     let routes = if with.contains(&Piece::HealthReflection) {
         server::health_and_reflection(&lifecycle).map_err(|e| e.to_string())?

@@ -91,7 +91,10 @@ impl Peers {
 
     /// The median seconds of a cold build (`ours` or `minimal`).
     fn cold_build(&self, which: &str) -> Option<f64> {
-        let row = (self.cold_build.iter()).find(|row| row.first().is_some_and(|w| w == which))?;
+        let row = self
+            .cold_build
+            .iter()
+            .find(|row| row.first().is_some_and(|w| w == which))?;
         row.get(1)?.parse().ok()
     }
 

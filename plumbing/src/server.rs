@@ -51,7 +51,7 @@ use tower::{
 };
 use tracing::{error, info};
 
-pub use configure::configure;
+pub use configure::{configure, with_keepalive, with_limits_per_connection};
 pub use error::StartError;
 pub use listener::{Listener, Listening, SocketFile};
 pub use running::RunningServer;

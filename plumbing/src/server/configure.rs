@@ -30,7 +30,7 @@ pub fn configure(
 /// client, which queues the rest itself), and at most
 /// `--max-calls-per-connection` handlers running per connection (further
 /// calls wait for a free slot).
-fn with_limits_per_connection(builder: Server, args: &ServerArgs) -> Server {
+pub fn with_limits_per_connection(builder: Server, args: &ServerArgs) -> Server {
     builder
         .max_concurrent_streams(args.max_concurrent_streams)
         .concurrency_limit_per_connection(args.max_calls_per_connection)
@@ -40,7 +40,7 @@ fn with_limits_per_connection(builder: Server, args: &ServerArgs) -> Server {
 /// and is closed if no answer comes within 10 s (or the keepalive, if
 /// shorter). That is how a peer that vanished without a word (a laptop
 /// closed, a cable pulled) is noticed; TCP alone may take hours.
-fn with_keepalive(builder: Server, args: &ServerArgs) -> Server {
+pub fn with_keepalive(builder: Server, args: &ServerArgs) -> Server {
     const LONGEST_PING_WAIT: Duration = Duration::from_secs(10);
     let keepalive = args.keepalive();
     builder
