@@ -66,7 +66,9 @@ pub async fn serve(addr: &str, with: &[Piece]) -> Result<(), String> {
         builder = server::with_keepalive(builder, &args);
     }
     let routes = if with.contains(&Piece::HealthReflection) {
-        server::health_and_reflection(&lifecycle).map_err(|e| e.to_string())?
+        lifecycle
+            .health_and_reflection()
+            .map_err(|e| e.to_string())?
     } else {
         Routes::default()
     };

@@ -20,7 +20,7 @@ use hdrhistogram::Histogram;
 use hello_proto::pb::{HelloRequest, HelloStreamRequest, do_stuff_client::DoStuffClient};
 use indicatif::{ProgressBar, ProgressStyle};
 use plumbing::{
-    Kind,
+    Program,
     cli::ClientArgs,
     client::{self, ClientError, Context, Stub as Client, explain},
     code_name,
@@ -94,13 +94,13 @@ impl Call {
         }
     }
 
-    /// The kind whose server serves this method.
-    pub fn kind(self) -> Kind {
+    /// The lesson whose server serves this method.
+    pub fn program(self) -> Program {
         match self {
-            Call::Unary => Kind::Unary,
-            Call::ServerStream => Kind::ServerStreaming,
-            Call::ClientStream => Kind::ClientStreaming,
-            Call::Chat => Kind::BidiStreaming,
+            Call::Unary => unary::PROGRAM,
+            Call::ServerStream => server_streaming::PROGRAM,
+            Call::ClientStream => client_streaming::PROGRAM,
+            Call::Chat => bidi_streaming::PROGRAM,
         }
     }
 }
@@ -196,14 +196,14 @@ impl Tally {
 
 /// Runs the load and returns what it measured.
 pub async fn run(call: Call, load: &Load) -> Result<Outcome, String> {
-    let context = Context::new(call.kind(), &load.client);
+    let context = Context::new(call.program(), &load.client);
     let explained = |error: ClientError| explain(&error, &context);
     let (low, high) = LATENCY_BOUNDS_US;
     let empty = Histogram::new_with_bounds(low, high, LATENCY_DIGITS).map_err(|e| e.to_string())?;
     let mut clients = Vec::with_capacity(load.connections);
     for _ in 0..load.connections {
         // A channel and a stub each: one TCP connection per stub.
-        let channel = client::channel(call.kind(), &load.client)
+        let channel = unary::client::channel(call.program(), &load.client)
             .await
             .map_err(explained)?;
         let token = client::attach_token(&load.client).map_err(explained)?;

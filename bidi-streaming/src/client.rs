@@ -13,13 +13,17 @@ use std::time::Duration;
 use clap::Parser;
 use hello_proto::pb::{HelloRequest, do_stuff_client::DoStuffClient};
 use plumbing::{
-    Kind,
     cli::{ClientArgs, StreamArgs},
-    client::{self, ClientError, Stub, within},
+    client::{self, ClientError, Stub},
 };
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
-use tonic::Status;
+use tonic::{
+    Request, Status,
+    transport::{Channel, Endpoint},
+};
+
+use crate::PROGRAM;
 
 /// Flags of the bidirectional client.
 #[derive(Parser, Debug, Clone)]
@@ -34,13 +38,42 @@ pub struct Args {
     pub stream: StreamArgs,
 }
 
-/// The channel to the server, and the stub on it (see `unary/src/client.rs`).
+/// The channel to the server, and the stub on it: each step as in
+/// `unary/src/client.rs`, which says why.
 pub async fn connect(args: &ClientArgs) -> Result<Stub, ClientError> {
-    let channel = client::channel(Kind::BidiStreaming, args).await?;
+    let channel = match args.registry() {
+        // `--registry`: the servers registered in etcd, followed.
+        Some(url) => {
+            let args = args.clone();
+            let endpoint = move |addr: &str, tls| endpoint(addr, tls, &args);
+            client::follow_registry(PROGRAM, url, endpoint).await?
+        }
+        // `--addr`: one server (lazy: dialled at the first call), or several.
+        None => {
+            let mut endpoints = Vec::new();
+            for addr in args.addrs(PROGRAM) {
+                endpoints.push(endpoint(&addr, args.speaks_tls(), args)?);
+            }
+            match endpoints.as_slice() {
+                [endpoint] => endpoint.connect_lazy(),
+                _ => Channel::balance_list(endpoints.into_iter()),
+            }
+        }
+    };
     Ok(DoStuffClient::with_interceptor(
         channel,
         client::attach_token(args)?,
     ))
+}
+
+/// The `Endpoint` for the server at `addr`, over TLS if `tls`.
+fn endpoint(addr: &str, tls: bool, args: &ClientArgs) -> Result<Endpoint, ClientError> {
+    let endpoint = Endpoint::from_shared(client::uri(addr, tls, args)?)?;
+    let endpoint = client::dial_settings(endpoint);
+    if !tls {
+        return Ok(endpoint);
+    }
+    Ok(endpoint.tls_config(client::tls_config(args)?)?)
 }
 
 /// Runs the client as the `client` binary does.
@@ -91,7 +124,13 @@ pub async fn say_hello_chat(
         on_send(pid);
     }
 
-    within(timeout, ReceiverStream::new(rx), async move |request| {
+    // The request is our stream of messages, with the call's deadline
+    // (sent as `grpc-timeout`, so the server knows it too).
+    let mut request = Request::new(ReceiverStream::new(rx));
+    if let Some(timeout) = timeout {
+        request.set_timeout(timeout);
+    }
+    let call = async move {
         let mut replies = stub.say_hello_chat(request).await?.into_inner();
         let mut received = Vec::new();
         // Read the reply to what we sent, then send the next, until there
@@ -120,7 +159,16 @@ pub async fn say_hello_chat(
         while let Some(extra) = replies.message().await? {
             received.push(extra.retval);
         }
-        Ok(received)
-    })
-    .await
+        Ok::<_, Status>(received)
+    };
+    // tonic's own timer stops once the reply's headers arrive, and a chat
+    // can go on long after: we time the whole call ourselves too. Either
+    // timer's expiry is reported as gRPC names it, DEADLINE_EXCEEDED.
+    let Some(timeout) = timeout else {
+        return call.await;
+    };
+    match tokio::time::timeout(timeout, call).await {
+        Ok(outcome) => outcome.map_err(client::deadline_named),
+        Err(_elapsed) => Err(client::deadline_passed(timeout)),
+    }
 }

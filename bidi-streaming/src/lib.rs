@@ -16,3 +16,9 @@ pub mod server;
 
 #[cfg(test)]
 mod tests;
+
+use plumbing::Program;
+
+/// This crate's programs, as their messages name them: `cargo run -p
+/// bidi-streaming`, on port 8891.
+pub const PROGRAM: Program = Program::new("bidi-streaming", "127.0.0.1:8891", &["say_hello_chat"]);

@@ -4,7 +4,6 @@ use std::time::Duration;
 
 use hello_proto::pb::HelloRequest;
 use plumbing::{
-    Kind,
     cli::ServerArgs,
     client::{ClientError, Context, explain},
 };
@@ -128,7 +127,7 @@ async fn another_kinds_method_is_unimplemented_with_a_hint() {
     let mut stub = connect(&server.client_args).await.unwrap();
     let status = stub.say_hello(HelloRequest { pid: 1 }).await.unwrap_err();
     assert_eq!(status.code(), tonic::Code::Unimplemented);
-    let context = Context::new(Kind::Unary, &server.client_args);
+    let context = Context::new(unary::PROGRAM, &server.client_args);
     let line = explain(&ClientError::Call(status), &context);
     assert!(line.contains("cargo run -p unary --bin server"), "{line}");
 }

@@ -10,13 +10,17 @@ use std::time::Duration;
 use clap::Parser;
 use hello_proto::pb::{HelloRequest, do_stuff_client::DoStuffClient};
 use plumbing::{
-    Kind,
     cli::{ClientArgs, StreamArgs},
-    client::{self, ClientError, Stub, within},
+    client::{self, ClientError, Stub},
 };
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
-use tonic::Status;
+use tonic::{
+    Request, Status,
+    transport::{Channel, Endpoint},
+};
+
+use crate::PROGRAM;
 
 /// Flags of the client-streaming client.
 #[derive(Parser, Debug, Clone)]
@@ -31,13 +35,42 @@ pub struct Args {
     pub stream: StreamArgs,
 }
 
-/// The channel to the server, and the stub on it (see `unary/src/client.rs`).
+/// The channel to the server, and the stub on it: each step as in
+/// `unary/src/client.rs`, which says why.
 pub async fn connect(args: &ClientArgs) -> Result<Stub, ClientError> {
-    let channel = client::channel(Kind::ClientStreaming, args).await?;
+    let channel = match args.registry() {
+        // `--registry`: the servers registered in etcd, followed.
+        Some(url) => {
+            let args = args.clone();
+            let endpoint = move |addr: &str, tls| endpoint(addr, tls, &args);
+            client::follow_registry(PROGRAM, url, endpoint).await?
+        }
+        // `--addr`: one server (lazy: dialled at the first call), or several.
+        None => {
+            let mut endpoints = Vec::new();
+            for addr in args.addrs(PROGRAM) {
+                endpoints.push(endpoint(&addr, args.speaks_tls(), args)?);
+            }
+            match endpoints.as_slice() {
+                [endpoint] => endpoint.connect_lazy(),
+                _ => Channel::balance_list(endpoints.into_iter()),
+            }
+        }
+    };
     Ok(DoStuffClient::with_interceptor(
         channel,
         client::attach_token(args)?,
     ))
+}
+
+/// The `Endpoint` for the server at `addr`, over TLS if `tls`.
+fn endpoint(addr: &str, tls: bool, args: &ClientArgs) -> Result<Endpoint, ClientError> {
+    let endpoint = Endpoint::from_shared(client::uri(addr, tls, args)?)?;
+    let endpoint = client::dial_settings(endpoint);
+    if !tls {
+        return Ok(endpoint);
+    }
+    Ok(endpoint.tls_config(client::tls_config(args)?)?)
 }
 
 /// Runs the client as the `client` binary does.
@@ -87,9 +120,14 @@ pub async fn say_hello_many(
         // half-closed.
     });
 
-    within(timeout, ReceiverStream::new(rx), async |request| {
-        let response = stub.say_hello_many(request).await?;
-        Ok(response.into_inner().retval)
-    })
-    .await
+    // The request is the stream of messages, with the call's deadline:
+    // sent as the `grpc-timeout` header, so the server too knows when to
+    // give up. The server answers only after we half-close, so tonic's own
+    // timer (it runs until the reply arrives) bounds the whole call.
+    let mut request = Request::new(ReceiverStream::new(rx));
+    if let Some(timeout) = timeout {
+        request.set_timeout(timeout);
+    }
+    let response = (stub.say_hello_many(request).await).map_err(client::deadline_named)?;
+    Ok(response.into_inner().retval)
 }

@@ -15,3 +15,10 @@ pub mod server;
 
 #[cfg(test)]
 mod tests;
+
+use plumbing::Program;
+
+/// This crate's programs, as their messages name them: `cargo run -p
+/// client-streaming`, on port 8890.
+pub const PROGRAM: Program =
+    Program::new("client-streaming", "127.0.0.1:8890", &["say_hello_many"]);

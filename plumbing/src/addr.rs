@@ -21,7 +21,7 @@ impl fmt::Display for BadAddr {
         let Self { addr, why } = self;
         write!(
             f,
-            "--addr {addr} is not HOST:PORT: {why}; e.g. --addr 127.0.0.1:8888"
+            "--addr {addr} is not HOST:PORT: {why}; e.g. --addr 127.0.0.1:50051"
         )
     }
 }
@@ -36,7 +36,7 @@ pub fn unix_path(addr: &str) -> Option<&str> {
 /// Checks that `addr` is HOST:PORT with a port a socket can have (1 to
 /// 65535, or also 0 when `port_zero_allowed`, which asks a server's system
 /// for any free port), or `unix:PATH`, a unix domain socket (port 0).
-/// IPv6 hosts are written in brackets: `[::1]:8888`. Returns the port.
+/// IPv6 hosts are written in brackets: `[::1]:50051`. Returns the port.
 pub fn check(addr: &str, port_zero_allowed: bool) -> Result<u16, BadAddr> {
     let bad = |why| BadAddr {
         addr: addr.to_owned(),
@@ -64,7 +64,7 @@ pub fn check(addr: &str, port_zero_allowed: bool) -> Result<u16, BadAddr> {
     }
     // An IPv6 address without brackets splits at its own last colon.
     if host.contains(':') && !(host.starts_with('[') && host.ends_with(']')) {
-        return Err(bad("an IPv6 host goes in brackets, as in [::1]:8888"));
+        return Err(bad("an IPv6 host goes in brackets, as in [::1]:50051"));
     }
     let port: u16 = port
         .parse()
@@ -83,9 +83,9 @@ mod tests {
 
     #[test]
     fn good_addresses_pass_and_each_mistake_is_named() {
-        assert_eq!(check("127.0.0.1:8888", false), Ok(8888));
+        assert_eq!(check("127.0.0.1:50051", false), Ok(50051));
         assert_eq!(check("localhost:1", false), Ok(1));
-        assert_eq!(check("[::1]:8888", false), Ok(8888));
+        assert_eq!(check("[::1]:50051", false), Ok(50051));
         assert_eq!(check("127.0.0.1:0", true), Ok(0));
         assert_eq!(check("unix:/tmp/hello.sock", false), Ok(0));
         assert_eq!(check("unix:hello.sock", false), Ok(0));
@@ -93,10 +93,10 @@ mod tests {
             ("localhost", "no port"),
             ("127.0.0.1:99999", "from 1 to 65535"),
             ("127.0.0.1:", "from 1 to 65535"),
-            (":8888", "no host"),
-            ("::1:8888", "brackets"),
+            (":50051", "no host"),
+            ("::1:50051", "brackets"),
             ("127.0.0.1:0", "port 0"),
-            ("http://127.0.0.1:8888", "drop the scheme"),
+            ("http://127.0.0.1:50051", "drop the scheme"),
             ("unix:", "unix:PATH"),
         ] {
             let error = check(addr, false).unwrap_err();

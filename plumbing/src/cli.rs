@@ -20,7 +20,7 @@ pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 4 * 1024 * 1024;
 #[derive(Parser, Debug, Clone, PartialEq, Eq)]
 #[command(about = "A hello.DoStuff gRPC server")]
 pub struct ServerArgs {
-    /// Address to listen on, HOST:PORT, or unix:PATH for a unix domain socket [default: this program's own port, e.g. 127.0.0.1:8888 for unary; README lists them all]
+    /// Address to listen on, HOST:PORT, or unix:PATH for a unix domain socket [default: this program's own port; README lists them all]
     #[arg(long, value_name = "HOST:PORT")]
     pub addr: Option<String>,
 

@@ -1,26 +1,31 @@
-//! # plumbing: what the four lesson crates share
+//! # plumbing: the values the lesson crates plug in
 //!
-//! The four lesson crates (`unary`, `server-streaming`, `client-streaming`,
-//! `bidi-streaming`) each show one kind of gRPC call. Each assembles its
-//! own server and its own client in its own files, as the lecture note
-//! does in Python; the pieces they assemble them from, which are the same
-//! for all four, live here once, each named by what it does.
+//! Each lesson crate (one per kind of gRPC call) and each topic assembles
+//! its own server and its own client in its own files, calling tonic
+//! itself, as the lecture note does in Python. The pieces they plug in,
+//! which are the same for all, live here once, each named by what it is.
+//! This crate never connects, serves, or makes a call on a lesson's behalf,
+//! and knows none of the crates above it: each passes its [`Program`].
 //!
 //! ## Layout
 //!
-//! - [`server`]: the steps of a server's assembly (the runtime, tonic's
-//!   builder set up from the flags, health and reflection, binding,
-//!   starting) and a graceful shutdown.
-//! - [`client`]: the channel, the deadline helper [`client::within`], and
-//!   one line for whatever went wrong ([`client::report`]), with the
-//!   failure classified first ([`client::classify`]).
+//! - [`server`]: values for a server's assembly: tonic's builder set up
+//!   from the flags ([`server::configure`]), the token check, health and
+//!   reflection, the bound socket and its stream of connections
+//!   ([`server::bind`]), the shutdown signal and the graceful shutdown
+//!   ([`server::Lifecycle`], [`server::RunningServer`]).
+//! - [`client`]: values for a client's channel (the URI, TLS settings, a
+//!   channel that follows the registry), the token interceptor, deadlines
+//!   by gRPC's name, and one line for whatever went wrong
+//!   ([`client::report`]), with the failure classified first
+//!   ([`client::classify`]).
 //! - [`cli`]: the flags every server and client accepts (clap's derive).
 //! - [`auth`]: bearer tokens, checked on the server, attached by the client.
 //! - [`tls`]: a development CA and certificates, made on first use.
 //! - [`call_layer`]: a tower layer around every call on the server:
 //!   deadlines, callers that leave, the end of shutdown.
-//! - [`Kind`]: the four call kinds, their crates and default ports, so that
-//!   messages can name the right command.
+//! - [`Program`]: what messages need to know of the program they come
+//!   from (its crate, its default port, its methods), passed by it.
 //! - [`addr`], [`grpc_timeout`], [`logging`], [`code_name`]: small pieces
 //!   the others use.
 //!
@@ -34,10 +39,10 @@ pub mod cli;
 pub mod client;
 mod codes;
 pub mod grpc_timeout;
-mod kind;
 pub mod logging;
+mod program;
 pub mod server;
 pub mod tls;
 
 pub use codes::code_name;
-pub use kind::{Kind, REGISTRY_PREFIX, Topic};
+pub use program::{Program, REGISTRY_PREFIX};

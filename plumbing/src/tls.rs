@@ -258,7 +258,7 @@ mod tests {
             Some(target.clone())
         );
         assert_eq!(
-            cargo_target_dir(&profile.join("deps").join("unary-1f2e")),
+            cargo_target_dir(&profile.join("deps").join("lesson-1f2e")),
             Some(target.clone())
         );
         // A program copied out of the target directory is in none.

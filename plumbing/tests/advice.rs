@@ -8,7 +8,6 @@
 use std::{path::PathBuf, time::Duration};
 
 use plumbing::{
-    Kind,
     cli::{ClientArgs, ServerArgs},
     client::{Advice, ClientError, Context, classify, explain},
 };
@@ -39,7 +38,7 @@ async fn fail(args: &ClientArgs) -> (Status, Advice, String) {
         .await
         .expect("a failing call must not hang")
         .expect_err("the call was meant to fail");
-    let context = Context::new(Kind::Unary, args);
+    let context = Context::new(unary::PROGRAM, args);
     let advice = classify(&status, &context);
     let line = explain(&ClientError::Call(status.clone()), &context);
     assert!(!line.contains('\n'), "not one line: {line}");
@@ -113,10 +112,10 @@ async fn an_address_without_a_port_or_with_an_impossible_one_is_refused_before_d
         ),
     ] {
         let error = stub(&dialling(addr)).await.expect_err("refused");
-        let line = explain(&error, &Context::new(Kind::Unary, &dialling(addr)));
+        let line = explain(&error, &Context::new(unary::PROGRAM, &dialling(addr)));
         assert_eq!(
             line,
-            format!("--addr {addr} is not HOST:PORT: {why}; e.g. --addr 127.0.0.1:8888")
+            format!("--addr {addr} is not HOST:PORT: {why}; e.g. --addr 127.0.0.1:50051")
         );
     }
     // The servers refuse them with the same words.
@@ -278,7 +277,7 @@ async fn a_call_cut_off_by_shutdown_is_told_the_server_shut_down() {
         .shutdown(Duration::from_millis(100))
         .await;
     let status = call.await.unwrap().unwrap_err();
-    let context = Context::new(Kind::Unary, &args);
+    let context = Context::new(unary::PROGRAM, &args);
     assert_eq!(classify(&status, &context), Advice::ServerShutDown);
     let line = explain(&ClientError::Call(status), &context);
     assert!(
@@ -324,10 +323,43 @@ async fn a_missing_ca_file_is_a_setup_error_that_names_the_file() {
     };
     let error = stub(&args).await.expect_err("no CA, no client");
     assert!(matches!(error, ClientError::File(_)), "{error:?}");
-    let line = explain(&error, &Context::new(Kind::Unary, &args));
+    let line = explain(&error, &Context::new(unary::PROGRAM, &args));
     assert!(
         line.starts_with("cannot read no/such/dir/ca.pem: "),
         "{line}"
     );
     assert!(line.ends_with("; check the path given to --ca"), "{line}");
+}
+
+/// `client::deadline_named` relies on how tonic reports its own client
+/// timer: CANCELLED, with tonic's `TimeoutExpired` error as the status's
+/// source. If this test fails, tonic has changed that, and the correction
+/// must change with it (or go, if tonic now says DEADLINE_EXCEEDED itself).
+#[tokio::test]
+async fn tonic_reports_its_own_expired_timer_as_cancelled_and_we_name_it() {
+    // An HTTP/2 server that takes the call and never answers: only the
+    // client's timer can end it (a gRPC server would answer at the deadline).
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (socket, _) = listener.accept().await.unwrap();
+        let mut connection = h2::server::handshake(socket).await.unwrap();
+        let mut unanswered = Vec::new();
+        while let Some(Ok(call)) = connection.accept().await {
+            unanswered.push(call);
+        }
+    });
+    let mut stub = stub(&dialling(&addr.to_string())).await.unwrap();
+    let mut request = tonic::Request::new(hello_proto::pb::HelloRequest { pid: 1 });
+    request.set_timeout(Duration::from_millis(100));
+
+    let tonic_says = stub.say_hello(request).await.unwrap_err();
+    assert_eq!(tonic_says.code(), tonic::Code::Cancelled, "{tonic_says:?}");
+    let named = plumbing::client::deadline_named(tonic_says);
+    assert_eq!(named.code(), tonic::Code::DeadlineExceeded, "{named:?}");
+
+    // Decided by the error's type, not its text: a CANCELLED of any other
+    // origin, with the same words, stays CANCELLED.
+    let lookalike = plumbing::client::deadline_named(Status::cancelled("Timeout expired"));
+    assert_eq!(lookalike.code(), tonic::Code::Cancelled);
 }

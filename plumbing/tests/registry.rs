@@ -20,7 +20,6 @@ use std::{
 
 use etcd_registry::{Entry, Gateway};
 use plumbing::{
-    Kind,
     cli::{ClientArgs, ServerArgs},
     client::{Context, explain},
 };
@@ -217,7 +216,7 @@ async fn a_server_that_stops_answering_leaves_the_client_before_its_key_expires(
             tls: false,
         };
         let ttl = Duration::from_secs(10);
-        let prefix = Kind::Unary.registry_prefix();
+        let prefix = unary::PROGRAM.registry_prefix();
         let registration = etcd_registry::register(gateway(&etcd), &prefix, entry, ttl);
         registrations.push(registration.await.unwrap());
     }
@@ -289,7 +288,7 @@ async fn a_client_with_no_server_registered_is_told_how_to_start_one() {
     };
     let error = stub(&args).await.unwrap_err();
     assert_eq!(
-        explain(&error, &Context::new(Kind::Unary, &args)),
+        explain(&error, &Context::new(unary::PROGRAM, &args)),
         format!(
             "no unary server is registered in etcd at {url}; start one with: cargo run -p unary --bin server -- --addr 127.0.0.1:0 --registry {url}",
             url = etcd.url()
@@ -361,7 +360,7 @@ async fn an_entry_wrong_about_tls_is_named_as_the_reason_no_server_answers() {
         tls: true,
     };
     let ttl = Duration::from_secs(10);
-    let prefix = Kind::Unary.registry_prefix();
+    let prefix = unary::PROGRAM.registry_prefix();
     let _registration = etcd_registry::register(gateway(&etcd), &prefix, entry, ttl)
         .await
         .unwrap();
@@ -376,7 +375,7 @@ async fn an_entry_wrong_about_tls_is_named_as_the_reason_no_server_answers() {
         ..ClientArgs::default()
     };
     let error = stub(&args).await.unwrap_err();
-    let line = explain(&error, &Context::new(Kind::Unary, &args));
+    let line = explain(&error, &Context::new(unary::PROGRAM, &args));
     let addr = server.addr();
     assert!(
         line.starts_with(&format!(

@@ -10,7 +10,6 @@
 use std::time::Duration;
 
 use plumbing::{
-    Kind,
     cli::{ClientArgs, ServerArgs},
     client::{ClientError, Context, explain},
 };
@@ -24,7 +23,10 @@ use tonic_health::pb::{
 
 /// What a client of the unary kind with `args` would print for `status`.
 fn line_for(status: Status, args: &ClientArgs) -> String {
-    explain(&ClientError::Call(status), &Context::new(Kind::Unary, args))
+    explain(
+        &ClientError::Call(status),
+        &Context::new(unary::PROGRAM, args),
+    )
 }
 
 /// `n` `say_hello` calls at once on `stub`; their replies.

@@ -15,3 +15,12 @@ pub mod server;
 
 #[cfg(test)]
 mod tests;
+
+use plumbing::Program;
+
+/// This crate's programs, as their messages name them: `cargo run -p
+/// server-streaming`, on port 8889. Its server checks two request fields,
+/// each set by a client flag: a refused value is advised by its flag.
+pub const PROGRAM: Program =
+    Program::new("server-streaming", "127.0.0.1:8889", &["say_hello_stream"])
+        .with_field_flags(&[("count", "--count"), ("interval_ms", "--interval-ms")]);

@@ -22,14 +22,17 @@ use hello_proto::pb::{
     do_stuff_server::{DoStuff, DoStuffServer},
 };
 use plumbing::{
-    Kind,
     cli::ServerArgs,
     server::{self, Lifecycle, RunningServer, StartError},
 };
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
-use tonic::{Request, Response, Status, transport::Server};
+use tonic::{
+    Request, Response, Status, service::interceptor::InterceptedService, transport::Server,
+};
 use tracing::info;
+
+use crate::PROGRAM;
 
 /// The most replies one call may ask for (`count`).
 pub const MAX_COUNT: u32 = 1_000_000;
@@ -114,20 +117,25 @@ impl DoStuff for ServerStreamingService {
 }
 
 /// Assembles and starts the server, as the note's `serve()` does, and
-/// returns once it is listening.
+/// returns once it is listening: each step as in `unary/src/server.rs`,
+/// which says why.
 pub async fn start(service: impl DoStuff, args: &ServerArgs) -> Result<RunningServer, StartError> {
     // `grpc.server(...)`: tonic's server, with the flags' limits, keepalive and TLS.
     let lifecycle = Lifecycle::new();
     let mut builder = server::configure(Server::builder(), args, &lifecycle)?;
-    // `add_DoStuffServicer_to_server(...)`: our service behind the token
-    // check, beside health and reflection.
+    // `add_DoStuffServicer_to_server(...)`: our service, its message-size
+    // limits, behind the token check; beside it, health and reflection.
+    let hello = DoStuffServer::new(service)
+        .max_decoding_message_size(args.max_message_bytes)
+        .max_encoding_message_size(args.max_message_bytes);
     let router = builder
-        .add_routes(server::health_and_reflection(&lifecycle)?)
-        .add_service(server::with_token_check_and_limits(
-            DoStuffServer::new(service),
-            args,
-        ));
-    // `add_insecure_port(...)`, then `start()`.
-    let listener = server::bind(Kind::ServerStreaming, args).await?;
-    server::serve_in_background(router, listener, lifecycle, Kind::ServerStreaming, args).await
+        .add_routes(lifecycle.health_and_reflection()?)
+        .add_service(InterceptedService::new(hello, server::token_check(args)));
+    // `add_insecure_port(...)`, then `start()`: serve in a task of its own.
+    let listener = server::bind(PROGRAM, args).await?;
+    let listening = listener.listening();
+    let serving = tokio::spawn(
+        router.serve_with_incoming_shutdown(listener.incoming(args), lifecycle.stop_signal()),
+    );
+    lifecycle.started(serving, listening, PROGRAM, args).await
 }

@@ -4,7 +4,6 @@ use std::time::Duration;
 
 use hello_proto::pb::HelloStreamRequest;
 use plumbing::{
-    Kind,
     call_layer::SHUTTING_DOWN,
     cli::{ClientArgs, ServerArgs, StreamArgs},
     client::{ClientError, Context, explain},
@@ -13,6 +12,7 @@ use test_support::{TestServer, capture_logs, memory_kib, wait_for_log};
 use tonic::Code;
 
 use crate::{
+    PROGRAM,
     client::{connect, say_hello_stream},
     server::{MAX_COUNT, MAX_INTERVAL_MS, ServerStreamingService, start},
 };
@@ -247,7 +247,7 @@ async fn a_unary_method_here_is_unimplemented_with_a_hint() {
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::Unimplemented);
-    let context = Context::new(Kind::Unary, &server.client_args);
+    let context = Context::new(unary::PROGRAM, &server.client_args);
     let line = explain(&ClientError::Call(status), &context);
     assert!(line.contains("cargo run -p unary --bin server"), "{line}");
 }
@@ -295,7 +295,7 @@ async fn client_says(server: &TestServer, stream: StreamArgs, timeout_ms: Option
         stream,
     };
     let error = crate::client::run(&args).await.unwrap_err();
-    let context = Context::new(Kind::ServerStreaming, &args.common).streaming(&args.stream);
+    let context = Context::new(PROGRAM, &args.common).streaming(&args.stream);
     explain(&error, &context)
 }
 

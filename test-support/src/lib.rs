@@ -7,8 +7,8 @@
 //! running.
 //!
 //! - [`TestServer`]: a real server on a free port, started through the
-//!   lesson's own `start` (or [`serve`], for the plumbing's tests), and the
-//!   client flags that reach it.
+//!   lesson's own `start` (or [`serve`], the unary lesson's, for the
+//!   plumbing's tests), and the client flags that reach it.
 //! - [`Observed`]: a `DoStuff` service that says what becomes of each call.
 //! - [`EtcdProcess`]: a real etcd, for the registry's tests.
 //! - [`captured_logs`], [`wait_for_log`]: what the program logged.
@@ -24,14 +24,13 @@ mod observed;
 
 use std::net::SocketAddr;
 
-use hello_proto::pb::do_stuff_server::{DoStuff, DoStuffServer};
+use hello_proto::pb::do_stuff_server::DoStuff;
 use plumbing::{
-    Kind,
     cli::{ClientArgs, ServerArgs},
-    client::{self, ClientError, Stub},
-    server::{self, Lifecycle, RunningServer, StartError},
+    client::{ClientError, Stub},
+    server::{RunningServer, StartError},
 };
-use tonic::transport::{Channel, Server};
+use tonic::transport::Channel;
 
 pub use etcd::EtcdProcess;
 pub use logs::{capture_logs, captured_logs, wait_for_log};
@@ -127,40 +126,25 @@ pub async fn start(args: ServerArgs) -> TestServer {
     observed(0, args).await.0
 }
 
-/// Serves `service` the way every lesson's `server::start` assembles its
-/// server (for the plumbing's own tests, which have no lesson to call).
+/// Serves `service` as the unary lesson assembles its server (for the
+/// plumbing's own tests, which have no lesson of their own).
 pub async fn serve(service: impl DoStuff, args: &ServerArgs) -> Result<RunningServer, StartError> {
-    let lifecycle = Lifecycle::new();
-    let router = server::configure(Server::builder(), args, &lifecycle)?
-        .add_routes(server::health_and_reflection(&lifecycle)?)
-        .add_service(server::with_token_check_and_limits(
-            DoStuffServer::new(service),
-            args,
-        ));
-    let listener = server::bind(Kind::Unary, args).await?;
-    server::serve_in_background(router, listener, lifecycle, Kind::Unary, args).await
+    unary::server::start(service, args).await
 }
 
-/// A stub made the way every lesson's client makes it, from `args`.
+/// A stub made as the unary lesson's client makes it, from `args`.
 pub async fn stub(args: &ClientArgs) -> Result<Stub, ClientError> {
-    let channel = client::channel(Kind::Unary, args).await?;
-    let token = client::attach_token(args)?;
-    Ok(hello_proto::pb::do_stuff_client::DoStuffClient::with_interceptor(channel, token))
+    unary::client::connect(args).await
 }
 
-/// Calls `say_hello` on `stub` with the lessons' deadline helper and
-/// returns the reply's text (for the plumbing's tests, which have no
-/// lesson client to call).
+/// Calls `say_hello` on `stub` as the unary lesson's client does, with
+/// its deadline, and returns the reply's text.
 pub async fn say_hello(
     stub: &mut Stub,
     pid: i32,
     timeout: Option<std::time::Duration>,
 ) -> Result<String, tonic::Status> {
-    let request = hello_proto::pb::HelloRequest { pid };
-    client::within(timeout, request, async |request| {
-        Ok(stub.say_hello(request).await?.into_inner().retval)
-    })
-    .await
+    unary::client::say_hello(stub, pid, timeout).await
 }
 
 /// An address where nothing listens: a port just released by the system.

@@ -1,7 +1,8 @@
 //! The unary client: the note's `run()`.
 //!
-//! Open a channel, put the stub on it, call `say_hello` and
-//! `say_hello_again`. Then the note's other lesson: `stub.say_hello.future(request)`
+//! Open a channel (an `Endpoint`, then `connect_lazy`), put the stub on it,
+//! call `say_hello` and `say_hello_again`, each a `Request` with its
+//! deadline. Then the note's other lesson: `stub.say_hello.future(request)`
 //! starts a call without waiting for it. In Rust *every* call is a future
 //! already: nothing happens until it is awaited, and many can be awaited
 //! together.
@@ -12,11 +13,16 @@ use clap::Parser;
 use futures::stream::{FuturesUnordered, StreamExt};
 use hello_proto::pb::{HelloRequest, do_stuff_client::DoStuffClient};
 use plumbing::{
-    Kind,
+    Program,
     cli::ClientArgs,
-    client::{self, ClientError, Stub, within},
+    client::{self, ClientError, Stub},
 };
-use tonic::Status;
+use tonic::{
+    Request, Status,
+    transport::{Channel, Endpoint},
+};
+
+use crate::PROGRAM;
 
 /// Flags of the unary client.
 #[derive(Parser, Debug, Clone, Default)]
@@ -39,18 +45,65 @@ pub struct Args {
     pub every_ms: u64,
 }
 
-/// The note's first two lines: `channel = grpc.insecure_channel(...)` and
-/// `stub = hello_pb2_grpc.DoStuffStub(channel)`.
+/// The note's first two lines: `channel = grpc.insecure_channel('localhost:8888')`
+/// and `stub = hello_pb2_grpc.DoStuffStub(channel)`.
 pub async fn connect(args: &ClientArgs) -> Result<Stub, ClientError> {
-    // The channel: to `--addr` (127.0.0.1:8888, the note's port, by default), or
-    // to the servers `--registry` names, over TLS with `--tls`.
-    let channel = client::channel(Kind::Unary, args).await?;
+    let channel = channel(PROGRAM, args).await?;
     // The stub: generated code that turns method calls into gRPC requests.
     // The interceptor adds `--token`, if any, to each of them.
     Ok(DoStuffClient::with_interceptor(
         channel,
         client::attach_token(args)?,
     ))
+}
+
+/// The channel to `program`'s server: at `--addr` (127.0.0.1:8888, the
+/// note's port, for this crate), or the servers `--registry` names. (The
+/// topics under `topics/` open theirs with this function too.)
+pub async fn channel(program: Program, args: &ClientArgs) -> Result<Channel, ClientError> {
+    let channel = match args.registry() {
+        // The servers registered in etcd: a channel that spreads calls
+        // over them and follows them as they come and go, each dialled
+        // with an `Endpoint` made as below.
+        Some(url) => {
+            let args = args.clone();
+            let endpoint = move |addr: &str, tls| endpoint(addr, tls, &args);
+            client::follow_registry(program, url, endpoint).await?
+        }
+        None => {
+            let mut endpoints = Vec::new();
+            for addr in args.addrs(program) {
+                endpoints.push(endpoint(&addr, args.speaks_tls(), args)?);
+            }
+            match endpoints.as_slice() {
+                // Lazy, like the note's `insecure_channel`: nothing is
+                // dialled until the first call, and the channel reconnects
+                // by itself if the server restarts. A server that is down
+                // then shows up as a failed call (UNAVAILABLE), which the
+                // client explains. (`endpoint.connect().await` would dial
+                // now, and fail here instead.)
+                [endpoint] => endpoint.connect_lazy(),
+                // Several `--addr`: one channel, calls spread over all.
+                _ => Channel::balance_list(endpoints.into_iter()),
+            }
+        }
+    };
+    Ok(channel)
+}
+
+/// The `Endpoint` for the server at `addr` (HOST:PORT, or unix:PATH), to
+/// be spoken to over TLS if `tls`: where and how to connect.
+pub fn endpoint(addr: &str, tls: bool, args: &ClientArgs) -> Result<Endpoint, ClientError> {
+    // `http://127.0.0.1:8888` (`https://` with TLS); tonic dials a
+    // `unix:PATH` socket itself.
+    let endpoint = Endpoint::from_shared(client::uri(addr, tls, args)?)?;
+    // A connect timeout and keepalive pings, as every client of ours has.
+    let endpoint = client::dial_settings(endpoint);
+    if !tls {
+        return Ok(endpoint);
+    }
+    // Trust the CA of `--ca` (and with `--mtls`, show our certificate).
+    Ok(endpoint.tls_config(client::tls_config(args)?)?)
 }
 
 /// Runs the client as the `client` binary does (unless `--repeat` asks for
@@ -77,17 +130,29 @@ pub async fn run(args: &Args) -> Result<(), ClientError> {
     Ok(())
 }
 
+/// The request for `pid`, with the deadline `timeout` if given: the note's
+/// `hello_pb2.HelloRequest(pid=pid)`, plus its `timeout=` argument.
+fn request(pid: i32, timeout: Option<Duration>) -> Request<HelloRequest> {
+    let mut request = Request::new(HelloRequest { pid });
+    // The deadline travels with the call, as the `grpc-timeout` header:
+    // the server too knows when to give up. tonic's client enforces it.
+    if let Some(timeout) = timeout {
+        request.set_timeout(timeout);
+    }
+    request
+}
+
 /// Calls `say_hello` once, within `timeout` if given, and returns the reply's text.
 pub async fn say_hello(
     stub: &mut Stub,
     pid: i32,
     timeout: Option<Duration>,
 ) -> Result<String, Status> {
-    within(timeout, HelloRequest { pid }, async |request| {
-        let response = stub.say_hello(request).await?;
-        Ok(response.into_inner().retval)
-    })
-    .await
+    // We hand the stub a plain struct; it serializes it, sends it, and
+    // deserializes the reply. A deadline that passes comes back from tonic
+    // as CANCELLED: `deadline_named` gives it gRPC's name, DEADLINE_EXCEEDED.
+    let response = (stub.say_hello(request(pid, timeout)).await).map_err(client::deadline_named)?;
+    Ok(response.into_inner().retval)
 }
 
 /// Calls `say_hello_again` once, within `timeout` if given, and returns the reply's text.
@@ -96,11 +161,9 @@ pub async fn say_hello_again(
     pid: i32,
     timeout: Option<Duration>,
 ) -> Result<String, Status> {
-    within(timeout, HelloRequest { pid }, async |request| {
-        let response = stub.say_hello_again(request).await?;
-        Ok(response.into_inner().retval)
-    })
-    .await
+    let response =
+        (stub.say_hello_again(request(pid, timeout)).await).map_err(client::deadline_named)?;
+    Ok(response.into_inner().retval)
 }
 
 /// Starts `n` calls at once and prints each reply as it completes, then

@@ -5,13 +5,15 @@
 use std::time::Duration;
 
 use plumbing::{
-    Kind,
     cli::ClientArgs,
     client::{ClientError, Context, Stub, explain},
 };
 use tonic::Status;
 
-use crate::client::{Args, connect, say_hello};
+use crate::{
+    PROGRAM,
+    client::{Args, connect, say_hello},
+};
 
 /// Runs the client with `--repeat n`: calls `say_hello` `n` times,
 /// `--every-ms` apart, printing each outcome.
@@ -33,7 +35,7 @@ async fn call_repeatedly(
     n: u32,
     every: Duration,
 ) -> Result<(), ClientError> {
-    let context = Context::new(Kind::Unary, args);
+    let context = Context::new(PROGRAM, args);
     let mut last_succeeded = false;
     let failed = repeat_say_hello(stub, args.pid(), args.timeout(), n, every, |i, outcome| {
         last_succeeded = outcome.is_ok();

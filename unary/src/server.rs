@@ -15,12 +15,15 @@ use hello_proto::pb::{
     do_stuff_server::{DoStuff, DoStuffServer},
 };
 use plumbing::{
-    Kind,
     cli::ServerArgs,
     server::{self, Lifecycle, RunningServer, StartError, simulate_work},
 };
-use tonic::{Request, Response, Status, transport::Server};
+use tonic::{
+    Request, Response, Status, service::interceptor::InterceptedService, transport::Server,
+};
 use tracing::info;
+
+use crate::PROGRAM;
 
 /// Our `DoStuff` service: the state every call can read.
 #[derive(Debug, Default, Clone)]
@@ -76,7 +79,8 @@ impl DoStuff for UnaryService {
 /// also reports what it sees).
 pub async fn start(service: impl DoStuff, args: &ServerArgs) -> Result<RunningServer, StartError> {
     // What lasts the server's whole life: the health it reports to
-    // checkers, and the signal that ends the calls still open at shutdown.
+    // checkers, the signal that stops it, and the one that ends the calls
+    // still open at the end of a shutdown.
     let lifecycle = Lifecycle::new();
 
     // `grpc.server(futures.ThreadPoolExecutor(max_workers=10))`: tonic's
@@ -85,19 +89,28 @@ pub async fn start(service: impl DoStuff, args: &ServerArgs) -> Result<RunningSe
     let mut builder = server::configure(Server::builder(), args, &lifecycle)?;
 
     // `hello_pb2_grpc.add_DoStuffServicer_to_server(DoStuff(), server)`:
-    // the generated `DoStuffServer` routes each call to our method, behind
-    // the token check; beside it, health and reflection, for tools.
+    // the generated `DoStuffServer` routes each call to our method. It
+    // refuses messages over `--max-message-bytes` both ways (a server that
+    // accepted any size would let one request take all its memory), and
+    // sits behind the token check, an interceptor that sees each call's
+    // metadata first. Beside it, health and reflection, for tools.
+    let hello = DoStuffServer::new(service)
+        .max_decoding_message_size(args.max_message_bytes)
+        .max_encoding_message_size(args.max_message_bytes);
     let router = builder
-        .add_routes(server::health_and_reflection(&lifecycle)?)
-        .add_service(server::with_token_check_and_limits(
-            DoStuffServer::new(service),
-            args,
-        ));
+        .add_routes(lifecycle.health_and_reflection()?)
+        .add_service(InterceptedService::new(hello, server::token_check(args)));
 
     // `server.add_insecure_port('localhost:8888')`: bind the port
     // (`--addr`, 127.0.0.1:8888 by default), so a port in use is reported now.
-    let listener = server::bind(Kind::Unary, args).await?;
+    let listener = server::bind(PROGRAM, args).await?;
+    let listening = listener.listening();
 
-    // `server.start()`: serve in the background.
-    server::serve_in_background(router, listener, lifecycle, Kind::Unary, args).await
+    // `server.start()`: tonic serves the connections the socket accepts,
+    // in a task of its own, until the lifecycle's stop signal fires.
+    let serving = tokio::spawn(
+        router.serve_with_incoming_shutdown(listener.incoming(args), lifecycle.stop_signal()),
+    );
+    // Serving: say so to health checkers (and with `--registry`, to etcd).
+    lifecycle.started(serving, listening, PROGRAM, args).await
 }

@@ -3,7 +3,6 @@
 use std::time::{Duration, Instant};
 
 use plumbing::{
-    Kind,
     cli::{ClientArgs, ServerArgs},
     client::{ClientError, Context, explain},
 };
@@ -11,6 +10,7 @@ use test_support::TestServer;
 use tonic::Code;
 
 use crate::{
+    PROGRAM,
     client::{Args, call_concurrently, connect, say_hello, say_hello_again},
     repeat::repeat_say_hello,
     server::{UnaryService, start},
@@ -59,7 +59,7 @@ async fn another_kinds_method_is_unimplemented_with_a_hint() {
     assert_eq!(status.code(), Code::Unimplemented);
 
     // What the server-streaming client prints when pointed at this server.
-    let context = Context::new(Kind::ServerStreaming, &server.client_args);
+    let context = Context::new(server_streaming::PROGRAM, &server.client_args);
     let line = explain(&ClientError::Call(status), &context);
     assert!(line.contains("UNIMPLEMENTED"), "{line}");
     assert!(
@@ -99,7 +99,7 @@ async fn a_deadline_shorter_than_the_work_is_deadline_exceeded() {
     // What the client says: the server was slower than the deadline.
     let line = explain(
         &ClientError::Call(status),
-        &Context::new(Kind::Unary, &server.client_args),
+        &Context::new(PROGRAM, &server.client_args),
     );
     assert!(
         line.contains("DEADLINE_EXCEEDED") && line.contains("raise it"),
@@ -197,7 +197,7 @@ async fn repeat_sums_up_how_many_calls_failed_without_asking_if_the_server_runs(
     };
     assert!((1..6).contains(failed), "{failed} failed");
     assert_eq!(*made, 6);
-    let line = explain(&error, &Context::new(Kind::Unary, &args.common));
+    let line = explain(&error, &Context::new(PROGRAM, &args.common));
     assert_eq!(
         line,
         format!("{failed} of 6 calls failed, each reported above; the last call succeeded")

@@ -13,12 +13,10 @@ use std::{
 use clap::Parser;
 use hello_proto::pb::{HelloRequest, HelloStreamRequest, do_stuff_client::DoStuffClient};
 use plumbing::{
-    Kind,
     cli::ClientArgs,
-    client::{self, ClientError, Stub, within},
+    client::{self, ClientError, Stub},
 };
 use tokio::time::MissedTickBehavior;
-use tokio_stream::StreamExt as _;
 
 use crate::TOPIC;
 
@@ -47,7 +45,7 @@ pub struct Args {
 
 /// Runs the client as the `client` binary does.
 pub async fn run(args: &Args) -> Result<(), ClientError> {
-    let channel = client::channel(Kind::Topic(TOPIC), &args.common).await?;
+    let channel = unary::client::channel(TOPIC, &args.common).await?;
     let mut stub = DoStuffClient::with_interceptor(channel, client::attach_token(&args.common)?);
     every_kind(&mut stub, args).await?;
     if let Some(per_second) = args.per_second {
@@ -60,45 +58,30 @@ pub async fn run(args: &Args) -> Result<(), ClientError> {
     Ok(())
 }
 
-/// One call of each kind, each reply printed.
+/// One call of each kind, each reply printed: the lessons' own calls.
 async fn every_kind(stub: &mut Stub, args: &Args) -> Result<(), ClientError> {
     let (pid, count, timeout) = (args.common.pid(), args.count, args.common.timeout());
-    let reply = within(timeout, HelloRequest { pid }, async |request| {
-        Ok(stub.say_hello(request).await?.into_inner().retval)
-    })
-    .await?;
+    let reply = unary::client::say_hello(stub, pid, timeout).await?;
     println!("say_hello: {reply}");
 
-    let request = HelloStreamRequest {
+    let ask = HelloStreamRequest {
         pid,
         count,
         interval_ms: 0,
     };
-    let replies = within(timeout, request, async |request| {
-        let replies = stub.say_hello_stream(request).await?.into_inner();
-        replies
-            .map(|reply| reply.map(|r| r.retval))
-            .collect::<Result<Vec<_>, _>>()
-            .await
-    })
-    .await?;
+    let replies = server_streaming::client::say_hello_stream(stub, ask, timeout, |_| {}).await?;
     println!("say_hello_stream: {}", replies.join(" "));
 
-    let reply = within(timeout, requests(pid, count), async |request| {
-        Ok(stub.say_hello_many(request).await?.into_inner().retval)
-    })
-    .await?;
+    let pids = std::iter::repeat_n(pid, count as usize);
+    let no_pause = Duration::ZERO;
+    let reply =
+        client_streaming::client::say_hello_many(stub, pids, no_pause, timeout, |_, _| {}).await?;
     println!("say_hello_many: {reply}");
 
-    let replies = within(timeout, requests(pid, count), async |request| {
-        let replies = stub.say_hello_chat(request).await?.into_inner();
-        replies
-            .map(|reply| reply.map(|r| r.retval))
-            .collect::<Result<Vec<_>, _>>()
-            .await
-    })
-    .await?;
-    println!("say_hello_chat: {}", replies.join(" "));
+    let pids = std::iter::repeat_n(pid, count as usize);
+    let chat =
+        bidi_streaming::client::say_hello_chat(stub, pids, no_pause, timeout, |_| {}, |_| {});
+    println!("say_hello_chat: {}", chat.await?.join(" "));
     Ok(())
 }
 
@@ -132,12 +115,4 @@ pub async fn steady(stub: &Stub, per_second: u32, length: Duration) -> (u64, u64
         failed.load(Ordering::Relaxed),
         started.elapsed(),
     )
-}
-
-/// `count` requests with `pid`, as a stream.
-fn requests(
-    pid: i32,
-    count: u32,
-) -> impl tokio_stream::Stream<Item = HelloRequest> + Send + 'static {
-    tokio_stream::iter((0..count).map(move |_| HelloRequest { pid }))
 }

@@ -33,18 +33,17 @@ pub mod watch;
 #[cfg(test)]
 mod tests;
 
-use plumbing::Topic;
+use plumbing::Program;
 
 /// This crate, for the plumbing's messages: its name, its port, its methods.
-pub const TOPIC: Topic = Topic {
-    name: "web",
-    server: "server",
-    default_addr: "127.0.0.1:8080",
-    methods: &[
+pub const TOPIC: Program = Program::new(
+    "web",
+    "127.0.0.1:8080",
+    &[
         "say_hello",
         "say_hello_again",
         "say_hello_stream",
         "say_hello_many",
         "say_hello_chat",
     ],
-};
+);

@@ -22,7 +22,6 @@
 use clap::Parser;
 use hello_proto::pb::do_stuff_server::DoStuffServer;
 use plumbing::{
-    Kind,
     cli::ServerArgs,
     server::{self, Lifecycle, RunningServer, StartError},
 };
@@ -79,15 +78,17 @@ pub async fn start(feed: Feed, args: &Args) -> Result<RunningServer, StartError>
         ));
 
     // 3. gRPC and the page side by side, routed by path.
-    let grpc = server::health_and_reflection(&lifecycle)?.add_service(hello);
+    let grpc = lifecycle.health_and_reflection()?.add_service(hello);
     let routes = Routes::from(grpc.into_axum_router().merge(page::routes(feed)));
     let router = builder.add_routes(routes);
 
     // 4. Bind and serve.
-    let listener = server::bind(Kind::Topic(TOPIC), common).await?;
-    let running =
-        server::serve_in_background(router, listener, lifecycle, Kind::Topic(TOPIC), common)
-            .await?;
+    let listener = server::bind(TOPIC, common).await?;
+    let listening = listener.listening();
+    let serving = tokio::spawn(
+        router.serve_with_incoming_shutdown(listener.incoming(common), lifecycle.stop_signal()),
+    );
+    let running = lifecycle.started(serving, listening, TOPIC, common).await?;
     if let Some(addr) = running.addr() {
         info!("open http://{addr} in a browser");
     }

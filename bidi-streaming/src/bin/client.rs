@@ -1,12 +1,12 @@
 //! `cargo run -p bidi-streaming --bin client`: chats with the server:
 //! one request, one reply, repeat. The lesson is in `src/client.rs`.
 
-use bidi_streaming::client::{Args, run};
-use clap::Parser;
-use plumbing::{
-    Kind,
-    client::{Context, report},
+use bidi_streaming::{
+    PROGRAM,
+    client::{Args, run},
 };
+use clap::Parser;
+use plumbing::client::{Context, report};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -14,6 +14,6 @@ async fn main() -> std::process::ExitCode {
     plumbing::logging::init("warn");
     let outcome = run(&args).await;
     // A failure is one line: what went wrong, its status code, what to do.
-    let context = Context::new(Kind::BidiStreaming, &args.common).streaming(&args.stream);
+    let context = Context::new(PROGRAM, &args.common).streaming(&args.stream);
     report(outcome, &context)
 }

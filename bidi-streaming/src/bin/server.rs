@@ -3,16 +3,19 @@
 
 use std::process::ExitCode;
 
-use bidi_streaming::server::{BidiStreamingService, start};
+use bidi_streaming::{
+    PROGRAM,
+    server::{BidiStreamingService, start},
+};
 use clap::Parser;
-use plumbing::{Kind, cli::ServerArgs, server::run_until_stopped};
+use plumbing::{cli::ServerArgs, server::run_until_stopped};
 
 fn main() -> ExitCode {
     let args = ServerArgs::parse();
     plumbing::logging::init("info");
     // On tokio's runtime (the note's thread pool: unary/src/bin/server.rs
     // says why), `start` the server, then wait for Ctrl-C.
-    run_until_stopped(Kind::BidiStreaming, &args, async |args| {
+    run_until_stopped(PROGRAM, &args, async |args| {
         let service = BidiStreamingService {
             delay: args.delay(),
         };

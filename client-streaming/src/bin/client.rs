@@ -2,11 +2,11 @@
 //! and prints the one reply. The lesson is in `src/client.rs`.
 
 use clap::Parser;
-use client_streaming::client::{Args, run};
-use plumbing::{
-    Kind,
-    client::{Context, report},
+use client_streaming::{
+    PROGRAM,
+    client::{Args, run},
 };
+use plumbing::client::{Context, report};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -14,6 +14,6 @@ async fn main() -> std::process::ExitCode {
     plumbing::logging::init("warn");
     let outcome = run(&args).await;
     // A failure is one line: what went wrong, its status code, what to do.
-    let context = Context::new(Kind::ClientStreaming, &args.common).streaming(&args.stream);
+    let context = Context::new(PROGRAM, &args.common).streaming(&args.stream);
     report(outcome, &context)
 }

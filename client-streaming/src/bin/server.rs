@@ -4,15 +4,18 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use client_streaming::server::{ClientStreamingService, start};
-use plumbing::{Kind, cli::ServerArgs, server::run_until_stopped};
+use client_streaming::{
+    PROGRAM,
+    server::{ClientStreamingService, start},
+};
+use plumbing::{cli::ServerArgs, server::run_until_stopped};
 
 fn main() -> ExitCode {
     let args = ServerArgs::parse();
     plumbing::logging::init("info");
     // On tokio's runtime (the note's thread pool: unary/src/bin/server.rs
     // says why), `start` the server, then wait for Ctrl-C.
-    run_until_stopped(Kind::ClientStreaming, &args, async |args| {
+    run_until_stopped(PROGRAM, &args, async |args| {
         let service = ClientStreamingService {
             delay: args.delay(),
         };

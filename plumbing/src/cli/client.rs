@@ -4,12 +4,12 @@ use std::{path::PathBuf, time::Duration};
 
 use clap::Args;
 
-use crate::Kind;
+use crate::Program;
 
 /// Flags of every client, flattened into each crate's own client flags.
 #[derive(Args, Debug, Clone, Default)]
 pub struct ClientArgs {
-    /// Server address HOST:PORT, or unix:PATH; repeat it, or separate with commas, to spread calls over several servers [default: this program's server's port, e.g. 127.0.0.1:8888 for unary; README lists them all]
+    /// Server address HOST:PORT, or unix:PATH; repeat it, or separate with commas, to spread calls over several servers [default: this program's server's port; README lists them all]
     #[arg(long, value_name = "HOST:PORT", value_delimiter = ',')]
     pub addr: Vec<String>,
 
@@ -59,7 +59,7 @@ pub struct StreamArgs {
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub count: u32,
 
-    /// Pause between messages, so you can watch them flow: server-streaming asks the server for it, the other clients wait this long between sends
+    /// Pause between messages, so you can watch them flow: a client that receives a stream asks the server for it, one that sends waits this long between sends
     #[arg(long, value_name = "MS", default_value_t = 500)]
     pub interval_ms: u32,
 }
@@ -114,19 +114,19 @@ impl ClientArgs {
             .unwrap_or_else(|| crate::tls::default_dir().join("ca.pem"))
     }
 
-    /// Where the servers are, for messages: `at 127.0.0.1:8888`, or
+    /// Where the servers are, for messages: `at 127.0.0.1:50051`, or
     /// `registered in etcd at http://127.0.0.1:2379`.
-    pub fn target(&self, kind: Kind) -> String {
+    pub fn target(&self, program: Program) -> String {
         match self.registry() {
             Some(url) => format!("registered in etcd at {url}"),
-            None => format!("at {}", self.addrs(kind).join(", ")),
+            None => format!("at {}", self.addrs(program).join(", ")),
         }
     }
 
-    /// The addresses to dial: `--addr`, or this kind's default.
-    pub fn addrs(&self, kind: Kind) -> Vec<String> {
+    /// The addresses to dial: `--addr`, or this program's default.
+    pub fn addrs(&self, program: Program) -> Vec<String> {
         if self.addr.is_empty() {
-            vec![kind.default_addr().to_owned()]
+            vec![program.default_addr.to_owned()]
         } else {
             self.addr.clone()
         }

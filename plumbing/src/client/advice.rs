@@ -40,7 +40,7 @@ pub enum Advice {
     ServerShutDown,
     /// The connection broke during the call (the server stopped, say).
     ConnectionLost,
-    /// The server does not implement this method: it is another kind's.
+    /// The server does not implement this method: it is another program's.
     WrongKind,
     /// The deadline is shorter than the stream takes at the pace asked for.
     StreamOutlastsDeadline,
@@ -136,7 +136,7 @@ fn deadline_advice(context: &Context<'_>) -> Advice {
 }
 
 /// The first error of type `E` among the causes of `status`.
-fn cause<E: Error + 'static>(status: &Status) -> Option<&E> {
+pub(super) fn cause<E: Error + 'static>(status: &Status) -> Option<&E> {
     causes(status).find_map(|error| error.downcast_ref::<E>())
 }
 

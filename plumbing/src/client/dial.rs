@@ -1,6 +1,7 @@
-//! How to dial a server: the connection settings every client uses.
+//! Values for dialling a server: the URI, the TLS settings, the settings
+//! every connection gets. The lesson makes the `Endpoint` from them itself.
 
-use std::{path::PathBuf, time::Duration};
+use std::{sync::Once, time::Duration};
 
 use tonic::transport::{ClientTlsConfig, Endpoint};
 
@@ -17,89 +18,57 @@ const KEEPALIVE: Duration = Duration::from_secs(30);
 /// See [`KEEPALIVE`].
 const KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// How to dial a server: the connection settings every client uses.
-pub(super) struct Dialer {
-    /// The TLS settings (the CA to trust), loaded once if `--tls` is given.
-    tls: Option<ClientTlsConfig>,
-    /// The CA file, for servers the registry says speak TLS.
-    ca: PathBuf,
-    /// Whether the CA file was named with `--ca`.
-    ca_chosen: bool,
-    /// Whether to present the client certificate (`--mtls`).
-    mtls: bool,
-    /// Whether a token is sent, to warn when it would travel in clear.
-    token: bool,
-}
-
-impl Dialer {
-    /// Reads the settings from the client's flags.
-    pub(super) fn new(args: &ClientArgs) -> Result<Self, ClientError> {
-        let ca = args.ca();
-        let ca_chosen = args.ca.is_some();
-        let tls = if args.speaks_tls() {
-            Some(tls::client_config(&ca, ca_chosen, args.mtls).map_err(ClientError::File)?)
-        } else {
-            None
-        };
-        // A CA is for TLS: said here, as nothing would use it.
-        if ca_chosen && !args.speaks_tls() && args.registry().is_none() {
-            tracing::warn!("--ca is used only with --tls: add --tls to call the server over TLS");
-        }
-        let token = args.token.is_some();
-        Ok(Self {
-            tls,
-            ca,
-            ca_chosen,
-            mtls: args.mtls,
-            token,
-        })
-    }
-
-    /// The endpoint for the server at `addr` (HOST:PORT, or `unix:PATH`),
-    /// which speaks TLS if `tls`.
-    pub(super) fn endpoint(&self, addr: &str, tls: bool) -> Result<Endpoint, ClientError> {
-        addr::check(addr, false).map_err(|bad| ClientError::Flag(bad.to_string()))?;
-        if addr::unix_path(addr).is_some() {
-            return self.unix_endpoint(addr, tls);
-        }
-        let scheme = if tls { "https" } else { "http" };
-        let mut endpoint = Endpoint::from_shared(format!("{scheme}://{addr}"))
-            .map_err(|e| ClientError::Flag(format!("--addr {addr} is not HOST:PORT ({e})")))?
-            .connect_timeout(CONNECT_TIMEOUT)
-            .http2_keep_alive_interval(KEEPALIVE)
-            .keep_alive_timeout(KEEPALIVE_TIMEOUT);
-        if tls {
-            let config = match &self.tls {
-                Some(config) => config.clone(),
-                None => tls::client_config(&self.ca, self.ca_chosen, self.mtls)
-                    .map_err(ClientError::File)?,
-            };
-            endpoint = endpoint
-                .tls_config(config)
-                .map_err(|e| ClientError::File(format!("TLS setup failed: {e}")))?;
-        }
-        if self.token && !tls && !is_loopback(addr) {
-            tracing::warn!(
-                "sending --token to {addr} without --tls: anyone on the network path can read it"
-            );
-        }
-        Ok(endpoint)
-    }
-}
-
-impl Dialer {
-    /// The endpoint for a unix domain socket: tonic dials `unix:PATH`
-    /// itself. The TCP settings (keepalive probes) have nothing to do on a
-    /// socket file, nor has TLS, whose job the file's permissions do.
-    fn unix_endpoint(&self, addr: &str, tls: bool) -> Result<Endpoint, ClientError> {
+/// The URI tonic's `Endpoint` wants for the server at `addr` (`--addr`, or
+/// a registry entry's): `http://HOST:PORT`, `https://HOST:PORT` if it
+/// speaks `tls`, or `unix:PATH` as it is (tonic dials a unix domain socket
+/// itself). A malformed address is refused here, before any dialling.
+pub fn uri(addr: &str, tls: bool, args: &ClientArgs) -> Result<String, ClientError> {
+    addr::check(addr, false).map_err(|bad| ClientError::Flag(bad.to_string()))?;
+    warn_of_a_ca_without_tls(args);
+    if addr::unix_path(addr).is_some() {
+        // The socket file's permissions do TLS's job: only this machine,
+        // only this user.
         if tls {
             return Err(ClientError::Flag(format!(
                 "--tls and --mtls cannot be used with --addr {addr}: a socket file is reached from this machine only; drop them"
             )));
         }
-        let endpoint = Endpoint::from_shared(addr.to_owned())
-            .map_err(|e| ClientError::Flag(format!("--addr {addr} is not unix:PATH ({e})")))?;
-        Ok(endpoint.connect_timeout(CONNECT_TIMEOUT))
+        return Ok(addr.to_owned());
+    }
+    if args.token.is_some() && !tls && !is_loopback(addr) {
+        tracing::warn!(
+            "sending --token to {addr} without --tls: anyone on the network path can read it"
+        );
+    }
+    let scheme = if tls { "https" } else { "http" };
+    Ok(format!("{scheme}://{addr}"))
+}
+
+/// The TLS settings for `Endpoint::tls_config`: trust the CA of `--ca` (or
+/// the development CA), and with `--mtls` present the client certificate
+/// beside it. A file that cannot be read is said here, with what to do.
+pub fn tls_config(args: &ClientArgs) -> Result<ClientTlsConfig, ClientError> {
+    tls::client_config(&args.ca(), args.ca.is_some(), args.mtls).map_err(ClientError::File)
+}
+
+/// Sets on `endpoint` what every connection of ours gets: a connect
+/// timeout (a server that does not answer fails the call in 5 s, instead
+/// of the system's minutes), and HTTP/2 keepalive pings while calls are
+/// open (a server that vanished is noticed in 40 s, not hours).
+pub fn dial_settings(endpoint: Endpoint) -> Endpoint {
+    endpoint
+        .connect_timeout(CONNECT_TIMEOUT)
+        .http2_keep_alive_interval(KEEPALIVE)
+        .keep_alive_timeout(KEEPALIVE_TIMEOUT)
+}
+
+/// A CA is for TLS: said once, as nothing would use it.
+fn warn_of_a_ca_without_tls(args: &ClientArgs) {
+    static SAID: Once = Once::new();
+    if args.ca.is_some() && !args.speaks_tls() && args.registry().is_none() {
+        SAID.call_once(|| {
+            tracing::warn!("--ca is used only with --tls: add --tls to call the server over TLS");
+        });
     }
 }
 
@@ -120,11 +89,38 @@ mod tests {
 
     #[test]
     fn loopback_addresses_are_recognised() {
-        for addr in ["127.0.0.1:8888", "localhost:1", "[::1]:8888", "127.1.2.3:9"] {
+        for addr in [
+            "127.0.0.1:50051",
+            "localhost:1",
+            "[::1]:50051",
+            "127.1.2.3:9",
+        ] {
             assert!(is_loopback(addr), "{addr}");
         }
         for addr in ["10.0.0.1:8888", "example.org:443", "[2001:db8::1]:1"] {
             assert!(!is_loopback(addr), "{addr}");
         }
+    }
+
+    #[test]
+    fn the_uri_says_the_scheme_and_refuses_tls_on_a_socket() {
+        let args = ClientArgs::default();
+        assert_eq!(
+            uri("127.0.0.1:50051", false, &args).unwrap(),
+            "http://127.0.0.1:50051"
+        );
+        assert_eq!(
+            uri("localhost:1", true, &args).unwrap(),
+            "https://localhost:1"
+        );
+        assert_eq!(uri("unix:/tmp/s", false, &args).unwrap(), "unix:/tmp/s");
+        assert!(matches!(
+            uri("unix:/tmp/s", true, &args),
+            Err(ClientError::Flag(_))
+        ));
+        assert!(matches!(
+            uri("http://127.0.0.1:1", false, &args),
+            Err(ClientError::Flag(_))
+        ));
     }
 }

@@ -11,7 +11,7 @@ use etcd_registry::FollowError;
 use tonic::Status;
 
 use crate::{
-    Kind,
+    Program,
     cli::{ClientArgs, StreamArgs},
     code_name,
 };
@@ -25,6 +25,9 @@ pub enum ClientError {
     /// A file the flags point at (the CA certificate) cannot be read;
     /// nothing was sent. The message says which and what to do.
     File(String),
+    /// tonic could not make the channel from the flags (an address it
+    /// cannot read as a URI, say); nothing was sent.
+    Channel(tonic::transport::Error),
     /// With `--registry`: etcd gave no server to call.
     Registry(FollowError),
     /// A call failed, with the status it ended with.
@@ -46,10 +49,17 @@ impl From<Status> for ClientError {
     }
 }
 
+impl From<tonic::transport::Error> for ClientError {
+    fn from(error: tonic::transport::Error) -> Self {
+        ClientError::Channel(error)
+    }
+}
+
 impl fmt::Display for ClientError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ClientError::Flag(message) | ClientError::File(message) => f.write_str(message),
+            ClientError::Channel(error) => write!(f, "cannot set up the channel: {error}"),
             ClientError::Registry(error) => write!(f, "{error}"),
             ClientError::Call(status) => {
                 write!(f, "{} ({})", status.message(), code_name(status.code()))
@@ -63,12 +73,12 @@ impl fmt::Display for ClientError {
 
 impl std::error::Error for ClientError {}
 
-/// What a client was doing, to advise about its failure: which kind of
+/// What a client was doing, to advise about its failure: which program's
 /// server it called, with which flags, and, for a stream, at what pace.
 #[derive(Debug, Clone, Copy)]
 pub struct Context<'a> {
-    /// The kind of server called.
-    pub kind: Kind,
+    /// The program whose server was called.
+    pub program: Program,
     /// The client's common flags.
     pub args: &'a ClientArgs,
     /// A streaming client's `--count` and `--interval-ms`.
@@ -76,10 +86,10 @@ pub struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
-    /// A client of `kind` with the flags `args`.
-    pub fn new(kind: Kind, args: &'a ClientArgs) -> Self {
+    /// A client of `program` with the flags `args`.
+    pub fn new(program: Program, args: &'a ClientArgs) -> Self {
         Self {
-            kind,
+            program,
             args,
             stream: None,
         }
@@ -100,15 +110,15 @@ impl<'a> Context<'a> {
 
     /// The command that starts a server this client would reach.
     pub(super) fn start_command(&self) -> String {
-        let kind = self.kind;
+        let program = self.program;
         let mut flags = Vec::new();
         if let Some(url) = self.args.registry() {
-            // A free port: servers of the same kind may hold the default one.
+            // A free port: servers of the same program may hold the default one.
             flags.push(format!("--addr 127.0.0.1:0 --registry {url}"));
         } else {
             match self.args.addr.as_slice() {
                 [] => {}
-                [addr] if addr == kind.default_addr() => {}
+                [addr] if addr == program.default_addr => {}
                 [addr] => flags.push(format!("--addr {addr}")),
                 _ => flags.push("--addr HOST:PORT (a server for each address)".to_owned()),
             }
@@ -119,9 +129,9 @@ impl<'a> Context<'a> {
             }
         }
         if flags.is_empty() {
-            kind.server_command()
+            program.server_command()
         } else {
-            format!("{} -- {}", kind.server_command(), flags.join(" "))
+            format!("{} -- {}", program.server_command(), flags.join(" "))
         }
     }
 }

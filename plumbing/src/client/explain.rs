@@ -35,7 +35,7 @@ fn could_be_tls(context: &Context<'_>) -> bool {
 /// Whether the client dials unix domain sockets (`--addr unix:PATH`),
 /// where TLS is not used.
 fn dials_unix(context: &Context<'_>) -> bool {
-    let addrs = context.args.addrs(context.kind);
+    let addrs = context.args.addrs(context.program);
     addrs
         .iter()
         .all(|addr| crate::addr::unix_path(addr).is_some())
@@ -46,6 +46,7 @@ fn dials_unix(context: &Context<'_>) -> bool {
 pub fn explain(error: &ClientError, context: &Context<'_>) -> String {
     match error {
         ClientError::Flag(message) | ClientError::File(message) => message.clone(),
+        ClientError::Channel(_) => error.to_string(),
         ClientError::Registry(error) => explain_registry(error, context),
         ClientError::Call(status) => explain_call(status, context),
         ClientError::SomeCallsFailed {
@@ -65,11 +66,11 @@ pub fn explain(error: &ClientError, context: &Context<'_>) -> String {
 
 /// Why `--registry` gave no server, and what to do.
 fn explain_registry(error: &FollowError, context: &Context<'_>) -> String {
-    let kind = context.kind;
+    let program = context.program;
     let url = context.args.registry().unwrap_or_default();
     let start_one = format!(
         "start one with: {} -- --addr 127.0.0.1:0 --registry {url}",
-        kind.server_command()
+        program.server_command()
     );
     match error {
         FollowError::Etcd(bad @ EtcdError::BadUrl(_)) => format!("--registry {bad}"),
@@ -80,11 +81,11 @@ fn explain_registry(error: &FollowError, context: &Context<'_>) -> String {
             "{error}; is it etcd 3.4 or later, which serves the JSON gateway this client speaks?"
         ),
         FollowError::NoneRegistered => {
-            format!("no {kind} server is registered in etcd at {url}; {start_one}")
+            format!("no {program} server is registered in etcd at {url}; {start_one}")
         }
         FollowError::NoneAnswers { registered, silent } => {
             let none = format!(
-                "{registered} {kind} server(s) registered in etcd at {url}, but none answers"
+                "{registered} {program} server(s) registered in etcd at {url}, but none answers"
             );
             let killed =
                 format!("killed servers stay registered until their lease expires; {start_one}");
@@ -108,17 +109,17 @@ fn explain_registry(error: &FollowError, context: &Context<'_>) -> String {
 
 /// What a failed call's status means here, and what to do.
 fn explain_call(status: &Status, context: &Context<'_>) -> String {
-    let Context { kind, args, .. } = *context;
+    let Context { program, args, .. } = *context;
     let failure = format!("{}: {}", code_name(status.code()), with_causes(status));
     let at = target(context);
     let start = context.start_command();
     match classify(status, context) {
         Advice::StartServer if args.registry().is_some() => format!(
             "{} server {at} refused the connection ({failure}): it has stopped; start one with: {start}",
-            kind.with_article()
+            program.with_article()
         ),
         Advice::StartServer => format!(
-            "nothing listens {at} ({failure}); is the {kind} server running? start it with: {start}"
+            "nothing listens {at} ({failure}); is the {program} server running? start it with: {start}"
         ),
         Advice::CheckAddress => {
             let which = if args.registry().is_some() {
@@ -127,7 +128,7 @@ fn explain_call(status: &Status, context: &Context<'_>) -> String {
                 "the address in --addr"
             };
             format!(
-                "cannot reach the {kind} server {at} ({failure}); check {which}, and that its machine is on the network"
+                "cannot reach the {program} server {at} ({failure}); check {which}, and that its machine is on the network"
             )
         }
         Advice::AddTls => {
@@ -151,30 +152,30 @@ fn explain_call(status: &Status, context: &Context<'_>) -> String {
             format!("the server {at} requires a client certificate ({failure}): add --mtls")
         }
         Advice::ServerShutDown => format!(
-            "the {kind} server {at} shut down before the call finished ({failure}); start it again with: {start}"
+            "the {program} server {at} shut down before the call finished ({failure}); start it again with: {start}"
         ),
         // A plaintext client's first bytes can meet a TLS server's hang-up
         // before its answer: then this is all the client sees, and both
         // causes are possible.
         Advice::ConnectionLost if could_be_tls(context) => format!(
-            "the connection to the {kind} server {at} broke during the call ({failure}); either the server stopped (start it again with: {start}) or it speaks TLS (add --tls)"
+            "the connection to the {program} server {at} broke during the call ({failure}); either the server stopped (start it again with: {start}) or it speaks TLS (add --tls)"
         ),
         Advice::ConnectionLost => format!(
-            "the connection to the {kind} server {at} broke during the call ({failure}); if the server stopped, start it again with: {start}"
+            "the connection to the {program} server {at} broke during the call ({failure}); if the server stopped, start it again with: {start}"
         ),
         // On a unix socket the right server must have a socket of its own.
         Advice::WrongKind if dials_unix(context) => format!(
             "the server {at} does not implement {} ({failure}): it is not {} server; start one on a socket of its own with: {} -- --addr unix:PATH, and call that",
-            kind.methods().join(" / "),
-            kind.with_article(),
-            kind.server_command(),
+            program.methods.join(" / "),
+            program.with_article(),
+            program.server_command(),
         ),
         Advice::WrongKind => format!(
             "the server {at} does not implement {} ({failure}): it is not {} server; start one with: {} (it listens on {})",
-            kind.methods().join(" / "),
-            kind.with_article(),
-            kind.server_command(),
-            kind.default_addr()
+            program.methods.join(" / "),
+            program.with_article(),
+            program.server_command(),
+            program.default_addr
         ),
         Advice::StreamOutlastsDeadline => {
             let (count, interval) = context
@@ -195,7 +196,7 @@ fn explain_call(status: &Status, context: &Context<'_>) -> String {
         Advice::FixToken => format!(
             "the server refused the token ({failure}); pass one it accepts: --token or HELLO_TOKEN"
         ),
-        Advice::FixValue => match flag_named_in(status.message()) {
+        Advice::FixValue => match program.flag_named_in(status.message()) {
             Some(flag) => format!("the server refused the request ({failure}); change {flag}"),
             None => {
                 format!("the server refused the request ({failure}); change the value it names")
@@ -205,25 +206,13 @@ fn explain_call(status: &Status, context: &Context<'_>) -> String {
     }
 }
 
-/// Where the servers are, for messages: `at 127.0.0.1:8888`, or
+/// Where the servers are, for messages: `at 127.0.0.1:50051`, or
 /// `registered in etcd at http://127.0.0.1:2379`.
 fn target(context: &Context<'_>) -> String {
     match context.args.registry() {
         Some(url) => format!("registered in etcd at {url}"),
-        None => format!("at {}", context.args.addrs(context.kind).join(", ")),
+        None => format!("at {}", context.args.addrs(context.program).join(", ")),
     }
-}
-
-/// The request fields the servers check, and the client flags that set them.
-const FIELD_FLAGS: [(&str, &str); 2] = [("count", "--count"), ("interval_ms", "--interval-ms")];
-
-/// The client flag that sets the field a server's message starts with.
-fn flag_named_in(message: &str) -> Option<&'static str> {
-    let field = message.split_whitespace().next()?;
-    FIELD_FLAGS
-        .iter()
-        .find(|(name, _)| *name == field)
-        .map(|(_, flag)| *flag)
 }
 
 /// The status message followed by the errors that caused it, e.g.

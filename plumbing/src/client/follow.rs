@@ -3,26 +3,30 @@
 
 use etcd_registry::{FollowError, Following, Gateway, Membership};
 use hello_proto::pb::do_stuff_server::SERVICE_NAME;
-use tonic::transport::Channel;
+use tonic::transport::{Channel, Endpoint};
 use tracing::{info, warn};
 
-use super::{ClientError, dial::Dialer};
-use crate::{Kind, code_name};
+use super::ClientError;
+use crate::{Program, code_name};
 
-/// A channel to the `kind` servers registered in the etcd at `url`.
-pub(super) async fn registered(
-    kind: Kind,
+/// A `Channel` to the `program` servers registered in the etcd at `url`,
+/// that follows them as they come and go: calls are spread over the
+/// servers that answer health checks. Each server is dialled with the
+/// `Endpoint` that `endpoint(addr, tls)` makes, TLS as its entry says.
+///
+/// Each change is printed as the client sees it (`server joined:
+/// 127.0.0.1:8892`).
+pub async fn follow_registry(
+    program: Program,
     url: &str,
-    dialer: Dialer,
+    endpoint: impl Fn(&str, bool) -> Result<Endpoint, ClientError> + Send + 'static,
 ) -> Result<Channel, ClientError> {
     let gateway = Gateway::new(url).map_err(|e| ClientError::Registry(FollowError::Etcd(e)))?;
     // A registered server is dialled as its entry says: TLS or not.
     let dial = move |entry: &etcd_registry::Entry| {
-        dialer
-            .endpoint(&entry.addr, entry.tls)
-            .map_err(|e| e.to_string())
+        endpoint(&entry.addr, entry.tls).map_err(|e| e.to_string())
     };
-    let prefix = kind.registry_prefix();
+    let prefix = program.registry_prefix();
     let following = etcd_registry::follow(gateway, &prefix, SERVICE_NAME, dial).await;
     let Following {
         channel,
@@ -31,12 +35,12 @@ pub(super) async fn registered(
 
     // The first servers have joined already: show them before any call.
     while let Ok(change) = changes.try_recv() {
-        show(kind, url, change);
+        show(program, url, change);
     }
     let url = url.to_owned();
     tokio::spawn(async move {
         while let Some(change) = changes.recv().await {
-            show(kind, &url, change);
+            show(program, &url, change);
         }
     });
     Ok(channel)
@@ -44,7 +48,7 @@ pub(super) async fn registered(
 
 /// Shows one change: joins and leaves on stdout, beside the calls' output;
 /// trouble with etcd or a server as a warning on stderr.
-fn show(kind: Kind, url: &str, change: Membership) {
+fn show(program: Program, url: &str, change: Membership) {
     match change {
         Membership::Joined { addr } => println!("server joined: {addr}"),
         Membership::Left {
@@ -59,8 +63,8 @@ fn show(kind: Kind, url: &str, change: Membership) {
             println!("server left: {addr}{why}");
         }
         Membership::NoneAnswers => println!(
-            "no {kind} server answers now: calls wait until one joins (start one with: {} -- --addr 127.0.0.1:0 --registry {url})",
-            kind.server_command()
+            "no {program} server answers now: calls wait until one joins (start one with: {} -- --addr 127.0.0.1:0 --registry {url})",
+            program.server_command()
         ),
         Membership::Silent { addr, status } => warn!(
             "cannot check the health of the server registered at {addr} ({}: {})",

@@ -6,10 +6,10 @@ use std::net::SocketAddr;
 use tracing::warn;
 
 use super::Listening;
-use crate::{Kind, cli::ServerArgs};
+use crate::{Program, cli::ServerArgs};
 
 /// The flags a client needs to reach this server, for the "try:" line.
-pub(super) fn client_flags(kind: Kind, args: &ServerArgs, listening: &Listening) -> String {
+pub(super) fn client_flags(program: Program, args: &ServerArgs, listening: &Listening) -> String {
     let mut flags = Vec::new();
     match (&args.registry, listening) {
         // The registry entry tells the client the address, and TLS.
@@ -17,7 +17,7 @@ pub(super) fn client_flags(kind: Kind, args: &ServerArgs, listening: &Listening)
         (None, Listening::Unix(_)) => flags.push(format!("--addr {listening}")),
         (None, Listening::Tcp(addr)) => {
             let dial = advertised_quietly(*addr);
-            if dial != kind.default_addr() || !kind.dialled_by_default() {
+            if dial != program.default_addr || !program.dialled_by_default() {
                 flags.push(format!("--addr {dial}"));
             }
             if args.mtls {
@@ -72,27 +72,27 @@ pub(super) fn advertised(addr: SocketAddr) -> String {
 mod tests {
     use super::*;
 
+    /// A program whose default port is the note's.
+    const NOTES: Program = Program::new("notes", "127.0.0.1:50051", &[]);
+
     #[test]
     fn the_try_line_gives_clients_an_address_they_can_dial_and_the_ca_to_trust() {
         let anywhere: SocketAddr = "0.0.0.0:9000".parse().unwrap();
         let plain = ServerArgs::default();
         assert_eq!(
-            client_flags(Kind::Unary, &plain, &Listening::Tcp(anywhere)),
+            client_flags(NOTES, &plain, &Listening::Tcp(anywhere)),
             " -- --addr 127.0.0.1:9000"
         );
 
-        let default: SocketAddr = "127.0.0.1:8888".parse().unwrap();
-        assert_eq!(
-            client_flags(Kind::Unary, &plain, &Listening::Tcp(default)),
-            ""
-        );
+        let default: SocketAddr = "127.0.0.1:50051".parse().unwrap();
+        assert_eq!(client_flags(NOTES, &plain, &Listening::Tcp(default)), "");
 
         let with_token = ServerArgs {
             token: Some("s3cret".into()),
             ..ServerArgs::default()
         };
         assert_eq!(
-            client_flags(Kind::Unary, &with_token, &Listening::Tcp(default)),
+            client_flags(NOTES, &with_token, &Listening::Tcp(default)),
             " -- --token <TOKEN>"
         );
 
@@ -103,13 +103,13 @@ mod tests {
         };
         let ca = std::path::Path::new("certs").join("ca.pem");
         assert_eq!(
-            client_flags(Kind::Unary, &tls_elsewhere, &Listening::Tcp(default)),
+            client_flags(NOTES, &tls_elsewhere, &Listening::Tcp(default)),
             format!(" -- --tls --ca {}", ca.display())
         );
 
         let socket = Listening::Unix("/tmp/hello.sock".into());
         assert_eq!(
-            client_flags(Kind::Unary, &plain, &socket),
+            client_flags(NOTES, &plain, &socket),
             " -- --addr unix:/tmp/hello.sock"
         );
     }

@@ -11,19 +11,59 @@ use std::{
 use tokio::net::TcpListener;
 #[cfg(unix)]
 use tokio::net::UnixListener;
+use tokio_stream::StreamExt as _;
 use tracing::info;
 
-use super::StartError;
+use super::{Connection, Incoming, StartError, accept};
 use crate::cli::ServerArgs;
 
-/// A bound listening socket, ready to serve.
+/// A bound listening socket, ready to serve: made by [`super::bind`].
 #[derive(Debug)]
 pub enum Listener {
-    /// A TCP port.
-    Tcp(TcpListener),
+    /// A TCP port, and the address actually bound (with port 0, the
+    /// system picks a free one).
+    Tcp(TcpListener, SocketAddr),
     /// A unix domain socket, and its file, removed when the server stops.
     #[cfg(unix)]
     Unix(UnixListener, SocketFile),
+}
+
+impl Listener {
+    /// Where this socket can be reached, as a client's `--addr` says it.
+    pub fn listening(&self) -> Listening {
+        match self {
+            Listener::Tcp(_, addr) => Listening::Tcp(*addr),
+            #[cfg(unix)]
+            Listener::Unix(_, file) => Listening::Unix(file.path().to_owned()),
+        }
+    }
+
+    /// The connections this socket accepts, for tonic's
+    /// `serve_with_incoming_shutdown`.
+    ///
+    /// Over TCP, a connection that has not started speaking within
+    /// `--handshake-timeout-ms` is closed instead of handed to tonic, which
+    /// would keep it forever (see `accept.rs`). A unix socket is reached from
+    /// this machine only: tonic takes each connection as it comes.
+    pub fn incoming(self, args: &ServerArgs) -> Incoming {
+        match self {
+            Listener::Tcp(listener, _) => Incoming {
+                connections: Box::pin(
+                    accept::accept_speaking(listener, args.handshake_timeout())
+                        .map(|accepted| accepted.map(Connection::Tcp)),
+                ),
+                _socket_file: None,
+            },
+            #[cfg(unix)]
+            Listener::Unix(listener, file) => Incoming {
+                connections: Box::pin(
+                    tokio_stream::wrappers::UnixListenerStream::new(listener)
+                        .map(|accepted| accepted.map(Connection::Unix)),
+                ),
+                _socket_file: Some(file),
+            },
+        }
+    }
 }
 
 /// Where a running server can be reached, as a client's `--addr` says it.

@@ -3,14 +3,14 @@
 use std::{net::SocketAddr, time::Duration};
 
 use etcd_registry::Registration;
-use tokio::{sync::oneshot, task::JoinHandle};
-use tokio_util::sync::CancellationToken;
+use tokio::task::JoinHandle;
+use tokio_util::sync::{CancellationToken, DropGuard};
 use tonic_health::{ServingStatus, server::HealthReporter};
 use tracing::{error, info, warn};
 
 use hello_proto::pb::do_stuff_server::SERVICE_NAME;
 
-use super::{Listening, SocketFile};
+use super::Listening;
 
 /// How long a registered server keeps taking calls after leaving the
 /// registry, while the clients that follow it take it off their lists.
@@ -20,18 +20,18 @@ const DEREGISTERED_PAUSE: Duration = Duration::from_millis(500);
 /// at the end of the grace period have been ended.
 const CLOSING_TIME: Duration = Duration::from_secs(1);
 
-/// A server started by [`super::start`], serving in a background task.
+/// A server serving in a background task, as a lesson's `start` returns
+/// it (made by [`super::Lifecycle::started`]). Dropping it stops the server.
 #[derive(Debug)]
 pub struct RunningServer {
     /// Where it listens: the TCP address actually bound (with port 0 the
     /// system picks a free one), or the unix socket's path.
     pub(super) listening: Listening,
-    /// A unix socket's file, removed once the server has stopped.
-    pub(super) socket_file: Option<SocketFile>,
     /// Where we tell health checkers that we are going away.
     pub(super) health: HealthReporter,
-    /// Dropping or firing this begins the graceful shutdown.
-    pub(super) stop: oneshot::Sender<()>,
+    /// Dropping this begins the graceful shutdown: it fires the signal the
+    /// lesson handed to `serve_with_incoming_shutdown`.
+    pub(super) stop: DropGuard,
     /// The accept loop; it ends once every connection has closed.
     pub(super) task: JoinHandle<Result<(), tonic::transport::Error>>,
     /// Fired when the grace period is over: calls still open end with UNAVAILABLE.
@@ -79,10 +79,18 @@ impl RunningServer {
     /// accepting connections, give calls in flight up to `grace` to finish,
     /// then end those still open with UNAVAILABLE. Returns when every
     /// connection has closed.
-    pub async fn shutdown(mut self, grace: Duration) {
+    pub async fn shutdown(self, grace: Duration) {
+        let RunningServer {
+            listening,
+            health,
+            stop,
+            mut task,
+            cutoff,
+            registration,
+        } = self;
         // First leave the registry: clients following it drop us from
         // their list, and send their next calls to the servers that stay.
-        if let Some(registration) = self.registration.take() {
+        if let Some(registration) = registration {
             registration.deregister().await;
             // Clients hear of it through their watch on etcd within
             // milliseconds; give them a moment before we stop taking calls.
@@ -95,14 +103,14 @@ impl RunningServer {
         }
         // Then tell health watchers, so balancers stop sending us calls.
         for service in ["", SERVICE_NAME] {
-            self.health
+            health
                 .set_service_status(service, ServingStatus::NotServing)
                 .await;
         }
         // Stop accepting; open connections are told (HTTP/2 GOAWAY) to
         // start no new calls, while the calls already running go on.
-        let _ = self.stop.send(());
-        let result = match tokio::time::timeout(grace, &mut self.task).await {
+        drop(stop);
+        let result = match tokio::time::timeout(grace, &mut task).await {
             Ok(result) => {
                 info!("every call finished within the grace period");
                 result
@@ -112,11 +120,11 @@ impl RunningServer {
                     "grace period of {} ms over: ending the calls still open with UNAVAILABLE",
                     grace.as_millis()
                 );
-                self.cutoff.cancel();
-                match tokio::time::timeout(CLOSING_TIME, &mut self.task).await {
+                cutoff.cancel();
+                match tokio::time::timeout(CLOSING_TIME, &mut task).await {
                     Ok(result) => result,
                     Err(_) => {
-                        self.task.abort();
+                        task.abort();
                         return warn!("some connections did not close; left them behind");
                     }
                 }
@@ -127,9 +135,9 @@ impl RunningServer {
             Ok(Err(e)) => error!("the server stopped with an error: {e}"),
             Err(e) => error!("the server task failed: {e}"),
         }
-        // Last, a unix socket's file goes (dropping it removes it).
-        if let Some(file) = self.socket_file.take() {
-            info!("removed the socket file {}", file.path().display());
+        // A unix socket's file went when tonic stopped accepting.
+        if let Listening::Unix(path) = listening {
+            info!("removed the socket file {}", path.display());
         }
     }
 }

@@ -2,11 +2,11 @@
 //! replies and prints each as it arrives. The lesson is in `src/client.rs`.
 
 use clap::Parser;
-use plumbing::{
-    Kind,
-    client::{Context, report},
+use plumbing::client::{Context, report};
+use server_streaming::{
+    PROGRAM,
+    client::{Args, run},
 };
-use server_streaming::client::{Args, run};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -14,6 +14,6 @@ async fn main() -> std::process::ExitCode {
     plumbing::logging::init("warn");
     let outcome = run(&args).await;
     // A failure is one line: what went wrong, its status code, what to do.
-    let context = Context::new(Kind::ServerStreaming, &args.common).streaming(&args.stream);
+    let context = Context::new(PROGRAM, &args.common).streaming(&args.stream);
     report(outcome, &context)
 }

@@ -4,15 +4,18 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use plumbing::{Kind, cli::ServerArgs, server::run_until_stopped};
-use server_streaming::server::{ServerStreamingService, start};
+use plumbing::{cli::ServerArgs, server::run_until_stopped};
+use server_streaming::{
+    PROGRAM,
+    server::{ServerStreamingService, start},
+};
 
 fn main() -> ExitCode {
     let args = ServerArgs::parse();
     plumbing::logging::init("info");
     // On tokio's runtime (the note's thread pool: unary/src/bin/server.rs
     // says why), `start` the server, then wait for Ctrl-C.
-    run_until_stopped(Kind::ServerStreaming, &args, async |args| {
+    run_until_stopped(PROGRAM, &args, async |args| {
         let service = ServerStreamingService {
             delay: args.delay(),
         };

@@ -22,14 +22,14 @@ use std::{
 
 use clap::{Parser, ValueEnum};
 use plumbing::{
-    Kind,
     cli::{ClientArgs, DEFAULT_MAX_MESSAGE_BYTES},
-    client::{self, ClientError, Context, within},
+    client::{self, ClientError, Context},
     code_name,
 };
 use prost::Message as _;
 use tonic::{
-    Code, Response, Status, codec::CompressionEncoding, metadata::MetadataMap, transport::Endpoint,
+    Code, Request, Response, Status, codec::CompressionEncoding, metadata::MetadataMap,
+    transport::Endpoint,
 };
 
 use crate::{
@@ -183,11 +183,13 @@ pub async fn get_report(
     let pid = args.pid();
     let timeout = args.timeout();
     let mut call = async |lines| {
-        within(timeout, ReportRequest { pid, lines }, async |request| {
-            stub.get_report(request).await
-        })
-        .await
-        .map_err(|status| refused_gzip_or_other(status, compress))
+        let mut request = Request::new(ReportRequest { pid, lines });
+        if let Some(timeout) = timeout {
+            request.set_timeout(timeout);
+        }
+        (stub.get_report(request).await)
+            .map_err(client::deadline_named)
+            .map_err(|status| refused_gzip_or_other(status, compress))
     };
 
     // First an empty report: it opens the connection (TCP, the HTTP/2
@@ -222,7 +224,7 @@ fn endpoint(args: &ClientArgs) -> Result<Endpoint, ClientError> {
             "--registry: {one_server}; name it with --addr"
         )));
     }
-    let addrs = args.addrs(Kind::Topic(TOPIC));
+    let addrs = args.addrs(TOPIC);
     let [addr] = addrs.as_slice() else {
         return Err(ClientError::Flag(format!(
             "--addr: {one_server}; give one address"
@@ -271,7 +273,7 @@ pub fn explain(error: &Error, context: &Context<'_>) -> String {
     match error {
         Error::GzipRefused { accepts, status } => format!(
             "the server at {} does not accept gzip-compressed requests ({}: {}; it accepts: {accepts}); call it with --compress none, or start it without --no-compression",
-            context.args.addrs(context.kind).join(", "),
+            context.args.addrs(context.program).join(", "),
             code_name(status.code()),
             status.message()
         ),

@@ -25,7 +25,7 @@ pub mod wire;
 #[cfg(test)]
 mod tests;
 
-use plumbing::Topic;
+use plumbing::Program;
 
 /// The code generated from `proto/topics.proto` (package `topics`) by
 /// `build.rs`: `ReportRequest`, `Report`, and the `Compression` service's
@@ -38,9 +38,4 @@ pub mod pb {
 }
 
 /// This topic, for the plumbing's messages: its name, its port, its methods.
-pub const TOPIC: Topic = Topic {
-    name: "compression",
-    server: "server",
-    default_addr: "127.0.0.1:8904",
-    methods: &["get_report"],
-};
+pub const TOPIC: Program = Program::new("compression", "127.0.0.1:8904", &["get_report"]);

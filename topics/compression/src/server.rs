@@ -8,7 +8,6 @@
 
 use clap::Parser;
 use plumbing::{
-    Kind,
     auth::RequireToken,
     cli::ServerArgs,
     server::{self, Lifecycle, RunningServer, StartError},
@@ -136,9 +135,13 @@ pub async fn start(args: &Args) -> Result<RunningServer, StartError> {
     // hello.DoStuff, not topics.Compression: grpcurl needs `-proto
     // proto/topics.proto` to call get_report.
     let router = builder
-        .add_routes(server::health_and_reflection(&lifecycle)?)
+        .add_routes(lifecycle.health_and_reflection()?)
         .add_service(reports);
 
-    let listener = server::bind(Kind::Topic(TOPIC), common).await?;
-    server::serve_in_background(router, listener, lifecycle, Kind::Topic(TOPIC), common).await
+    let listener = server::bind(TOPIC, common).await?;
+    let listening = listener.listening();
+    let serving = tokio::spawn(
+        router.serve_with_incoming_shutdown(listener.incoming(common), lifecycle.stop_signal()),
+    );
+    lifecycle.started(serving, listening, TOPIC, common).await
 }

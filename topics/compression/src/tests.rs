@@ -4,7 +4,6 @@
 //! client explains each failure in a line that fits it.
 
 use plumbing::{
-    Kind,
     cli::{ClientArgs, DEFAULT_MAX_MESSAGE_BYTES, ServerArgs},
     client::{ClientError, Context},
 };
@@ -41,7 +40,7 @@ fn dialling(server: &TestServer) -> ClientArgs {
 
 /// What the client prints for `error`, made with `args`.
 fn line(error: &Error, args: &ClientArgs) -> String {
-    explain(error, &Context::new(Kind::Topic(TOPIC), args))
+    explain(error, &Context::new(TOPIC, args))
 }
 
 /// The same report fetched without, then with gzip.

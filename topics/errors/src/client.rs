@@ -12,11 +12,10 @@ use std::time::Duration;
 use clap::Parser;
 use hello_proto::pb::{HelloRequest, do_stuff_client::DoStuffClient};
 use plumbing::{
-    Kind,
     cli::ClientArgs,
-    client::{self, ClientError, Stub, within},
+    client::{self, ClientError, Stub},
 };
-use tonic::{Code, Status, metadata::AsciiMetadataValue};
+use tonic::{Code, Request, Status, metadata::AsciiMetadataValue};
 use tonic_types::StatusExt;
 
 use crate::{TOPIC, details};
@@ -94,7 +93,7 @@ impl Ask {
 
 /// The channel and the stub, as the unary lesson makes them.
 pub async fn connect(args: &ClientArgs) -> Result<Stub, ClientError> {
-    let channel = client::channel(Kind::Topic(TOPIC), args).await?;
+    let channel = unary::client::channel(TOPIC, args).await?;
     Ok(DoStuffClient::with_interceptor(
         channel,
         client::attach_token(args)?,
@@ -149,21 +148,19 @@ pub fn lines(event: &Event<'_>, retry_on_quota: bool) -> Vec<String> {
 
 /// Calls `say_hello` once, asking for `ask.lang`, and returns the reply's text.
 pub async fn say_hello(stub: &mut Stub, ask: &Ask) -> Result<String, Status> {
-    within(
-        ask.timeout,
-        HelloRequest { pid: ask.pid },
-        async |mut request| {
-            // Metadata is the call's headers: `accept-language` goes beside
-            // `grpc-timeout` and the token, not in the message.
-            if let Some(lang) = &ask.lang {
-                request
-                    .metadata_mut()
-                    .insert("accept-language", lang.clone());
-            }
-            Ok(stub.say_hello(request).await?.into_inner().retval)
-        },
-    )
-    .await
+    let mut request = Request::new(HelloRequest { pid: ask.pid });
+    if let Some(timeout) = ask.timeout {
+        request.set_timeout(timeout);
+    }
+    // Metadata is the call's headers: `accept-language` goes beside
+    // `grpc-timeout` and the token, not in the message.
+    if let Some(lang) = &ask.lang {
+        request
+            .metadata_mut()
+            .insert("accept-language", lang.clone());
+    }
+    let response = (stub.say_hello(request).await).map_err(client::deadline_named)?;
+    Ok(response.into_inner().retval)
 }
 
 /// Calls `say_hello`, telling `on_event` of each failure. With

@@ -24,7 +24,7 @@
 //! Run `cargo run -p errors --bin server -- --max-calls-per-second 2` in one
 //! terminal and `cargo run -p errors --bin client -- --pid 0` in another.
 
-use plumbing::Topic;
+use plumbing::Program;
 
 pub mod client;
 pub mod details;
@@ -33,12 +33,7 @@ pub mod server;
 
 /// This topic, as the plumbing names it in messages: its crate, its
 /// server's default address, the one method its server implements.
-pub const TOPIC: Topic = Topic {
-    name: "errors",
-    server: "server",
-    default_addr: "127.0.0.1:8901",
-    methods: &["say_hello"],
-};
+pub const TOPIC: Program = Program::new("errors", "127.0.0.1:8901", &["say_hello"]);
 
 #[cfg(test)]
 mod tests;

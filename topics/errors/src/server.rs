@@ -25,7 +25,6 @@ use hello_proto::pb::{
     do_stuff_server::{DoStuff, DoStuffServer},
 };
 use plumbing::{
-    Kind,
     cli::ServerArgs,
     server::{self, Lifecycle, RunningServer, StartError},
 };
@@ -185,11 +184,15 @@ pub async fn start(service: ErrorsService, args: &ServerArgs) -> Result<RunningS
     let lifecycle = Lifecycle::new();
     let mut builder = server::configure(Server::builder(), args, &lifecycle)?;
     let router = builder
-        .add_routes(server::health_and_reflection(&lifecycle)?)
+        .add_routes(lifecycle.health_and_reflection()?)
         .add_service(server::with_token_check_and_limits(
             DoStuffServer::new(service),
             args,
         ));
-    let listener = server::bind(Kind::Topic(TOPIC), args).await?;
-    server::serve_in_background(router, listener, lifecycle, Kind::Topic(TOPIC), args).await
+    let listener = server::bind(TOPIC, args).await?;
+    let listening = listener.listening();
+    let serving = tokio::spawn(
+        router.serve_with_incoming_shutdown(listener.incoming(args), lifecycle.stop_signal()),
+    );
+    lifecycle.started(serving, listening, TOPIC, args).await
 }

@@ -4,7 +4,6 @@ use std::time::{Duration, Instant};
 
 use base64::{Engine, engine::general_purpose::STANDARD_NO_PAD};
 use plumbing::{
-    Kind,
     cli::ServerArgs,
     client::{ClientError, Context, explain},
 };
@@ -83,7 +82,7 @@ async fn a_pid_of_zero_is_invalid_argument_with_a_bad_request_on_field_pid() {
     // The report's advice holds: the server refused a value.
     let line = explain(
         &ClientError::Call(status),
-        &Context::new(Kind::Topic(TOPIC), &server.client_args),
+        &Context::new(TOPIC, &server.client_args),
     );
     assert_eq!(
         line,

@@ -8,18 +8,17 @@
 //! in: it gets its id, then its token, then its timer starts, then it
 //! leaves on the channel.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use clap::Parser;
 use hello_proto::pb::{HelloRequest, HelloStreamRequest, do_stuff_client::DoStuffClient};
 use plumbing::{
-    Kind,
     auth::AttachToken,
     cli::ClientArgs,
-    client::{self, ClientError, within},
+    client::{self, ClientError},
 };
 use tokio_stream::StreamExt as _;
-use tonic::{service::interceptor::InterceptedService, transport::Channel};
+use tonic::{Request, service::interceptor::InterceptedService, transport::Channel};
 use tower::Layer as _;
 
 use crate::{
@@ -53,7 +52,7 @@ pub struct Args {
 /// The channel, the layer around it, the two interceptors, the stub; each
 /// finished call's time goes to `on_time`.
 pub async fn connect(args: &Args, on_time: OnCallTime) -> Result<Stub, ClientError> {
-    let channel = client::channel(Kind::Topic(TOPIC), &args.common).await?;
+    let channel = unary::client::channel(TOPIC, &args.common).await?;
     // A layer wraps a service in another: here, the channel in a timer.
     let timed = TimingLayer::new(on_time).layer(channel);
     // A stub takes one interceptor; ours is two, chained: the request id,
@@ -72,19 +71,18 @@ pub async fn run(args: &Args) -> Result<(), ClientError> {
     let (pid, count, timeout) = (args.common.pid(), args.count, args.common.timeout());
 
     // Unary.
-    let reply = within(timeout, HelloRequest { pid }, async |request| {
-        Ok(stub.say_hello(request).await?.into_inner().retval)
-    })
-    .await?;
-    println!("say_hello: {reply}");
+    let request = with_deadline(HelloRequest { pid }, timeout);
+    let reply = (stub.say_hello(request).await).map_err(client::deadline_named)?;
+    println!("say_hello: {}", reply.into_inner().retval);
 
     // Server streaming: every reply, then the end of the stream.
-    let request = HelloStreamRequest {
+    let ask = HelloStreamRequest {
         pid,
         count,
         interval_ms: 0,
     };
-    let replies = within(timeout, request, async |request| {
+    let request = with_deadline(ask, timeout);
+    let replies = client::within_deadline(timeout, async {
         let mut replies = stub.say_hello_stream(request).await?.into_inner();
         let mut all = Vec::new();
         while let Some(reply) = replies.next().await {
@@ -96,14 +94,13 @@ pub async fn run(args: &Args) -> Result<(), ClientError> {
     println!("say_hello_stream: {}", replies.join(" "));
 
     // Client streaming: `count` requests, one reply.
-    let reply = within(timeout, requests(pid, count), async |request| {
-        Ok(stub.say_hello_many(request).await?.into_inner().retval)
-    })
-    .await?;
-    println!("say_hello_many: {reply}");
+    let request = with_deadline(requests(pid, count), timeout);
+    let reply = (stub.say_hello_many(request).await).map_err(client::deadline_named)?;
+    println!("say_hello_many: {}", reply.into_inner().retval);
 
     // Bidirectional: `count` requests, a reply to each.
-    let replies = within(timeout, requests(pid, count), async |request| {
+    let request = with_deadline(requests(pid, count), timeout);
+    let replies = client::within_deadline(timeout, async {
         let mut replies = stub.say_hello_chat(request).await?.into_inner();
         let mut all = Vec::new();
         while let Some(reply) = replies.next().await {
@@ -114,6 +111,16 @@ pub async fn run(args: &Args) -> Result<(), ClientError> {
     .await?;
     println!("say_hello_chat: {}", replies.join(" "));
     Ok(())
+}
+
+/// A request carrying `message`, with the deadline `timeout` if any (sent
+/// as the `grpc-timeout` header, as every lesson does).
+fn with_deadline<M>(message: M, timeout: Option<Duration>) -> Request<M> {
+    let mut request = Request::new(message);
+    if let Some(timeout) = timeout {
+        request.set_timeout(timeout);
+    }
+    request
 }
 
 /// `count` requests with `pid`, as a stream.

@@ -34,18 +34,17 @@ pub mod token_check;
 #[cfg(test)]
 mod tests;
 
-use plumbing::Topic;
+use plumbing::Program;
 
 /// This topic, for the plumbing's messages: its name, its port, its methods.
-pub const TOPIC: Topic = Topic {
-    name: "interceptors",
-    server: "server",
-    default_addr: "127.0.0.1:8903",
-    methods: &[
+pub const TOPIC: Program = Program::new(
+    "interceptors",
+    "127.0.0.1:8903",
+    &[
         "say_hello",
         "say_hello_again",
         "say_hello_stream",
         "say_hello_many",
         "say_hello_chat",
     ],
-};
+);

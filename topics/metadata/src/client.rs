@@ -22,11 +22,10 @@ use hello_proto::pb::{
     HelloReply, HelloRequest, HelloStreamRequest, do_stuff_client::DoStuffClient,
 };
 use plumbing::{
-    Kind,
     cli::ClientArgs,
-    client::{self, ClientError, Stub, within},
+    client::{self, ClientError, Stub},
 };
-use tonic::{Response, Status, metadata::MetadataMap};
+use tonic::{Request, Response, Status, metadata::MetadataMap};
 
 use crate::{
     CLIENT_BIN_LEN, ELAPSED_US, REQUEST_ID, TOPIC,
@@ -94,7 +93,7 @@ pub fn outgoing(args: &Args) -> Result<Outgoing, ClientError> {
 
 /// The note's `insecure_channel` and `DoStuffStub`, to this topic's server.
 pub async fn connect(args: &ClientArgs) -> Result<Stub, ClientError> {
-    let channel = client::channel(Kind::Topic(TOPIC), args).await?;
+    let channel = unary::client::channel(TOPIC, args).await?;
     Ok(DoStuffClient::with_interceptor(
         channel,
         client::attach_token(args)?,
@@ -154,11 +153,12 @@ pub async fn say_hello(
     timeout: Option<Duration>,
     outgoing: &Outgoing,
 ) -> Result<Response<HelloReply>, Status> {
-    within(timeout, HelloRequest { pid }, async |mut request| {
-        outgoing.add_to(&mut request);
-        stub.say_hello(request).await
-    })
-    .await
+    let mut request = Request::new(HelloRequest { pid });
+    if let Some(timeout) = timeout {
+        request.set_timeout(timeout);
+    }
+    outgoing.add_to(&mut request);
+    (stub.say_hello(request).await).map_err(client::deadline_named)
 }
 
 /// What a server-streaming call delivers, in the order it arrives.
@@ -181,8 +181,13 @@ pub async fn say_hello_stream(
     outgoing: &Outgoing,
     mut on_event: impl FnMut(StreamEvent),
 ) -> Result<(), Status> {
-    within(timeout, ask, async |mut request| {
-        outgoing.add_to(&mut request);
+    let mut request = Request::new(ask);
+    if let Some(timeout) = timeout {
+        request.set_timeout(timeout);
+    }
+    outgoing.add_to(&mut request);
+    // The deadline covers the whole stream, to its trailers.
+    client::within_deadline(timeout, async {
         // This returns when the server's headers arrive: the server has
         // answered, and the messages will follow.
         let response = stub.say_hello_stream(request).await?;

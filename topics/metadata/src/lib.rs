@@ -30,7 +30,7 @@
 //! Run `cargo run -p metadata --bin server` in one terminal and
 //! `cargo run -p metadata --bin client -- --stream 3` in another.
 
-use plumbing::Topic;
+use plumbing::Program;
 
 pub mod client;
 pub mod outgoing;
@@ -38,12 +38,11 @@ pub mod server;
 pub mod trailers;
 
 /// This topic, for the plumbing's messages: its name, port and methods.
-pub const TOPIC: Topic = Topic {
-    name: "metadata",
-    server: "server",
-    default_addr: "127.0.0.1:8902",
-    methods: &["say_hello", "say_hello_stream"],
-};
+pub const TOPIC: Program = Program::new(
+    "metadata",
+    "127.0.0.1:8902",
+    &["say_hello", "say_hello_stream"],
+);
 
 /// The client's id for the call; the server echoes it in its headers.
 pub const REQUEST_ID: &str = "x-request-id";

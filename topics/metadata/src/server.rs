@@ -20,7 +20,6 @@ use hello_proto::pb::{
     do_stuff_server::{DoStuff, DoStuffServer},
 };
 use plumbing::{
-    Kind,
     cli::ServerArgs,
     server::{self, Lifecycle, RunningServer, StartError, simulate_work},
 };
@@ -239,8 +238,12 @@ pub async fn start(service: impl DoStuff, args: &ServerArgs) -> Result<RunningSe
     // reflection have no trailers to add.
     let hello = server::with_token_check_and_limits(DoStuffServer::new(service), args);
     let router = builder
-        .add_routes(server::health_and_reflection(&lifecycle)?)
+        .add_routes(lifecycle.health_and_reflection()?)
         .add_service(SendTrailers::new(hello));
-    let listener = server::bind(Kind::Topic(TOPIC), args).await?;
-    server::serve_in_background(router, listener, lifecycle, Kind::Topic(TOPIC), args).await
+    let listener = server::bind(TOPIC, args).await?;
+    let listening = listener.listening();
+    let serving = tokio::spawn(
+        router.serve_with_incoming_shutdown(listener.incoming(args), lifecycle.stop_signal()),
+    );
+    lifecycle.started(serving, listening, TOPIC, args).await
 }

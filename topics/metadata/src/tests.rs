@@ -7,7 +7,6 @@ use bytes::{BufMut, Bytes, BytesMut};
 use hello_proto::pb::{HelloReply, HelloRequest, HelloStreamRequest};
 use http::{HeaderMap, HeaderName, HeaderValue};
 use plumbing::{
-    Kind,
     cli::{ClientArgs, ServerArgs},
     client::{ClientError, Context, explain},
 };
@@ -174,7 +173,7 @@ async fn each_bad_flag_is_a_local_error_naming_its_rule_before_any_call() {
     for (args, rule) in cases {
         let error = crate::client::run(&args).await.unwrap_err();
         assert!(matches!(error, ClientError::Flag(_)), "{error:?}");
-        let line = explain(&error, &Context::new(Kind::Topic(TOPIC), &args.common));
+        let line = explain(&error, &Context::new(TOPIC, &args.common));
         assert!(line.contains(rule), "{line:?} does not say {rule:?}");
         assert!(!line.contains('\n'), "{line:?}");
     }

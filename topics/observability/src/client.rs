@@ -11,11 +11,10 @@ use hello_proto::pb::{HelloRequest, do_stuff_client::DoStuffClient};
 use opentelemetry::{Context, trace::TraceId};
 use opentelemetry_sdk::trace::SdkTracer;
 use plumbing::{
-    Kind,
     cli::ClientArgs,
-    client::{self, ClientError, Stub, within},
+    client::{self, ClientError, Stub},
 };
-use tonic::Status;
+use tonic::{Request, Status};
 
 use crate::{
     TOPIC,
@@ -39,7 +38,7 @@ pub struct Args {
 
 /// The channel to the server, and the stub on it.
 pub async fn connect(args: &ClientArgs) -> Result<Stub, ClientError> {
-    let channel = client::channel(Kind::Topic(TOPIC), args).await?;
+    let channel = unary::client::channel(TOPIC, args).await?;
     Ok(DoStuffClient::with_interceptor(
         channel,
         client::attach_token(args)?,
@@ -56,11 +55,15 @@ pub async fn say_hello(
 ) -> (TraceId, Result<String, Status>) {
     // An empty parent context: this call is the root of a new trace.
     let span = ClientSpan::start(tracer, &Context::new(), "say_hello");
-    let answer = within(timeout, HelloRequest { pid }, async |mut request| {
-        span.inject(request.metadata_mut());
-        Ok(stub.say_hello(request).await?.into_inner().retval)
-    })
-    .await;
+    let mut request = Request::new(HelloRequest { pid });
+    if let Some(timeout) = timeout {
+        request.set_timeout(timeout);
+    }
+    // The trace context travels as metadata: the `traceparent` header.
+    span.inject(request.metadata_mut());
+    let answer = (stub.say_hello(request).await)
+        .map(|response| response.into_inner().retval)
+        .map_err(client::deadline_named);
     let trace_id = span.trace_id();
     span.end(&answer);
     (trace_id, answer)

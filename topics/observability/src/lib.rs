@@ -34,12 +34,11 @@ pub mod traceparent;
 #[cfg(test)]
 mod tests;
 
-use plumbing::Topic;
+use plumbing::Program;
 
 /// This topic, for the plumbing's messages: its name, its port, its methods.
-pub const TOPIC: Topic = Topic {
-    name: "observability",
-    server: "server",
-    default_addr: "127.0.0.1:8909",
-    methods: &["say_hello", "say_hello_again"],
-};
+pub const TOPIC: Program = Program::new(
+    "observability",
+    "127.0.0.1:8909",
+    &["say_hello", "say_hello_again"],
+);

@@ -26,7 +26,6 @@ use hello_proto::pb::{
 use opentelemetry::Context;
 use opentelemetry_sdk::trace::SdkTracer;
 use plumbing::{
-    Kind,
     addr::{self, BadAddr},
     cli::ServerArgs,
     server::{self, Lifecycle, RunningServer, StartError},
@@ -213,15 +212,17 @@ pub async fn start(args: &Args, telemetry: &Telemetry) -> Result<Started, StartE
     let lifecycle = Lifecycle::new();
     let router = server::configure(Server::builder(), &args.common, &lifecycle)?
         .layer(ObserveLayer::new(telemetry.tracer().clone(), metrics))
-        .add_routes(server::health_and_reflection(&lifecycle)?)
+        .add_routes(lifecycle.health_and_reflection()?)
         .add_service(server::with_token_check_and_limits(
             DoStuffServer::new(greeter),
             &args.common,
         ));
-    let kind = Kind::Topic(TOPIC);
-    let listener = server::bind(kind, &args.common).await?;
-    let server =
-        server::serve_in_background(router, listener, lifecycle, kind, &args.common).await?;
+    let listener = server::bind(TOPIC, &args.common).await?;
+    let listening = listener.listening();
+    let incoming = listener.incoming(&args.common);
+    let serving =
+        tokio::spawn(router.serve_with_incoming_shutdown(incoming, lifecycle.stop_signal()));
+    let server = (lifecycle.started(serving, listening, TOPIC, &args.common)).await?;
     Ok(Started {
         server,
         metrics_addr,
@@ -232,8 +233,7 @@ pub async fn start(args: &Args, telemetry: &Telemetry) -> Result<Started, StartE
 /// `run_until_stopped`, plus one step at the end: the spans still queued
 /// for the OTLP collector are sent before the process exits.
 pub fn run(args: &Args) -> ExitCode {
-    let kind = Kind::Topic(TOPIC);
-    let outcome = server::runtime(kind, &args.common).and_then(|runtime| {
+    let outcome = server::runtime(TOPIC, &args.common).and_then(|runtime| {
         runtime.block_on(async {
             // The name that starts each span line: which process printed it.
             let process = match args.backend {

@@ -27,7 +27,6 @@ use hello_proto::pb::{
     do_stuff_server::{DoStuff, DoStuffServer},
 };
 use plumbing::{
-    Kind,
     cli::ServerArgs,
     server::{self, Lifecycle, RunningServer, StartError, simulate_work},
 };
@@ -183,11 +182,15 @@ impl DoStuff for Backend {
 pub async fn start(backend: Backend, args: &ServerArgs) -> Result<RunningServer, StartError> {
     let lifecycle = Lifecycle::new();
     let router = server::configure(Server::builder(), args, &lifecycle)?
-        .add_routes(server::health_and_reflection(&lifecycle)?)
+        .add_routes(lifecycle.health_and_reflection()?)
         .add_service(server::with_token_check_and_limits(
             DoStuffServer::new(backend),
             args,
         ));
-    let listener = server::bind(Kind::Topic(BACKEND), args).await?;
-    server::serve_in_background(router, listener, lifecycle, Kind::Topic(BACKEND), args).await
+    let listener = server::bind(BACKEND, args).await?;
+    let listening = listener.listening();
+    let serving = tokio::spawn(
+        router.serve_with_incoming_shutdown(listener.incoming(args), lifecycle.stop_signal()),
+    );
+    lifecycle.started(serving, listening, BACKEND, args).await
 }

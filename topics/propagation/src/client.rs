@@ -10,11 +10,10 @@
 use std::time::Duration;
 
 use clap::Parser;
-use hello_proto::pb::{HelloRequest, do_stuff_client::DoStuffClient};
+use hello_proto::pb::do_stuff_client::DoStuffClient;
 use plumbing::{
-    Kind,
     cli::ClientArgs,
-    client::{self, ClientError, Stub, within},
+    client::{self, ClientError, Stub},
 };
 use tonic::Status;
 
@@ -44,7 +43,7 @@ pub enum Outcome {
 
 /// The channel to the relay, and the stub on it.
 pub async fn connect(args: &ClientArgs) -> Result<Stub, ClientError> {
-    let channel = client::channel(Kind::Topic(RELAY), args).await?;
+    let channel = unary::client::channel(RELAY, args).await?;
     Ok(DoStuffClient::with_interceptor(
         channel,
         client::attach_token(args)?,
@@ -59,9 +58,8 @@ pub async fn say_hello(
     timeout: Option<Duration>,
     cancel_after: Option<Duration>,
 ) -> Result<Outcome, Status> {
-    let call = within(timeout, HelloRequest { pid }, async |request| {
-        Ok(stub.say_hello(request).await?.into_inner().retval)
-    });
+    // The unary lesson's call: the request, its deadline, the reply.
+    let call = unary::client::say_hello(stub, pid, timeout);
     let Some(patience) = cancel_after else {
         return call.await.map(Outcome::Replied);
     };

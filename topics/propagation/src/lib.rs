@@ -36,21 +36,12 @@ pub mod relay;
 #[cfg(test)]
 mod tests;
 
-use plumbing::Topic;
+use plumbing::Program;
 
 /// The relay (the `server` program), for the plumbing's messages: its
 /// name, its port, its methods. The client calls it.
-pub const RELAY: Topic = Topic {
-    name: "propagation",
-    server: "server",
-    default_addr: "127.0.0.1:8907",
-    methods: &["say_hello"],
-};
+pub const RELAY: Program = Program::new("propagation", "127.0.0.1:8907", &["say_hello"]);
 
 /// The `backend` program, which the relay calls.
-pub const BACKEND: Topic = Topic {
-    name: "propagation",
-    server: "backend",
-    default_addr: "127.0.0.1:8908",
-    methods: &["say_hello"],
-};
+pub const BACKEND: Program =
+    Program::new("propagation", "127.0.0.1:8908", &["say_hello"]).with_server_binary("backend");

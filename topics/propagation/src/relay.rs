@@ -11,7 +11,7 @@
 //!    on after everyone upstream has given up. So the relay reads its
 //!    caller's deadline when the call arrives ([`deadline::of`]) and, when
 //!    it calls on, sets what is left on its own request
-//!    (`Request::set_timeout`, inside plumbing's `within`), which sends it
+//!    (`Request::set_timeout`), which sends it
 //!    as the backend's `grpc-timeout`.
 //! 2. **The cancellation.** When the client goes away (Ctrl-C, or it drops
 //!    the call), its HTTP/2 stream is reset, and tonic drops the relay's
@@ -37,11 +37,9 @@ use hello_proto::pb::{
     do_stuff_server::{DoStuff, DoStuffServer},
 };
 use plumbing::{
-    Kind,
     addr::{self, BadAddr},
     cli::ServerArgs,
-    client::within,
-    code_name,
+    client, code_name,
     server::{self, Lifecycle, RunningServer, StartError, simulate_work},
 };
 use tokio::sync::oneshot;
@@ -249,12 +247,16 @@ impl Relay {
             .report(RelayEvent::Calling { timeout, received });
         let called = Instant::now();
         let mut backend = self.backend.clone();
-        // `within` sets the timeout on the request (`set_timeout`: the
-        // backend's `grpc-timeout`), and gives up on the call when it passes.
-        let answer = within(timeout, HelloRequest { pid }, async |request| {
-            Ok(backend.say_hello(request).await?.into_inner().retval)
-        })
-        .await;
+        // What is left of the deadline goes on the request (`set_timeout`:
+        // the backend's `grpc-timeout`); tonic gives up on the call when it
+        // passes, which `deadline_named` reports as DEADLINE_EXCEEDED.
+        let mut request = Request::new(HelloRequest { pid });
+        if let Some(timeout) = timeout {
+            request.set_timeout(timeout);
+        }
+        let answer = (backend.say_hello(request).await)
+            .map(|response| response.into_inner().retval)
+            .map_err(client::deadline_named);
         self.events.report(RelayEvent::BackendAnswered {
             code: answer.as_ref().map_or_else(Status::code, |_| Code::Ok),
             after: called.elapsed(),
@@ -346,11 +348,15 @@ impl DoStuff for Relay {
 pub async fn start(relay: Relay, args: &ServerArgs) -> Result<RunningServer, StartError> {
     let lifecycle = Lifecycle::new();
     let router = server::configure(Server::builder(), args, &lifecycle)?
-        .add_routes(server::health_and_reflection(&lifecycle)?)
+        .add_routes(lifecycle.health_and_reflection()?)
         .add_service(server::with_token_check_and_limits(
             DoStuffServer::new(relay),
             args,
         ));
-    let listener = server::bind(Kind::Topic(RELAY), args).await?;
-    server::serve_in_background(router, listener, lifecycle, Kind::Topic(RELAY), args).await
+    let listener = server::bind(RELAY, args).await?;
+    let listening = listener.listening();
+    let serving = tokio::spawn(
+        router.serve_with_incoming_shutdown(listener.incoming(args), lifecycle.stop_signal()),
+    );
+    lifecycle.started(serving, listening, RELAY, args).await
 }

@@ -5,7 +5,6 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use plumbing::{
-    Kind,
     cli::ServerArgs,
     client::{ClientError, Context, explain},
 };
@@ -307,7 +306,7 @@ async fn a_relay_whose_backend_is_down_says_to_start_the_backend() {
     // What the client prints: the backend is named, not the relay.
     let line = explain(
         &ClientError::Call(status),
-        &Context::new(Kind::Topic(RELAY), &relay.client_args),
+        &Context::new(RELAY, &relay.client_args),
     );
     assert!(line.contains(&backend), "{line}");
     assert!(

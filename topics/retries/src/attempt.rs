@@ -8,10 +8,10 @@ use std::{
 
 use hello_proto::pb::HelloRequest;
 use plumbing::{
-    client::{Stub, within},
+    client::{self, Stub},
     code_name,
 };
-use tonic::{Status, metadata::MetadataValue};
+use tonic::{Request, Status, metadata::MetadataValue};
 
 use crate::{
     policy::{Next, Stop, Wait},
@@ -160,9 +160,9 @@ impl Deadline {
 /// One attempt (numbered from 1) of `say_hello`, bounded by `remaining`.
 ///
 /// This is the whole answer to tonic #733: nothing is replayed. The
-/// message is cloned and `within` wraps it in a new `tonic::Request`,
-/// with `grpc-timeout` set to what is left of the call's deadline, so the
-/// server knows it too; we add the attempt's number.
+/// message is cloned into a new `tonic::Request`, with `grpc-timeout` set
+/// to what is left of the call's deadline, so the server knows it too; we
+/// add the attempt's number.
 // `HelloRequest` happens to be `Copy` (one int32); a message with a string
 // or a list is only `Clone`, and `.clone()` is what works for every one.
 #[allow(clippy::clone_on_copy)]
@@ -177,13 +177,15 @@ pub async fn one_attempt(
             "the deadline passed before this attempt",
         ));
     }
-    within(remaining, message.clone(), async |mut request| {
-        // A6: absent on the first attempt, then how many came before.
-        if attempt > 1 {
-            let previous = MetadataValue::from(attempt - 1);
-            request.metadata_mut().insert(PREVIOUS_ATTEMPTS, previous);
-        }
-        Ok(stub.say_hello(request).await?.into_inner().retval)
-    })
-    .await
+    let mut request = Request::new(message.clone());
+    if let Some(remaining) = remaining {
+        request.set_timeout(remaining);
+    }
+    // A6: absent on the first attempt, then how many came before.
+    if attempt > 1 {
+        let previous = MetadataValue::from(attempt - 1);
+        request.metadata_mut().insert(PREVIOUS_ATTEMPTS, previous);
+    }
+    let response = (stub.say_hello(request).await).map_err(client::deadline_named)?;
+    Ok(response.into_inner().retval)
 }

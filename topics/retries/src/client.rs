@@ -20,7 +20,6 @@ use std::time::Duration;
 use clap::Parser;
 use hello_proto::pb::{HelloRequest, do_stuff_client::DoStuffClient};
 use plumbing::{
-    Kind,
     cli::ClientArgs,
     client::{self, ClientError, Stub},
 };
@@ -108,7 +107,7 @@ fn parse_multiplier(text: &str) -> Result<f64, String> {
 
 /// The channel and the stub, as in the unary lesson.
 pub async fn connect(args: &ClientArgs) -> Result<Stub, ClientError> {
-    let channel = client::channel(Kind::Topic(TOPIC), args).await?;
+    let channel = unary::client::channel(TOPIC, args).await?;
     Ok(DoStuffClient::with_interceptor(
         channel,
         client::attach_token(args)?,

@@ -34,12 +34,7 @@ pub mod server;
 #[cfg(test)]
 mod tests;
 
-use plumbing::Topic;
+use plumbing::Program;
 
 /// This topic, for the plumbing's messages: its name, its port, its method.
-pub const TOPIC: Topic = Topic {
-    name: "retries",
-    server: "server",
-    default_addr: "127.0.0.1:8905",
-    methods: &["say_hello"],
-};
+pub const TOPIC: Program = Program::new("retries", "127.0.0.1:8905", &["say_hello"]);

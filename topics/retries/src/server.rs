@@ -20,7 +20,6 @@ use hello_proto::pb::{
     do_stuff_server::{DoStuff, DoStuffServer},
 };
 use plumbing::{
-    Kind,
     cli::ServerArgs,
     code_name,
     grpc_timeout::parse_grpc_timeout,
@@ -260,7 +259,7 @@ pub async fn start(service: Flaky, args: &Args) -> Result<RunningServer, StartEr
     let lifecycle = Lifecycle::new();
     let mut builder = server::configure(Server::builder(), &args.common, &lifecycle)?;
     let router = builder
-        .add_routes(server::health_and_reflection(&lifecycle)?)
+        .add_routes(lifecycle.health_and_reflection()?)
         .add_service(server::with_token_check_and_limits(
             DoStuffServer::new(service),
             &args.common,
@@ -272,13 +271,13 @@ pub async fn start(service: Flaky, args: &Args) -> Result<RunningServer, StartEr
             code_name(args.fail_code)
         );
     }
-    let listener = server::bind(Kind::Topic(TOPIC), &args.common).await?;
-    server::serve_in_background(
-        router,
-        listener,
-        lifecycle,
-        Kind::Topic(TOPIC),
-        &args.common,
-    )
-    .await
+    let listener = server::bind(TOPIC, &args.common).await?;
+    let listening = listener.listening();
+    let serving = tokio::spawn(
+        router
+            .serve_with_incoming_shutdown(listener.incoming(&args.common), lifecycle.stop_signal()),
+    );
+    lifecycle
+        .started(serving, listening, TOPIC, &args.common)
+        .await
 }

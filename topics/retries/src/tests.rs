@@ -8,10 +8,7 @@ use std::time::{Duration, Instant};
 
 use clap::Parser as _;
 use hello_proto::pb::HelloRequest;
-use plumbing::{
-    Kind,
-    client::{ClientError, Context, Stub, explain},
-};
+use plumbing::client::{ClientError, Context, Stub, explain};
 use test_support::{TestServer, capture_logs, captured_logs, wait_for_log};
 use tonic::{Code, Status};
 
@@ -177,10 +174,7 @@ async fn a_call_makes_exactly_max_attempts_and_fails_with_the_last_status() {
 
     // The one-line report: the last attempt's status, no wrong advice.
     let args = server.client_args.clone();
-    let line = explain(
-        &ClientError::Call(status),
-        &Context::new(Kind::Topic(TOPIC), &args),
-    );
+    let line = explain(&ClientError::Call(status), &Context::new(TOPIC, &args));
     assert_eq!(
         line,
         "the call failed (UNAVAILABLE: attempt 3 fails on purpose: the server runs with --fail-attempts 10)"

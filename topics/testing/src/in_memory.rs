@@ -56,7 +56,7 @@ pub fn lesson_server(service: impl DoStuff, args: &ServerArgs) -> Result<LessonR
     let lifecycle = Lifecycle::new();
     let mut builder = server::configure(Server::builder(), args, &lifecycle)?;
     Ok(builder
-        .add_routes(server::health_and_reflection(&lifecycle)?)
+        .add_routes(lifecycle.health_and_reflection()?)
         .add_service(server::with_token_check_and_limits(
             DoStuffServer::new(service),
             args,
@@ -68,7 +68,7 @@ pub fn lesson_server(service: impl DoStuff, args: &ServerArgs) -> Result<LessonR
 /// clone of it) is dropped: no connection can come any more.
 ///
 /// The bounds are the ones tonic puts on a router's layers (the same as
-/// `plumbing::server::serve_in_background`'s).
+/// `Router::serve_with_incoming_shutdown`'s, which every lesson calls).
 pub fn serve<L, ResBody>(router: Router<L>) -> Channel
 where
     L: Layer<tonic::service::Routes> + Send + 'static,

@@ -21,7 +21,6 @@ use std::{
 
 use hello_proto::pb::HelloStreamRequest;
 use plumbing::{
-    Kind,
     cli::{ClientArgs, ServerArgs},
     client::{ClientError, Context, explain},
 };
@@ -201,7 +200,7 @@ async fn tls_holds_from_the_flags_to_the_certificate_of_the_address_dialled() {
     assert_ne!(status.code(), Code::Ok);
     let line = explain(
         &ClientError::Call(status),
-        &Context::new(Kind::Unary, &plain),
+        &Context::new(unary::PROGRAM, &plain),
     );
     assert!(line.ends_with("add --tls"), "{line}");
     let _ = std::fs::remove_dir_all(certs);

@@ -28,7 +28,6 @@ use std::{
 use clap::Parser;
 use hello_proto::pb::do_stuff_client::DoStuffClient;
 use plumbing::{
-    Kind,
     cli::ClientArgs,
     client::{self, ClientError, Stub, failed_to_connect},
 };
@@ -81,7 +80,7 @@ pub enum State {
 pub async fn run(args: &Args) -> Result<(), ClientError> {
     // The channel and the stub, as in the unary lesson. The channel is lazy:
     // IDLE until the first call.
-    let channel = client::channel(Kind::Topic(TOPIC), &args.common).await?;
+    let channel = unary::client::channel(TOPIC, &args.common).await?;
     let mut stub = DoStuffClient::with_interceptor(channel, client::attach_token(&args.common)?);
     let (pid, timeout) = (args.common.pid(), args.common.timeout());
 
@@ -94,7 +93,7 @@ pub async fn run(args: &Args) -> Result<(), ClientError> {
         let backoff = Duration::from_millis(args.initial_backoff_ms);
         call_when_ready(&mut stub, pid, timeout, backoff, |state| match state {
             State::Connecting => {
-                println!("CONNECTING ({})", args.common.target(Kind::Topic(TOPIC)))
+                println!("CONNECTING ({})", args.common.target(TOPIC))
             }
             State::TransientFailure { why, wait } => println!(
                 "TRANSIENT_FAILURE ({why}); the call waits, next try in {} ms",

@@ -23,12 +23,11 @@ pub mod server;
 #[cfg(test)]
 mod tests;
 
-use plumbing::Topic;
+use plumbing::Program;
 
 /// This topic, for the plumbing's messages: its name, its port, its methods.
-pub const TOPIC: Topic = Topic {
-    name: "wait-for-ready",
-    server: "server",
-    default_addr: "127.0.0.1:8906",
-    methods: &["say_hello", "say_hello_again"],
-};
+pub const TOPIC: Program = Program::new(
+    "wait-for-ready",
+    "127.0.0.1:8906",
+    &["say_hello", "say_hello_again"],
+);

@@ -6,7 +6,6 @@ use std::time::Duration;
 use clap::Parser;
 use hello_proto::pb::do_stuff_server::DoStuffServer;
 use plumbing::{
-    Kind,
     cli::ServerArgs,
     server::{self, Lifecycle, RunningServer, StartError},
 };
@@ -45,18 +44,18 @@ pub async fn start(args: &Args) -> Result<RunningServer, StartError> {
         delay: args.common.delay(),
     };
     let router = builder
-        .add_routes(server::health_and_reflection(&lifecycle)?)
+        .add_routes(lifecycle.health_and_reflection()?)
         .add_service(server::with_token_check_and_limits(
             DoStuffServer::new(service),
             &args.common,
         ));
-    let listener = server::bind(Kind::Topic(TOPIC), &args.common).await?;
-    server::serve_in_background(
-        router,
-        listener,
-        lifecycle,
-        Kind::Topic(TOPIC),
-        &args.common,
-    )
-    .await
+    let listener = server::bind(TOPIC, &args.common).await?;
+    let listening = listener.listening();
+    let serving = tokio::spawn(
+        router
+            .serve_with_incoming_shutdown(listener.incoming(&args.common), lifecycle.stop_signal()),
+    );
+    lifecycle
+        .started(serving, listening, TOPIC, &args.common)
+        .await
 }

@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 
 use hello_proto::pb::do_stuff_client::DoStuffClient;
 use plumbing::{
-    Kind,
     cli::{ClientArgs, ServerArgs},
     client::{self, ClientError, Context, Stub, failed_to_connect},
 };
@@ -27,7 +26,7 @@ async fn stub(addr: &str, token: Option<&str>) -> Stub {
         token: token.map(str::to_owned),
         ..ClientArgs::default()
     };
-    let channel = client::channel(Kind::Topic(TOPIC), &args).await.unwrap();
+    let channel = unary::client::channel(TOPIC, &args).await.unwrap();
     DoStuffClient::with_interceptor(channel, client::attach_token(&args).unwrap())
 }
 
@@ -85,10 +84,7 @@ async fn with_no_server_a_wait_for_ready_call_waits_until_its_deadline() {
         addr: vec![addr.clone()],
         ..ClientArgs::default()
     };
-    let line = client::explain(
-        &ClientError::Call(status),
-        &Context::new(Kind::Topic(TOPIC), &args),
-    );
+    let line = client::explain(&ClientError::Call(status), &Context::new(TOPIC, &args));
     assert!(
         line.starts_with(&format!("nothing listens at {addr}")),
         "{line}"

@@ -2,11 +2,8 @@
 //! client does. The lesson is in `src/client.rs`.
 
 use clap::Parser;
-use plumbing::{
-    Kind,
-    client::{Context, report},
-};
-use unary::{client::Args, repeat};
+use plumbing::client::{Context, report};
+use unary::{PROGRAM, client::Args, repeat};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -18,5 +15,5 @@ async fn main() -> std::process::ExitCode {
         None => unary::client::run(&args).await,
     };
     // A failure is one line: what went wrong, its status code, what to do.
-    report(outcome, &Context::new(Kind::Unary, &args.common))
+    report(outcome, &Context::new(PROGRAM, &args.common))
 }

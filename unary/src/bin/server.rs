@@ -4,8 +4,11 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use plumbing::{Kind, cli::ServerArgs, server::run_until_stopped};
-use unary::server::{UnaryService, start};
+use plumbing::{cli::ServerArgs, server::run_until_stopped};
+use unary::{
+    PROGRAM,
+    server::{UnaryService, start},
+};
 
 fn main() -> ExitCode {
     let args = ServerArgs::parse();
@@ -22,7 +25,7 @@ fn main() -> ExitCode {
     // `run_until_stopped` builds that runtime, runs `start` on it (the
     // note's `serve()`, step by step, in src/server.rs), and then waits for
     // Ctrl-C, as the note's `server.wait_for_termination()` does.
-    run_until_stopped(Kind::Unary, &args, async |args| {
+    run_until_stopped(PROGRAM, &args, async |args| {
         let service = UnaryService {
             delay: args.delay(),
         };

@@ -2,10 +2,7 @@
 //! panel, and with `--per-second N` a steady load. The code is in `src/client.rs`.
 
 use clap::Parser;
-use plumbing::{
-    Kind,
-    client::{Context, report},
-};
+use plumbing::client::{Context, report};
 use web::{TOPIC, client::Args};
 
 #[tokio::main]
@@ -13,5 +10,5 @@ async fn main() -> std::process::ExitCode {
     let args = Args::parse();
     plumbing::logging::init("warn");
     let outcome = web::client::run(&args).await;
-    report(outcome, &Context::new(Kind::Topic(TOPIC), &args.common))
+    report(outcome, &Context::new(TOPIC, &args.common))
 }

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use plumbing::{Kind, server::run_until_stopped};
+use plumbing::server::run_until_stopped;
 use web::{
     TOPIC,
     feed::Feed,
@@ -14,7 +14,7 @@ use web::{
 fn main() -> ExitCode {
     let args = Args::parse();
     plumbing::logging::init("info");
-    run_until_stopped(Kind::Topic(TOPIC), &args.common, async |_| {
+    run_until_stopped(TOPIC, &args.common, async |_| {
         start(Feed::new(args.keep_calls.into()), &args).await
     })
 }

@@ -7,7 +7,7 @@ use compression::{
     TOPIC,
     client::{Args, report, run},
 };
-use plumbing::{Kind, client::Context};
+use plumbing::client::Context;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -15,5 +15,5 @@ async fn main() -> std::process::ExitCode {
     plumbing::logging::init("warn");
     let outcome = run(&args).await;
     // A failure is one line: what went wrong, its status code, what to do.
-    report(outcome, &Context::new(Kind::Topic(TOPIC), &args.common))
+    report(outcome, &Context::new(TOPIC, &args.common))
 }

@@ -9,12 +9,10 @@ use compression::{
     TOPIC,
     server::{Args, start},
 };
-use plumbing::{Kind, server::run_until_stopped};
+use plumbing::server::run_until_stopped;
 
 fn main() -> ExitCode {
     let args = Args::parse();
     plumbing::logging::init("info");
-    run_until_stopped(Kind::Topic(TOPIC), &args.common, async |_| {
-        start(&args).await
-    })
+    run_until_stopped(TOPIC, &args.common, async |_| start(&args).await)
 }

@@ -6,10 +6,7 @@ use errors::{
     TOPIC,
     client::{Args, run},
 };
-use plumbing::{
-    Kind,
-    client::{Context, report},
-};
+use plumbing::client::{Context, report};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -18,5 +15,5 @@ async fn main() -> std::process::ExitCode {
     let outcome = run(&args).await;
     // The details are printed already; the failure is still one line: what
     // went wrong, its status code, what to do. And exit code 1.
-    report(outcome, &Context::new(Kind::Topic(TOPIC), &args.common))
+    report(outcome, &Context::new(TOPIC, &args.common))
 }

@@ -8,13 +8,13 @@ use errors::{
     TOPIC,
     server::{Args, ErrorsService, start},
 };
-use plumbing::{Kind, server::run_until_stopped};
+use plumbing::server::run_until_stopped;
 
 fn main() -> ExitCode {
     let args = Args::parse();
     plumbing::logging::init("info");
     let service = ErrorsService::new(args.max_calls_per_second);
-    run_until_stopped(Kind::Topic(TOPIC), &args.common, async |common| {
+    run_until_stopped(TOPIC, &args.common, async |common| {
         start(service, common).await
     })
 }

@@ -10,12 +10,12 @@ use interceptors::{
     TOPIC,
     server::{Args, EveryKind, start},
 };
-use plumbing::{Kind, server::run_until_stopped};
+use plumbing::server::run_until_stopped;
 
 fn main() -> ExitCode {
     let args = Args::parse();
     plumbing::logging::init("info");
-    run_until_stopped(Kind::Topic(TOPIC), &args.common, async |_| {
+    run_until_stopped(TOPIC, &args.common, async |_| {
         start(EveryKind::default(), &args).await
     })
 }

@@ -4,10 +4,7 @@
 
 use clap::Parser;
 use metadata::{TOPIC, client::Args};
-use plumbing::{
-    Kind,
-    client::{Context, report},
-};
+use plumbing::client::{Context, report};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -15,5 +12,5 @@ async fn main() -> std::process::ExitCode {
     plumbing::logging::init("warn");
     let outcome = metadata::client::run(&args).await;
     // A failure is one line: a bad --header says which rule it breaks.
-    report(outcome, &Context::new(Kind::Topic(TOPIC), &args.common))
+    report(outcome, &Context::new(TOPIC, &args.common))
 }

@@ -10,13 +10,13 @@ use metadata::{
     TOPIC,
     server::{MetadataService, start},
 };
-use plumbing::{Kind, cli::ServerArgs, server::run_until_stopped};
+use plumbing::{cli::ServerArgs, server::run_until_stopped};
 
 fn main() -> ExitCode {
     let args = ServerArgs::parse();
     plumbing::logging::init("info");
     // Builds the runtime, runs `start`, waits for Ctrl-C (see unary's server).
-    run_until_stopped(Kind::Topic(TOPIC), &args, async |args| {
+    run_until_stopped(TOPIC, &args, async |args| {
         let service = MetadataService {
             delay: args.delay(),
         };

@@ -4,15 +4,12 @@
 
 use clap::Parser;
 use observability::{TOPIC, client::Args};
-use plumbing::{
-    Kind,
-    client::{Context, report},
-};
+use plumbing::client::{Context, report};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let args = Args::parse();
     plumbing::logging::init("warn");
     let outcome = observability::client::run(&args).await;
-    report(outcome, &Context::new(Kind::Topic(TOPIC), &args.common))
+    report(outcome, &Context::new(TOPIC, &args.common))
 }

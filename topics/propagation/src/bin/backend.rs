@@ -5,7 +5,7 @@
 use std::{process::ExitCode, time::Duration};
 
 use clap::Parser;
-use plumbing::{Kind, server::run_until_stopped};
+use plumbing::server::run_until_stopped;
 use propagation::{
     BACKEND,
     backend::{Args, Backend, start},
@@ -15,7 +15,7 @@ use propagation::{
 fn main() -> ExitCode {
     let args = Args::parse();
     plumbing::logging::init("info");
-    run_until_stopped(Kind::Topic(BACKEND), &args.common, async |common| {
+    run_until_stopped(BACKEND, &args.common, async |common| {
         let backend = Backend {
             work: Duration::from_millis(args.work_ms),
             events: Events::logged(),

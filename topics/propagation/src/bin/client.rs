@@ -3,10 +3,7 @@
 //! `src/client.rs`.
 
 use clap::Parser;
-use plumbing::{
-    Kind,
-    client::{Context, report},
-};
+use plumbing::client::{Context, report};
 use propagation::{RELAY, client::Args};
 
 #[tokio::main]
@@ -15,5 +12,5 @@ async fn main() -> std::process::ExitCode {
     plumbing::logging::init("warn");
     let outcome = propagation::client::run(&args).await;
     // A failure is one line: what went wrong, its status code, what to do.
-    report(outcome, &Context::new(Kind::Topic(RELAY), &args.common))
+    report(outcome, &Context::new(RELAY, &args.common))
 }

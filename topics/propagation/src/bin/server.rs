@@ -6,7 +6,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use plumbing::{Kind, server::run_until_stopped};
+use plumbing::server::run_until_stopped;
 use propagation::{
     RELAY,
     events::Events,
@@ -16,7 +16,7 @@ use propagation::{
 fn main() -> ExitCode {
     let args = Args::parse();
     plumbing::logging::init("info");
-    run_until_stopped(Kind::Topic(RELAY), &args.common, async |common| {
+    run_until_stopped(RELAY, &args.common, async |common| {
         start(Relay::new(&args, Events::logged())?, common).await
     })
 }

@@ -3,10 +3,7 @@
 //! lesson is in `src/client.rs`, `src/policy.rs` and `src/hedging.rs`.
 
 use clap::Parser;
-use plumbing::{
-    Kind,
-    client::{Context, report},
-};
+use plumbing::client::{Context, report};
 use retries::{TOPIC, client::Args};
 
 #[tokio::main]
@@ -16,5 +13,5 @@ async fn main() -> std::process::ExitCode {
     let outcome = retries::client::run(&args).await;
     // A call that failed after all its attempts is reported like any
     // failed call: one line, with the last attempt's status.
-    report(outcome, &Context::new(Kind::Topic(TOPIC), &args.common))
+    report(outcome, &Context::new(TOPIC, &args.common))
 }

@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use plumbing::{Kind, server::run_until_stopped};
+use plumbing::server::run_until_stopped;
 use retries::{
     TOPIC,
     server::{Args, Flaky, start},
@@ -14,7 +14,7 @@ use retries::{
 fn main() -> ExitCode {
     let args = Args::parse();
     plumbing::logging::init("info");
-    run_until_stopped(Kind::Topic(TOPIC), &args.common, async |_| {
+    run_until_stopped(TOPIC, &args.common, async |_| {
         start(Flaky::new(&args), &args).await
     })
 }

@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use plumbing::{Kind, server::run_until_stopped};
+use plumbing::server::run_until_stopped;
 use wait_for_ready::{
     TOPIC,
     server::{Args, start},
@@ -14,7 +14,5 @@ use wait_for_ready::{
 fn main() -> ExitCode {
     let args = Args::parse();
     plumbing::logging::init("info");
-    run_until_stopped(Kind::Topic(TOPIC), &args.common, async |_| {
-        start(&args).await
-    })
+    run_until_stopped(TOPIC, &args.common, async |_| start(&args).await)
 }

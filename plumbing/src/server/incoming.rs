@@ -1,0 +1,140 @@
+//! The connections a server accepts, as one stream for tonic's
+//! `serve_with_incoming_shutdown`, whether they come over TCP or a unix
+//! domain socket.
+
+use std::{
+    io,
+    pin::Pin,
+    task::{Context, Poll},
+};
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+#[cfg(unix)]
+use tokio::net::UnixStream;
+use tokio_stream::Stream;
+use tonic::transport::server::{Connected, TcpConnectInfo};
+
+use super::listener::SocketFile;
+
+/// One accepted connection: TCP, or a unix domain socket.
+///
+/// tonic serves any stream of connections that can be read, written and
+/// asked who is on the other end ([`Connected`]); one type for both kinds
+/// lets a lesson call `serve_with_incoming_shutdown` once, whichever
+/// `--addr` says.
+#[derive(Debug)]
+pub enum Connection {
+    /// A TCP connection (with TLS, tonic wraps it after the handshake).
+    Tcp(TcpStream),
+    /// A connection to a unix domain socket, from this machine.
+    #[cfg(unix)]
+    Unix(UnixStream),
+}
+
+impl Connected for Connection {
+    /// The caller's address, as tonic records it for a TCP connection; a
+    /// unix socket's caller has none, and [`super::caller`] says so.
+    type ConnectInfo = TcpConnectInfo;
+
+    fn connect_info(&self) -> TcpConnectInfo {
+        match self {
+            Connection::Tcp(stream) => stream.connect_info(),
+            #[cfg(unix)]
+            Connection::Unix(_) => TcpConnectInfo {
+                local_addr: None,
+                remote_addr: None,
+            },
+        }
+    }
+}
+
+// Reading and writing go to whichever stream it is. Both are `Unpin`, so
+// each can be pinned where it lies.
+impl AsyncRead for Connection {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Connection::Tcp(stream) => Pin::new(stream).poll_read(cx, buf),
+            #[cfg(unix)]
+            Connection::Unix(stream) => Pin::new(stream).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Connection {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Connection::Tcp(stream) => Pin::new(stream).poll_write(cx, buf),
+            #[cfg(unix)]
+            Connection::Unix(stream) => Pin::new(stream).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Connection::Tcp(stream) => Pin::new(stream).poll_write_vectored(cx, bufs),
+            #[cfg(unix)]
+            Connection::Unix(stream) => Pin::new(stream).poll_write_vectored(cx, bufs),
+        }
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        match self {
+            Connection::Tcp(stream) => stream.is_write_vectored(),
+            #[cfg(unix)]
+            Connection::Unix(stream) => stream.is_write_vectored(),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Connection::Tcp(stream) => Pin::new(stream).poll_flush(cx),
+            #[cfg(unix)]
+            Connection::Unix(stream) => Pin::new(stream).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Connection::Tcp(stream) => Pin::new(stream).poll_shutdown(cx),
+            #[cfg(unix)]
+            Connection::Unix(stream) => Pin::new(stream).poll_shutdown(cx),
+        }
+    }
+}
+
+/// The stream of accepted connections that a lesson hands to tonic's
+/// `serve_with_incoming_shutdown`. Made by [`super::Listener::incoming`].
+pub struct Incoming {
+    /// The connections, as the accept loop hands them over.
+    pub(super) connections: Pin<Box<dyn Stream<Item = io::Result<Connection>> + Send>>,
+    /// A unix socket's file: removed when tonic drops this stream, which
+    /// is when the server stops accepting.
+    pub(super) _socket_file: Option<SocketFile>,
+}
+
+impl Stream for Incoming {
+    type Item = io::Result<Connection>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.connections.as_mut().poll_next(cx)
+    }
+}
+
+impl std::fmt::Debug for Incoming {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Incoming").finish_non_exhaustive()
+    }
+}

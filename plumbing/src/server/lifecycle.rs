@@ -1,0 +1,125 @@
+//! What a server keeps for its whole life, from assembly to shutdown.
+
+use std::future::Future;
+
+use etcd_registry::{Entry, Gateway};
+use hello_proto::pb::{self, do_stuff_server::SERVICE_NAME};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tonic::service::Routes;
+use tonic_health::{ServingStatus, server::HealthReporter};
+use tracing::info;
+
+use super::{Listening, RunningServer, StartError, addresses};
+use crate::{Program, cli::ServerArgs};
+
+/// What a server keeps for its whole life: the health it reports to
+/// checkers, the signal that stops it serving, and the signal that ends
+/// the calls still open once the shutdown's grace period is over.
+#[derive(Debug, Default)]
+pub struct Lifecycle {
+    /// Where we say SERVING, then NOT_SERVING at shutdown.
+    pub(super) health: HealthReporter,
+    /// Fired to begin the graceful shutdown: tonic stops accepting.
+    pub(super) stop: CancellationToken,
+    /// Fired when the grace period is over: calls still open end with
+    /// UNAVAILABLE (the call layer, which [`super::configure`] adds, listens).
+    pub(super) cutoff: CancellationToken,
+}
+
+impl Lifecycle {
+    /// A lifecycle for a server about to be assembled.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The services every server offers beside its own, which tools use:
+    /// health (`grpc.health.v1`: "is hello.DoStuff serving?") and
+    /// reflection (v1 and v1alpha: "what do you serve?", so that grpcurl
+    /// needs no `.proto` file; newer tools speak v1, many deployed ones
+    /// only v1alpha). Neither is behind the token check: tools may always ask.
+    pub fn health_and_reflection(&self) -> Result<Routes, StartError> {
+        let health = tonic_health::server::HealthService::from_health_reporter(self.health.clone());
+        let reflection = || {
+            tonic_reflection::server::Builder::configure()
+                .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
+                .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        };
+        let failed = |e: tonic_reflection::server::Error| StartError::Reflection(e.to_string());
+        Ok(
+            Routes::new(tonic_health::pb::health_server::HealthServer::new(health))
+                .add_service(reflection().build_v1().map_err(failed)?)
+                .add_service(reflection().build_v1alpha().map_err(failed)?),
+        )
+    }
+
+    /// The shutdown signal for tonic's `serve_with_incoming_shutdown`:
+    /// completes when [`RunningServer::shutdown`] begins (or the running
+    /// server is dropped). tonic then stops accepting, and tells open
+    /// connections (HTTP/2 GOAWAY) to start no new calls.
+    pub fn stop_signal(&self) -> impl Future<Output = ()> + Send + 'static {
+        self.stop.clone().cancelled_owned()
+    }
+
+    /// The server is serving (`serving` is the task the lesson spawned,
+    /// listening at `listening`): reports SERVING to health checkers, with
+    /// `--registry` announces it in etcd under `program`'s name, and logs
+    /// the client command that reaches it. Returns once all that is done:
+    /// clients can call.
+    ///
+    /// If etcd cannot be reached, the error comes back and the server stops.
+    pub async fn started(
+        self,
+        serving: JoinHandle<Result<(), tonic::transport::Error>>,
+        listening: Listening,
+        program: Program,
+        args: &ServerArgs,
+    ) -> Result<RunningServer, StartError> {
+        let Lifecycle {
+            health,
+            stop,
+            cutoff,
+        } = self;
+        // Dropped on an early return below, this stops the server.
+        let stop = stop.drop_guard();
+        health
+            .set_service_status(SERVICE_NAME, ServingStatus::Serving)
+            .await;
+
+        // Serving: now tell the registry, so clients following it come.
+        let registration = match (&args.registry, &listening) {
+            (Some(url), Listening::Tcp(addr)) => {
+                let gateway = Gateway::new(url).map_err(StartError::Registry)?;
+                let entry = Entry {
+                    addr: addresses::advertised(*addr),
+                    kind: program.to_string(),
+                    tls: args.speaks_tls(),
+                };
+                let prefix = program.registry_prefix();
+                let ttl = args.registry_ttl();
+                let registered = etcd_registry::register(gateway, &prefix, entry, ttl);
+                Some(registered.await.map_err(StartError::Registry)?)
+            }
+            _ => None,
+        };
+
+        let scheme = match &listening {
+            Listening::Unix(_) => "",
+            Listening::Tcp(_) if args.speaks_tls() => "https://",
+            Listening::Tcp(_) => "http://",
+        };
+        info!(
+            "{program} server listening on {scheme}{listening} (Ctrl-C to stop); try: {}{}",
+            program.client_command(),
+            addresses::client_flags(program, args, &listening),
+        );
+        Ok(RunningServer {
+            listening,
+            health,
+            stop,
+            task: serving,
+            cutoff,
+            registration,
+        })
+    }
+}
