@@ -3,7 +3,7 @@
 //! This crate serves many programs (the four lesson crates, the topics,
 //! the page) and knows none of them: each passes a [`Program`], a constant
 //! of its own, so that an error message can name the right command to run
-//! ("start it with: cargo run -p <crate> --bin server") and the right port.
+//! (`start it with: cargo run -p <crate> --bin server`) and the right port.
 
 use std::fmt;
 

@@ -13,8 +13,8 @@
 //! 3. `server.add_insecure_port('[::]:PORT')`: [`bind`] the port, which
 //!    gives the [`Listener::incoming`] connections;
 //! 4. `server.start()`: the lesson spawns tonic's
-//!    `serve_with_incoming_shutdown(incoming, lifecycle.stop_signal())`,
-//!    then [`Lifecycle::running`] reports SERVING, announces the server in
+//!    serving call on those connections, with `lifecycle.stop_signal()`,
+//!    then [`Lifecycle::started`] reports SERVING, announces the server in
 //!    etcd with `--registry`, and logs the client command that reaches it.
 //!    The note's `server.wait_for_termination()` is
 //!    [`RunningServer::wait_for_termination`].

@@ -18,13 +18,14 @@
 //! for learning only: anyone with `server.key` can pose as your server, and
 //! anyone with `client.key` as your client.
 
+mod make;
+
 use std::{
     fs,
-    io::Write,
     path::{Path, PathBuf},
 };
 
-use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+use make::{generate, is_empty_dir};
 use tonic::transport::{Certificate, CertificateDer, ClientTlsConfig, Identity, ServerTlsConfig};
 
 /// The name in the development client certificate (its subject alternative
@@ -139,104 +140,6 @@ pub fn client_name(certs: &[CertificateDer<'_>]) -> String {
         cert.valid_dns_names().next().map(str::to_owned)
     });
     name.unwrap_or_else(|| "a certificate with no DNS name".to_owned())
-}
-
-/// Makes a development CA and a server certificate signed by it, in `dir`.
-///
-/// The files are written to a fresh directory beside `dir`, which is then
-/// renamed to `dir` in one step: two servers started at once cannot mix
-/// their files, and a reader never sees half a file.
-fn generate(dir: &Path) -> Result<(), String> {
-    let failed = |e: rcgen::Error| format!("could not make the development certificates: {e}");
-
-    // The CA: a key pair and a certificate that says "I may sign others".
-    let ca_key = KeyPair::generate().map_err(failed)?;
-    let mut ca_params = CertificateParams::default();
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(DnType::CommonName, "hello-proto development CA");
-    let ca_cert = ca_params.self_signed(&ca_key).map_err(failed)?;
-    let ca = Issuer::new(ca_params, ca_key);
-
-    // The server certificate: valid for the names clients dial. Each string
-    // that parses as an IP address becomes an IP entry, the rest DNS names.
-    let server_key = KeyPair::generate().map_err(failed)?;
-    let server_params = CertificateParams::new(vec![
-        "localhost".to_owned(),
-        "127.0.0.1".to_owned(),
-        "::1".to_owned(),
-    ])
-    .map_err(failed)?;
-    let server_cert = server_params.signed_by(&server_key, &ca).map_err(failed)?;
-
-    // The client certificate, for mutual TLS: its name says who calls.
-    let client_key = KeyPair::generate().map_err(failed)?;
-    let mut client_params = CertificateParams::new(vec![CLIENT_NAME.to_owned()]).map_err(failed)?;
-    client_params
-        .distinguished_name
-        .push(DnType::CommonName, CLIENT_NAME);
-    let client_cert = client_params.signed_by(&client_key, &ca).map_err(failed)?;
-
-    let staging = dir.with_extension(format!("new-{}", std::process::id()));
-    fs::create_dir_all(&staging).map_err(|e| cannot_write(&staging, &e))?;
-    write(&staging.join("ca.pem"), &ca_cert.pem(), false)?;
-    write(&staging.join("server.pem"), &server_cert.pem(), false)?;
-    write(
-        &staging.join("server.key"),
-        &server_key.serialize_pem(),
-        true,
-    )?;
-    write(&staging.join("client.pem"), &client_cert.pem(), false)?;
-    write(
-        &staging.join("client.key"),
-        &client_key.serialize_pem(),
-        true,
-    )?;
-
-    // An empty directory (say, made by hand for --certs) is replaced.
-    if is_empty_dir(dir) {
-        let _ = fs::remove_dir(dir);
-    }
-    if fs::rename(&staging, dir).is_err() {
-        // Another server got there first: use its files, drop ours.
-        let _ = fs::remove_dir_all(&staging);
-        if !dir.join("server.key").exists() {
-            return Err(cannot_write(dir, &std::io::Error::other("rename failed")));
-        }
-    }
-    Ok(())
-}
-
-/// Whether `dir` exists and holds nothing.
-fn is_empty_dir(dir: &Path) -> bool {
-    fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_none())
-}
-
-/// Writes `contents` to `path`; a private key is made readable by its owner
-/// only (mode 0600 on Unix), as ssh insists for its keys too.
-fn write(path: &Path, contents: &str, private: bool) -> Result<(), String> {
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    if private {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    #[cfg(not(unix))]
-    let _ = private;
-    options
-        .open(path)
-        .and_then(|mut file| file.write_all(contents.as_bytes()))
-        .map_err(|e| cannot_write(path, &e))
-}
-
-/// The message for a file or directory that cannot be written.
-fn cannot_write(path: &Path, error: &std::io::Error) -> String {
-    format!(
-        "cannot write {}: {error}; pass --certs DIR with a directory you can write",
-        path.display()
-    )
 }
 
 /// Reads a whole file, or says which one could not be read and why.

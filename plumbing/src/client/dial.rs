@@ -97,7 +97,7 @@ mod tests {
         ] {
             assert!(is_loopback(addr), "{addr}");
         }
-        for addr in ["10.0.0.1:8888", "example.org:443", "[2001:db8::1]:1"] {
+        for addr in ["10.0.0.1:50051", "example.org:443", "[2001:db8::1]:1"] {
             assert!(!is_loopback(addr), "{addr}");
         }
     }

@@ -1,6 +1,6 @@
-//! The connections a server accepts, as one stream for tonic's
-//! `serve_with_incoming_shutdown`, whether they come over TCP or a unix
-//! domain socket.
+//! The connections a server accepts, as one stream for tonic to serve
+//! (with a shutdown signal), whether they come over TCP or a unix domain
+//! socket.
 
 use std::{
     io,
@@ -21,7 +21,7 @@ use super::listener::SocketFile;
 ///
 /// tonic serves any stream of connections that can be read, written and
 /// asked who is on the other end ([`Connected`]); one type for both kinds
-/// lets a lesson call `serve_with_incoming_shutdown` once, whichever
+/// lets a lesson make tonic's one serving call, whichever
 /// `--addr` says.
 #[derive(Debug)]
 pub enum Connection {
@@ -116,7 +116,7 @@ impl AsyncWrite for Connection {
 }
 
 /// The stream of accepted connections that a lesson hands to tonic's
-/// `serve_with_incoming_shutdown`. Made by [`super::Listener::incoming`].
+/// serving call. Made by [`super::Listener::incoming`].
 pub struct Incoming {
     /// The connections, as the accept loop hands them over.
     pub(super) connections: Pin<Box<dyn Stream<Item = io::Result<Connection>> + Send>>,

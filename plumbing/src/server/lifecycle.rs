@@ -53,7 +53,7 @@ impl Lifecycle {
         )
     }
 
-    /// The shutdown signal for tonic's `serve_with_incoming_shutdown`:
+    /// The shutdown signal for tonic's serving call (the lesson's `start`):
     /// completes when [`RunningServer::shutdown`] begins (or the running
     /// server is dropped). tonic then stops accepting, and tells open
     /// connections (HTTP/2 GOAWAY) to start no new calls.

@@ -39,7 +39,7 @@ impl Listener {
     }
 
     /// The connections this socket accepts, for tonic's
-    /// `serve_with_incoming_shutdown`.
+    /// serving call (with the stop signal).
     ///
     /// Over TCP, a connection that has not started speaking within
     /// `--handshake-timeout-ms` is closed instead of handed to tonic, which

@@ -30,7 +30,7 @@ pub struct RunningServer {
     /// Where we tell health checkers that we are going away.
     pub(super) health: HealthReporter,
     /// Dropping this begins the graceful shutdown: it fires the signal the
-    /// lesson handed to `serve_with_incoming_shutdown`.
+    /// lesson handed to tonic's serving call.
     pub(super) stop: DropGuard,
     /// The accept loop; it ends once every connection has closed.
     pub(super) task: JoinHandle<Result<(), tonic::transport::Error>>,
