@@ -6,12 +6,14 @@
 //! so it measures the note's Python server just as well as ours: that is
 //! what `bench/compare.sh` does to write `BENCHMARKS.md`.
 //!
-//! Layout: [`load`] makes the calls, [`report`] prints and saves the
-//! figures and writes `BENCHMARKS.md`, with [`peers`] for the side by side
-//! with grpc-go and Node under h2load and the goals; [`bare`] is a bare
-//! tonic server to compare our plumbing with.
+//! Layout: [`load`] makes the calls, [`figures`] holds what they measured
+//! (one run's, all runs', and how a figure is written), [`report`] prints
+//! and saves the figures and writes `BENCHMARKS.md`, with [`peers`] for the
+//! side by side with grpc-go and Node under h2load and the goals; [`bare`]
+//! is a bare tonic server to compare our plumbing with.
 
 mod bare;
+mod figures;
 mod load;
 mod peers;
 mod report;

@@ -13,7 +13,7 @@
 
 use std::{fmt::Write as _, path::Path};
 
-use crate::report::{Results, median, number, ratio};
+use crate::figures::{Results, median, number, ratio};
 
 /// The reference level for the streaming goals: calls (or chats) at once.
 const STREAM_LEVEL: usize = 16;

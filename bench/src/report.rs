@@ -1,79 +1,13 @@
 //! Showing the figures: a table on the terminal, JSON for later, and the
 //! side-by-side `BENCHMARKS.md` with its plots.
 
-use std::{
-    collections::{BTreeMap, BTreeSet},
-    fmt::Write as _,
-    path::Path,
+use std::{fmt::Write as _, path::Path};
+
+use crate::{
+    figures::{Figures, Results, number, ratio},
+    load::Outcome,
+    peers,
 };
-
-use serde::{Deserialize, Serialize};
-
-use crate::{load::Outcome, peers};
-
-/// The figures of one run, as saved with `--json`.
-#[derive(Serialize, Deserialize, Debug, Clone)]
-pub struct Figures {
-    /// The server measured (`--label`).
-    pub label: String,
-    /// The method called: unary, server-stream, client-stream or chat.
-    pub call: String,
-    /// Connections opened.
-    pub connections: usize,
-    /// Calls kept going on each connection.
-    pub in_flight: usize,
-    /// Seconds from the first call to the last answer.
-    pub seconds: f64,
-    /// Successful calls (round trips, for chat).
-    pub calls: u64,
-    /// Messages they carried.
-    pub messages: u64,
-    /// Calls per second.
-    pub calls_per_s: f64,
-    /// Messages per second.
-    pub messages_per_s: f64,
-    /// Latency percentiles and maximum, in microseconds.
-    pub p50_us: u64,
-    /// 90th percentile.
-    pub p90_us: u64,
-    /// 99th percentile.
-    pub p99_us: u64,
-    /// The slowest call.
-    pub max_us: u64,
-    /// Failed calls by status code.
-    pub errors: BTreeMap<String, u64>,
-}
-
-impl Figures {
-    fn of(outcome: &Outcome) -> Self {
-        let seconds = outcome.elapsed.as_secs_f64().max(f64::EPSILON);
-        let at = |q: f64| outcome.latency.value_at_quantile(q);
-        Self {
-            label: outcome.load.label.clone(),
-            call: outcome.call.name().to_owned(),
-            connections: outcome.load.connections,
-            in_flight: outcome.load.in_flight,
-            seconds,
-            calls: outcome.ok,
-            messages: outcome.messages,
-            calls_per_s: outcome.ok as f64 / seconds,
-            messages_per_s: outcome.messages as f64 / seconds,
-            p50_us: at(0.50),
-            p90_us: at(0.90),
-            p99_us: at(0.99),
-            max_us: outcome.latency.max(),
-            errors: outcome
-                .errors
-                .iter()
-                .map(|(code, n)| (code.to_string(), *n))
-                .collect(),
-        }
-    }
-
-    fn concurrency(&self) -> usize {
-        self.connections * self.in_flight
-    }
-}
 
 /// Prints one run's figures as a small table.
 pub fn print(outcome: &Outcome) {
@@ -102,63 +36,13 @@ pub fn save(outcome: &Outcome, path: &Path) -> Result<(), String> {
     std::fs::write(path, json).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
-/// The median of a run's figure over the repeated runs of one setting.
-pub(crate) fn median(mut values: Vec<f64>) -> Option<f64> {
-    values.sort_by(f64::total_cmp);
-    values.get(values.len() / 2).copied()
-}
-
-/// All runs, to look figures up by server, call and concurrency.
-pub(crate) struct Results(Vec<Figures>);
-
-impl Results {
-    pub(crate) fn median(
-        &self,
-        label: &str,
-        call: &str,
-        concurrency: usize,
-        figure: impl Fn(&Figures) -> f64,
-    ) -> Option<f64> {
-        let values = self
-            .0
-            .iter()
-            .filter(|f| f.label == label && f.call == call && f.concurrency() == concurrency)
-            .map(figure)
-            .collect::<Vec<_>>();
-        median(values)
-    }
-
-    fn levels(&self) -> Vec<usize> {
-        let levels: BTreeSet<_> = self.0.iter().map(Figures::concurrency).collect();
-        levels.into_iter().collect()
-    }
-}
-
 /// Reads every JSON file in `results` and writes `out` (BENCHMARKS.md) and
 /// the SVG plots in `bench/`.
 pub fn write_benchmarks(results: &Path, out: &Path) -> Result<(), String> {
-    let mut all = Vec::new();
-    let entries = std::fs::read_dir(results)
-        .map_err(|e| format!("cannot read {}: {e}", results.display()))?;
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.extension().is_some_and(|ext| ext == "json") {
-            let text = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
-            all.push(
-                serde_json::from_str::<Figures>(&text)
-                    .map_err(|e| format!("{}: {e}", path.display()))?,
-            );
-        }
-    }
     let results_dir = results;
-    let results = Results(all);
+    let results = Results::read(results_dir)?;
     let levels = results.levels();
-    let runs = results
-        .0
-        .iter()
-        .filter(|f| f.label == "ours" && f.call == "unary")
-        .count()
-        / levels.len().max(1);
+    let runs = results.count("ours", "unary") / levels.len().max(1);
 
     let mut md = String::new();
     let _ = writeln!(md, "# Benchmarks\n");
@@ -360,28 +244,6 @@ pub fn write_benchmarks(results: &Path, out: &Path) -> Result<(), String> {
     std::fs::write(out, md).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
     println!("wrote {} and its plots in bench/", out.display());
     Ok(())
-}
-
-/// `a / b` as a ratio, or a dash when either is missing.
-pub(crate) fn ratio(a: Option<f64>, b: Option<f64>) -> String {
-    match (a, b) {
-        (Some(a), Some(b)) if b > 0.0 => format!("{:.2}×", a / b),
-        _ => "–".to_owned(),
-    }
-}
-
-pub(crate) fn number(value: Option<f64>) -> String {
-    match value {
-        Some(v) if v >= 100.0 => format!("{:.0}", v)
-            .as_bytes()
-            .rchunks(3)
-            .rev()
-            .map(String::from_utf8_lossy)
-            .collect::<Vec<_>>()
-            .join(","),
-        Some(v) => format!("{v:.1}"),
-        None => "–".to_owned(),
-    }
 }
 
 fn machine() -> String {

@@ -12,10 +12,17 @@
 //!   tonic drops the receiving end; the task's next `send` fails, and the
 //!   task stops. No work is left running.
 //!
+//! The request is checked first, by [`check`]: a refusal is a value,
+//! [`Refused`] (which field, and why), that the handler turns into
+//! INVALID_ARGUMENT. Code that serves this handler with something added
+//! (the web page adds `google.rpc.BadRequest` details: see
+//! `web/src/service.rs`) reads that value; it never copies the checks, nor
+//! parses the message.
+//!
 //! [`start`] then assembles the server around the service, as every
 //! lesson crate does (see `unary/src/server.rs` for each step's why).
 
-use std::time::Duration;
+use std::{fmt, sync::Arc, time::Duration};
 
 use hello_proto::pb::{
     HelloReply, HelloStreamRequest, ReplyStream,
@@ -55,27 +62,20 @@ impl DoStuff for ServerStreamingService {
         &self,
         request: Request<HelloStreamRequest>,
     ) -> Result<Response<ReplyStream>, Status> {
+        let request = request.into_inner();
         let HelloStreamRequest {
             pid,
             count,
             interval_ms,
-        } = request.into_inner();
+        } = request;
         info!(
             "GRPC server in say_hello_stream, pid = {pid}, count = {count}, interval_ms = {interval_ms}"
         );
 
         // Check the request before starting any work: a bad request is the
-        // caller's mistake, and INVALID_ARGUMENT tells them so.
-        if count > MAX_COUNT {
-            return Err(Status::invalid_argument(format!(
-                "count must be at most {MAX_COUNT}, got {count}"
-            )));
-        }
-        if interval_ms > MAX_INTERVAL_MS {
-            return Err(Status::invalid_argument(format!(
-                "interval_ms must be at most {MAX_INTERVAL_MS}, got {interval_ms}"
-            )));
-        }
+        // caller's mistake, and INVALID_ARGUMENT tells them so (`?` makes
+        // the `Refused` a `Status`, by the `From` below).
+        check(&request)?;
         let interval = Duration::from_millis(interval_ms.into());
         let delay = self.delay;
 
@@ -114,6 +114,59 @@ impl DoStuff for ServerStreamingService {
         // Return at once: the replies flow while the task runs.
         Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
     }
+}
+
+/// A request this server refuses: which field, and why. The message of
+/// the INVALID_ARGUMENT it becomes is both: `count must be at most
+/// 1000000, got 2000000`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused {
+    /// The field at fault, as `hello.proto` names it: `count`, `interval_ms`.
+    pub field: &'static str,
+    /// What is wrong with its value: `must be at most 1000000, got 2000000`.
+    pub why: String,
+}
+
+impl fmt::Display for Refused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.field, self.why)
+    }
+}
+
+impl std::error::Error for Refused {}
+
+impl From<Refused> for Status {
+    /// INVALID_ARGUMENT with the refusal as its message. The `Refused`
+    /// itself rides along as the status's *source*, which tonic never
+    /// sends: a client sees the code and the message only. tonic leaves
+    /// the `Status` in the extensions of the HTTP response it makes, so a
+    /// layer around the service can find the value there, by its type.
+    fn from(refused: Refused) -> Status {
+        let mut status = Status::invalid_argument(refused.to_string());
+        status.set_source(Arc::new(refused));
+        status
+    }
+}
+
+/// Checks `request` against the limits, [`MAX_COUNT`] and
+/// [`MAX_INTERVAL_MS`], before any work is started for it.
+pub fn check(request: &HelloStreamRequest) -> Result<(), Refused> {
+    if request.count > MAX_COUNT {
+        return Err(Refused {
+            field: "count",
+            why: format!("must be at most {MAX_COUNT}, got {}", request.count),
+        });
+    }
+    if request.interval_ms > MAX_INTERVAL_MS {
+        return Err(Refused {
+            field: "interval_ms",
+            why: format!(
+                "must be at most {MAX_INTERVAL_MS}, got {}",
+                request.interval_ms
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// Assembles and starts the server, as the note's `serve()` does, and

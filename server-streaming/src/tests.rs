@@ -9,12 +9,12 @@ use plumbing::{
     client::{ClientError, Context, explain},
 };
 use test_support::{TestServer, capture_logs, memory_kib, wait_for_log};
-use tonic::Code;
+use tonic::{Code, Status};
 
 use crate::{
     PROGRAM,
     client::{connect, say_hello_stream},
-    server::{MAX_COUNT, MAX_INTERVAL_MS, ServerStreamingService, start},
+    server::{MAX_COUNT, MAX_INTERVAL_MS, Refused, ServerStreamingService, check, start},
 };
 
 /// A server-streaming server with `service` on a free port.
@@ -70,6 +70,33 @@ async fn each_limit_gives_invalid_argument_naming_it() {
         assert_eq!(status.code(), Code::InvalidArgument);
         assert!(status.message().contains(limit), "{}", status.message());
     }
+}
+
+#[test]
+fn a_refusal_names_its_field_and_travels_inside_its_status_but_not_on_the_wire() {
+    let refused = check(&ask(MAX_COUNT + 1, 0)).unwrap_err();
+    assert_eq!(refused.field, "count");
+    assert_eq!(refused.why, "must be at most 1000000, got 1000001");
+    assert_eq!(
+        check(&ask(1, MAX_INTERVAL_MS + 1)).unwrap_err().field,
+        "interval_ms"
+    );
+    assert_eq!(check(&ask(MAX_COUNT, MAX_INTERVAL_MS)), Ok(()));
+
+    let status = Status::from(refused.clone());
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert_eq!(
+        status.message(),
+        "count must be at most 1000000, got 1000001"
+    );
+    let source = std::error::Error::source(&status).unwrap();
+    assert_eq!(source.downcast_ref::<Refused>(), Some(&refused));
+    // What a client is sent: the code and the message, no details.
+    let sent = status.into_http::<()>();
+    assert!(
+        !sent.headers().contains_key("grpc-status-details-bin"),
+        "{sent:?}"
+    );
 }
 
 #[tokio::test]

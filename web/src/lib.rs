@@ -15,7 +15,8 @@
 //!
 //! - [`server`]: one port for everything, and why tonic-web goes on one
 //!   service only;
-//! - [`service`]: the five `hello.DoStuff` methods;
+//! - [`service`]: the five `hello.DoStuff` methods: the lesson crates'
+//!   own services, routed by method;
 //! - [`watch`]: the tower layer that sees every call and its messages;
 //! - [`feed`]: how the events reach every page without a slow page ever
 //!   slowing a call, or growing the server's memory;

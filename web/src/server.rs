@@ -10,17 +10,16 @@
 //!
 //! 1. tonic's builder with `accept_http1(true)`, then the flags' settings
 //!    (plumbing's `configure`), as every lesson's;
-//! 2. our [`Hello`] service, behind the token check and the limits, inside
-//!    the [`WatchLayer`] that feeds the Live panel, inside tonic-web's
-//!    `GrpcWebLayer`. tonic-web goes on this one service only: it answers
-//!    400 to any HTTP/1.1 request that is not gRPC-Web, so on the whole
-//!    server it would refuse the page itself;
+//! 2. the lesson crates' services ([`Lessons`]), each behind the token
+//!    check and the limits, inside the [`WatchLayer`] that feeds the Live
+//!    panel, inside tonic-web's `GrpcWebLayer`. tonic-web goes on this one
+//!    service only: it answers 400 to any HTTP/1.1 request that is not
+//!    gRPC-Web, so on the whole server it would refuse the page itself;
 //! 3. the page's routes (an axum `Router`, which is what tonic's `Routes`
 //!    is made of) merged with the gRPC services: one port, one origin;
 //! 4. bind, serve in the background, as every lesson's.
 
 use clap::Parser;
-use hello_proto::pb::do_stuff_server::DoStuffServer;
 use plumbing::{
     cli::ServerArgs,
     server::{self, Lifecycle, RunningServer, StartError},
@@ -30,7 +29,7 @@ use tonic_web::GrpcWebLayer;
 use tower::ServiceBuilder;
 use tracing::info;
 
-use crate::{TOPIC, feed::Feed, page, service::Hello, watch::WatchLayer};
+use crate::{TOPIC, feed::Feed, page, service::Lessons, watch::WatchLayer};
 
 /// Flags of the web server.
 #[derive(Parser, Debug, Clone)]
@@ -70,12 +69,7 @@ pub async fn start(feed: Feed, args: &Args) -> Result<RunningServer, StartError>
     let hello = ServiceBuilder::new()
         .layer(GrpcWebLayer::new())
         .layer(WatchLayer::new(feed.clone()))
-        .service(server::with_token_check_and_limits(
-            DoStuffServer::new(Hello {
-                delay: common.delay(),
-            }),
-            common,
-        ));
+        .service(Lessons::new(common));
 
     // 3. gRPC and the page side by side, routed by path.
     let grpc = lifecycle.health_and_reflection()?.add_service(hello);

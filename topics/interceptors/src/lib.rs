@@ -17,8 +17,9 @@
 //!   that answers later ([`token_check`]), or to time a call on the client
 //!   ([`client_side::Timing`]).
 //!
-//! - [`server`]: a `DoStuff` service for all four call kinds, and the
-//!   server assembled with both layers.
+//! - [`server`]: a `DoStuff` service for all four call kinds (the lesson
+//!   crates' handlers, each call counted first), and the server assembled
+//!   with both layers.
 //! - [`client`]: a call of each kind, through both client-side interceptors.
 //!
 //! Run `cargo run -p interceptors --bin server -- --user alice=secret` in

@@ -3,7 +3,8 @@
 //! that checks tokens in an async store ([`TokenCheckLayer`]).
 //!
 //! The handlers below know nothing of either: that is the point. Logging
-//! and authentication are written once, around all the calls.
+//! and authentication are written once, around all the calls. Each handler
+//! counts the call, then hands it to the lesson crate that teaches its kind.
 
 use std::{
     sync::{
@@ -13,7 +14,9 @@ use std::{
     time::Duration,
 };
 
+use bidi_streaming::server::BidiStreamingService;
 use clap::Parser;
+use client_streaming::server::ClientStreamingService;
 use hello_proto::pb::{
     HelloReply, HelloRequest, HelloStreamRequest, ReplyStream,
     do_stuff_server::{DoStuff, DoStuffServer},
@@ -22,18 +25,16 @@ use plumbing::{
     cli::ServerArgs,
     server::{self, Lifecycle, RunningServer, StartError},
 };
-use tokio_stream::StreamExt as _;
+use server_streaming::server::ServerStreamingService;
 use tonic::{Request, Response, Status, Streaming, transport::Server};
 use tracing::info;
+use unary::server::UnaryService;
 
 use crate::{
     TOPIC,
     call_log::CallLogLayer,
     token_check::{Caller, TokenCheckLayer, TokenStore},
 };
-
-/// The most replies one `say_hello_stream` call may ask for.
-pub const MAX_COUNT: u32 = 1000;
 
 /// Flags of the interceptors server.
 #[derive(Parser, Debug, Clone, Default)]
@@ -66,12 +67,22 @@ fn parse_user(text: &str) -> Result<(String, String), String> {
     }
 }
 
-/// Our `DoStuff` service: one method of each kind, and a count of the
-/// handlers that ran (tests use it to prove a refused call never got here).
+/// Our `DoStuff` service: one method of each kind, each answered by the
+/// lesson crate that teaches it, and a count of the handlers that ran
+/// (tests use it to prove a refused call never got here).
 #[derive(Debug, Default, Clone)]
 pub struct EveryKind {
     /// How many handlers have started.
     pub handled: Arc<AtomicUsize>,
+    /// The lessons' services, which answer each call once it is counted.
+    /// With no `--delay-ms`: this topic is about the layers, not the work.
+    unary: UnaryService,
+    /// `say_hello_stream`, with its limits.
+    server_streaming: ServerStreamingService,
+    /// `say_hello_many`.
+    client_streaming: ClientStreamingService,
+    /// `say_hello_chat`.
+    bidi_streaming: BidiStreamingService,
 }
 
 impl EveryKind {
@@ -88,67 +99,43 @@ impl EveryKind {
 
 #[tonic::async_trait]
 impl DoStuff for EveryKind {
-    /// Unary: one request, one reply.
+    /// Unary: one request, one reply (unary/src/server.rs).
     async fn say_hello(
         &self,
         request: Request<HelloRequest>,
     ) -> Result<Response<HelloReply>, Status> {
         self.arrived("say_hello", &request);
-        let pid = request.into_inner().pid;
-        Ok(Response::new(HelloReply {
-            retval: format!("Hello, {pid}!"),
-        }))
+        self.unary.say_hello(request).await
     }
 
-    /// Server streaming: `count` replies to one request.
+    /// Server streaming: `count` replies to one request
+    /// (server-streaming/src/server.rs).
     async fn say_hello_stream(
         &self,
         request: Request<HelloStreamRequest>,
     ) -> Result<Response<ReplyStream>, Status> {
         self.arrived("say_hello_stream", &request);
-        let HelloStreamRequest { pid, count, .. } = request.into_inner();
-        if count > MAX_COUNT {
-            return Err(Status::invalid_argument(format!(
-                "count must be at most {MAX_COUNT}, got {count}"
-            )));
-        }
-        let replies = (1..=count).map(move |i| {
-            Ok(HelloReply {
-                retval: format!("Hello #{i}, {pid}!"),
-            })
-        });
-        Ok(Response::new(Box::pin(tokio_stream::iter(replies))))
+        self.server_streaming.say_hello_stream(request).await
     }
 
-    /// Client streaming: many requests, one reply once the client is done.
+    /// Client streaming: many requests, one reply once the client is done
+    /// (client-streaming/src/server.rs).
     async fn say_hello_many(
         &self,
         request: Request<Streaming<HelloRequest>>,
     ) -> Result<Response<HelloReply>, Status> {
         self.arrived("say_hello_many", &request);
-        let mut requests = request.into_inner();
-        let (mut pids, mut sum) = (0, 0_i64);
-        while let Some(request) = requests.next().await {
-            pids += 1;
-            sum += i64::from(request?.pid);
-        }
-        Ok(Response::new(HelloReply {
-            retval: format!("Hello, {pids} pids (sum {sum})!"),
-        }))
+        self.client_streaming.say_hello_many(request).await
     }
 
-    /// Bidirectional streaming: one reply to each request, as it arrives.
+    /// Bidirectional streaming: one reply to each request, as it arrives
+    /// (bidi-streaming/src/server.rs).
     async fn say_hello_chat(
         &self,
         request: Request<Streaming<HelloRequest>>,
     ) -> Result<Response<ReplyStream>, Status> {
         self.arrived("say_hello_chat", &request);
-        let replies = request.into_inner().map(|request| {
-            request.map(|HelloRequest { pid }| HelloReply {
-                retval: format!("Hello, {pid}!"),
-            })
-        });
-        Ok(Response::new(Box::pin(replies)))
+        self.bidi_streaming.say_hello_chat(request).await
     }
 }
 

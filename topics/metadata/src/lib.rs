@@ -19,8 +19,9 @@
 //!
 //! ## Layout
 //!
-//! - [`server`]: `say_hello` and `say_hello_stream`, reading the request's
-//!   metadata and answering with headers and trailers; the server's assembly.
+//! - [`server`]: `say_hello` and `say_hello_stream`, the unary and
+//!   server-streaming lessons' handlers, wrapped: reading the request's
+//!   metadata, and answering with headers and trailers; the server's assembly.
 //! - [`trailers`]: custom trailers on a call that succeeds, which tonic
 //!   lacks: a slot the handler fills and a small service that sends it.
 //! - [`outgoing`]: the metadata the client sends, checked against gRPC's

@@ -8,6 +8,11 @@
 //! Trailers on a call that succeeds tonic does not offer: [`crate::trailers`]
 //! adds them, and [`start`] wraps the service with it.
 //!
+//! The work of each call is the lessons' own handler, unary's `say_hello`
+//! and server-streaming's `say_hello_stream` (its limits included): this
+//! service reads the metadata before calling it, and adds the headers and
+//! trailers to what it answers.
+//!
 //! What the server does with metadata it did not expect: an unknown key,
 //! even a `grpc-` one, is ignored (logged by name, never echoed); an
 //! `x-request-id` that is not printable ASCII, or an `x-client-bin` that is
@@ -15,41 +20,49 @@
 
 use std::time::{Duration, Instant};
 
+use futures::{StreamExt as _, future, stream};
 use hello_proto::pb::{
     HelloReply, HelloRequest, HelloStreamRequest, ReplyStream,
     do_stuff_server::{DoStuff, DoStuffServer},
 };
 use plumbing::{
     cli::ServerArgs,
-    server::{self, Lifecycle, RunningServer, StartError, simulate_work},
+    server::{self, Lifecycle, RunningServer, StartError},
 };
-use tokio::sync::mpsc;
-use tokio_stream::wrappers::ReceiverStream;
+use server_streaming::server::ServerStreamingService;
 use tonic::{
     Request, Response, Status,
     metadata::{AsciiMetadataValue, KeyRef, MetadataMap},
     transport::Server,
 };
 use tracing::info;
+use unary::server::UnaryService;
 
 use crate::{
     CLIENT_BIN, CLIENT_BIN_LEN, ELAPSED_US, REQUEST_ID, TOPIC,
     trailers::{SendTrailers, Trailers},
 };
 
-/// The most replies one `say_hello_stream` call may ask for (`count`).
-pub const MAX_COUNT: u32 = 1_000;
-/// The longest pause between replies one call may ask for (`interval_ms`).
-pub const MAX_INTERVAL_MS: u32 = 10_000;
-/// How many replies may wait in the channel for a slow client.
-const CHANNEL_CAPACITY: usize = 16;
-
-/// Our `DoStuff` service: `say_hello` and `say_hello_stream`.
+/// Our `DoStuff` service: `say_hello` and `say_hello_stream`, the unary and
+/// server-streaming lessons' own handlers, with the metadata around them.
 #[derive(Debug, Default, Clone)]
 pub struct MetadataService {
     /// How long to wait before each reply (`--delay-ms`), so that
     /// `x-elapsed-us` has something to measure.
     pub delay: Duration,
+}
+
+impl MetadataService {
+    /// The unary lesson's service, which answers `say_hello` here.
+    fn unary(&self) -> UnaryService {
+        UnaryService { delay: self.delay }
+    }
+
+    /// The server-streaming lesson's service, which answers
+    /// `say_hello_stream` here, with its limits.
+    fn server_streaming(&self) -> ServerStreamingService {
+        ServerStreamingService { delay: self.delay }
+    }
 }
 
 #[tonic::async_trait]
@@ -62,13 +75,11 @@ impl DoStuff for MetadataService {
         let started = Instant::now();
         // Metadata first: a bad one fails the call before any work.
         let call = CallMetadata::read(request.metadata())?;
-        let pid = request.into_inner().pid;
+        let pid = request.get_ref().pid;
         info!("GRPC server in say_hello, pid = {pid}, {call}");
-        simulate_work(self.delay).await;
 
-        let mut response = Response::new(HelloReply {
-            retval: format!("Hello, {pid}!"),
-        });
+        // The lesson's handler does the work and makes the reply.
+        let mut response = self.unary().say_hello(request).await?;
         call.echo_request_id(&mut response);
         // The handler's work is done: what we measured goes in the trailers.
         let trailers = Trailers::new();
@@ -77,50 +88,36 @@ impl DoStuff for MetadataService {
         Ok(response)
     }
 
-    /// `count` replies, `Hello #i, pid!`, `interval_ms` apart, as the
-    /// server-streaming crate sends them. The headers leave when we return
-    /// the response, before the first message; the trailers are filled when
-    /// the stream ends, so `x-elapsed-us` covers the whole stream.
+    /// The lesson's stream: `count` replies, `Hello #i, pid!`, `interval_ms`
+    /// apart. The headers leave when we return the response, before the
+    /// first message; the trailers are filled when the stream ends, so
+    /// `x-elapsed-us` covers the whole stream.
     async fn say_hello_stream(
         &self,
         request: Request<HelloStreamRequest>,
     ) -> Result<Response<ReplyStream>, Status> {
         let started = Instant::now();
         let call = CallMetadata::read(request.metadata())?;
-        let HelloStreamRequest {
-            pid,
-            count,
-            interval_ms,
-        } = request.into_inner();
+        let HelloStreamRequest { pid, count, .. } = *request.get_ref();
         info!("GRPC server in say_hello_stream, pid = {pid}, count = {count}, {call}");
-        check_stream_request(count, interval_ms)?;
 
+        // The lesson's handler checks the request against its limits, and
+        // returns at once with the stream its task feeds.
+        let response = self.server_streaming().say_hello_stream(request).await?;
+
+        // Its replies, then one last step that sends nothing: it fills the
+        // trailers' slot once the lesson's stream has ended, just before
+        // tonic makes the trailers frame. (A client that leaves early ends
+        // the call before that step: nobody reads the trailers then.)
         let trailers = Trailers::new();
-        let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
-        let pause = Duration::from_millis(interval_ms.into());
-        let (delay, slot) = (self.delay, trailers.clone());
+        let slot = trailers.clone();
         let client_bin_len = call.client_bin_len;
-        tokio::spawn(async move {
-            for i in 1..=count {
-                let wait = if i == 1 { delay } else { pause + delay };
-                // Stop at once if the client leaves while we wait.
-                tokio::select! {
-                    _ = simulate_work(wait) => {}
-                    _ = tx.closed() => break,
-                }
-                let reply = HelloReply {
-                    retval: format!("Hello #{i}, {pid}!"),
-                };
-                if tx.send(Ok(reply)).await.is_err() {
-                    break;
-                }
-            }
-            // Fill the slot, then end the stream by dropping `tx`: tonic
-            // makes the trailers only after it has seen the end.
+        let fill_trailers = stream::once(async move {
             slot.set(trailers_for(started, client_bin_len));
-        });
-
-        let mut response = Response::new(Box::pin(ReceiverStream::new(rx)) as ReplyStream);
+        })
+        .filter_map(|()| future::ready(None));
+        let mut response =
+            response.map(|replies| -> ReplyStream { Box::pin(replies.chain(fill_trailers)) });
         call.echo_request_id(&mut response);
         trailers.attach(&mut response);
         Ok(response)
@@ -210,21 +207,6 @@ fn trailers_for(started: Instant, client_bin_len: usize) -> MetadataMap {
     trailers.insert(ELAPSED_US, elapsed_us.into());
     trailers.insert(CLIENT_BIN_LEN, client_bin_len.into());
     trailers
-}
-
-/// INVALID_ARGUMENT for a stream request beyond our limits.
-fn check_stream_request(count: u32, interval_ms: u32) -> Result<(), Status> {
-    if count > MAX_COUNT {
-        return Err(Status::invalid_argument(format!(
-            "count must be at most {MAX_COUNT}, got {count}"
-        )));
-    }
-    if interval_ms > MAX_INTERVAL_MS {
-        return Err(Status::invalid_argument(format!(
-            "interval_ms must be at most {MAX_INTERVAL_MS}, got {interval_ms}"
-        )));
-    }
-    Ok(())
 }
 
 /// Assembles and starts the server, as the note's `serve()` does (see

@@ -130,6 +130,26 @@ async fn a_streams_headers_come_before_its_first_message_and_its_trailers_after_
 }
 
 #[tokio::test]
+async fn a_stream_is_refused_at_the_server_streaming_lessons_limits_with_its_message() {
+    let server = serve(0).await;
+    let mut stub = connect(&server.client_args).await.unwrap();
+    let sent = Outgoing::new("too-many", b"", &[]).unwrap();
+    let ask = HelloStreamRequest {
+        pid: 9,
+        count: server_streaming::server::MAX_COUNT + 1,
+        interval_ms: 0,
+    };
+    let status = say_hello_stream(&mut stub, ask, None, &sent, |_| {})
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::InvalidArgument);
+    assert_eq!(
+        status.message(),
+        "count must be at most 1000000, got 1000001"
+    );
+}
+
+#[tokio::test]
 async fn each_bad_flag_is_a_local_error_naming_its_rule_before_any_call() {
     // Nothing listens there: had the client called, it would fail with
     // UNAVAILABLE, not with a flag error.

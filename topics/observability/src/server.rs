@@ -36,6 +36,7 @@ use tonic::{
     transport::{Channel, Endpoint, Server},
 };
 use tracing::error;
+use unary::server::UnaryService;
 
 use crate::{
     TOPIC,
@@ -97,6 +98,9 @@ pub struct Greeter {
     tracer: SdkTracer,
     /// With `--backend`: the server to relay `say_hello` to, and its address.
     backend: Option<(DoStuffClient<Channel>, String)>,
+    /// The unary lesson's service, which answers the calls not relayed,
+    /// at once (no delay): the spans show the layers' and the relay's time.
+    unary: UnaryService,
 }
 
 impl Greeter {
@@ -116,7 +120,11 @@ impl Greeter {
             }
             None => None,
         };
-        Ok(Greeter { tracer, backend })
+        Ok(Greeter {
+            tracer,
+            backend,
+            unary: UnaryService::default(),
+        })
     }
 
     /// Calls the backend's `say_hello` within the trace of `parent` (the
@@ -162,27 +170,23 @@ impl DoStuff for Greeter {
     ) -> Result<Response<HelloReply>, Status> {
         // The server span the layer started for this call.
         let parent = request.extensions().get::<Context>().cloned();
-        let pid = request.into_inner().pid;
+        let pid = request.get_ref().pid;
         check(pid)?;
         if self.backend.is_some() {
             let parent = parent.unwrap_or_default();
             return self.relay(&parent, pid).await.map(Response::new);
         }
-        Ok(Response::new(HelloReply {
-            retval: format!("Hello, {pid}!"),
-        }))
+        // Answered here: by the unary lesson's handler.
+        self.unary.say_hello(request).await
     }
 
-    /// Always answers here.
+    /// Always answers here, by the unary lesson's handler.
     async fn say_hello_again(
         &self,
         request: Request<HelloRequest>,
     ) -> Result<Response<HelloReply>, Status> {
-        let pid = request.into_inner().pid;
-        check(pid)?;
-        Ok(Response::new(HelloReply {
-            retval: format!("Hello again, {pid}!"),
-        }))
+        check(request.get_ref().pid)?;
+        self.unary.say_hello_again(request).await
     }
 }
 

@@ -1,9 +1,10 @@
 //! The backend: the server at the end of the hop.
 //!
-//! Its `say_hello` works for `--work-ms` (2 s by default), then answers the
-//! note's "Hello, {pid}!". It says, at the start, which deadline it
-//! received (the `grpc-timeout` the relay sent, or none), and at the end
-//! how its work ended:
+//! Its `say_hello` is the unary lesson's, with `--work-ms` (2 s by default)
+//! as its delay: it works that long, then answers the note's
+//! "Hello, {pid}!". Around it, the backend says, at the start, which
+//! deadline it received (the `grpc-timeout` the relay sent, or none), and
+//! at the end how its work ended:
 //!
 //! - **finished**: the work was done and the reply sent;
 //! - **cancelled**: its caller reset the call (the relay's handler was
@@ -13,8 +14,9 @@
 //!   plumbing's server layer ends the call with DEADLINE_EXCEEDED, which
 //!   also drops the handler's future.
 //!
-//! The work is a single `sleep` and checks for nothing: being dropped stops
-//! it at its `.await`. The [`IfDropped`] guard is only there to *say* so.
+//! The work is a single `sleep` (the lesson's `simulate_work`) and checks
+//! for nothing: being dropped stops it at its `.await`. The [`IfDropped`]
+//! guard is only there to *say* so.
 
 use std::{
     fmt,
@@ -28,9 +30,10 @@ use hello_proto::pb::{
 };
 use plumbing::{
     cli::ServerArgs,
-    server::{self, Lifecycle, RunningServer, StartError, simulate_work},
+    server::{self, Lifecycle, RunningServer, StartError},
 };
 use tonic::{Request, Response, Status, transport::Server};
+use unary::server::UnaryService;
 
 use crate::{
     BACKEND, deadline,
@@ -164,16 +167,16 @@ impl DoStuff for Backend {
             });
         });
 
-        simulate_work(self.work).await;
+        // The work and the reply: the unary lesson's handler, `--work-ms`
+        // its delay.
+        let lesson = UnaryService { delay: self.work };
+        let reply = lesson.say_hello(request).await;
 
         guard.disarm();
         self.events.report(BackendEvent::Finished {
             after: arrived.elapsed(),
         });
-        let pid = request.into_inner().pid;
-        Ok(Response::new(HelloReply {
-            retval: format!("Hello, {pid}!"),
-        }))
+        reply
     }
 }
 
