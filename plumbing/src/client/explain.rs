@@ -107,13 +107,22 @@ fn explain_registry(error: &FollowError, context: &Context<'_>) -> String {
     }
 }
 
-/// What a failed call's status means here, and what to do.
+/// What a failed call's status means here, and what to do: first whether
+/// the server could be reached and understood, then what it answered.
 fn explain_call(status: &Status, context: &Context<'_>) -> String {
-    let Context { program, args, .. } = *context;
     let failure = format!("{}: {}", code_name(status.code()), with_causes(status));
+    let advice = classify(status, context);
+    reaching(advice, &failure, context)
+        .unwrap_or_else(|| answered(advice, &failure, status, context))
+}
+
+/// The line for a failure to reach the server, or to speak with it (TLS,
+/// a connection lost); `None` if the server was reached and answered.
+fn reaching(advice: Advice, failure: &str, context: &Context<'_>) -> Option<String> {
+    let Context { program, args, .. } = *context;
     let at = target(context);
     let start = context.start_command();
-    match classify(status, context) {
+    let line = match advice {
         Advice::StartServer if args.registry().is_some() => format!(
             "{} server {at} refused the connection ({failure}): it has stopped; start one with: {start}",
             program.with_article()
@@ -163,6 +172,17 @@ fn explain_call(status: &Status, context: &Context<'_>) -> String {
         Advice::ConnectionLost => format!(
             "the connection to the {program} server {at} broke during the call ({failure}); if the server stopped, start it again with: {start}"
         ),
+        _ => return None,
+    };
+    Some(line)
+}
+
+/// The line for a call the server answered with an error: it is another
+/// kind's server, the deadline passed, the token or a value was refused.
+fn answered(advice: Advice, failure: &str, status: &Status, context: &Context<'_>) -> String {
+    let Context { program, args, .. } = *context;
+    let at = target(context);
+    match advice {
         // On a unix socket the right server must have a socket of its own.
         Advice::WrongKind if dials_unix(context) => format!(
             "the server {at} does not implement {} ({failure}): it is not {} server; start one on a socket of its own with: {} -- --addr unix:PATH, and call that",
@@ -202,7 +222,7 @@ fn explain_call(status: &Status, context: &Context<'_>) -> String {
                 format!("the server refused the request ({failure}); change the value it names")
             }
         },
-        Advice::Nothing => format!("the call failed ({failure})"),
+        _ => format!("the call failed ({failure})"),
     }
 }
 
