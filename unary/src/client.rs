@@ -47,10 +47,16 @@ pub struct Args {
 
 /// The note's first two lines: `channel = grpc.insecure_channel('localhost:8888')`
 /// and `stub = hello_pb2_grpc.DoStuffStub(channel)`.
+///
+/// Without our flags, tonic's generated code does both in one line:
+/// `DoStuffClient::connect("http://127.0.0.1:8888").await?`. We take the
+/// steps one by one, each with what the flags ask for.
 pub async fn connect(args: &ClientArgs) -> Result<Stub, ClientError> {
     let channel = channel(PROGRAM, args).await?;
     // The stub: generated code that turns method calls into gRPC requests.
-    // The interceptor adds `--token`, if any, to each of them.
+    // The interceptor adds `--token`, if any, to each of them. (`Stub` is
+    // plumbing's short name for the type this makes:
+    // `DoStuffClient<InterceptedService<Channel, AttachToken>>`.)
     Ok(DoStuffClient::with_interceptor(
         channel,
         client::attach_token(args)?,
@@ -62,14 +68,7 @@ pub async fn connect(args: &ClientArgs) -> Result<Stub, ClientError> {
 /// topics under `topics/` open theirs with this function too.)
 pub async fn channel(program: Program, args: &ClientArgs) -> Result<Channel, ClientError> {
     let channel = match args.registry() {
-        // The servers registered in etcd: a channel that spreads calls
-        // over them and follows them as they come and go, each dialled
-        // with an `Endpoint` made as below.
-        Some(url) => {
-            let args = args.clone();
-            let endpoint = move |addr: &str, tls| endpoint(addr, tls, &args);
-            client::follow_registry(program, url, endpoint).await?
-        }
+        // `--addr`: the server's address (or several).
         None => {
             let mut endpoints = Vec::new();
             for addr in args.addrs(program) {
@@ -87,6 +86,14 @@ pub async fn channel(program: Program, args: &ClientArgs) -> Result<Channel, Cli
                 _ => Channel::balance_list(endpoints.into_iter()),
             }
         }
+        // `--registry URL`: the servers registered in etcd. A channel that
+        // spreads calls over them and follows them as they come and go,
+        // each dialled with an `Endpoint` made as below.
+        Some(url) => {
+            let args = args.clone();
+            let endpoint = move |addr: &str, tls| endpoint(addr, tls, &args);
+            client::follow_registry(program, url, endpoint).await?
+        }
     };
     Ok(channel)
 }
@@ -97,7 +104,8 @@ pub fn endpoint(addr: &str, tls: bool, args: &ClientArgs) -> Result<Endpoint, Cl
     // `http://127.0.0.1:8888` (`https://` with TLS); tonic dials a
     // `unix:PATH` socket itself.
     let endpoint = Endpoint::from_shared(client::uri(addr, tls, args)?)?;
-    // A connect timeout and keepalive pings, as every client of ours has.
+    // What every client of ours sets on it: a connect timeout (5 s) and
+    // HTTP/2 keepalive pings, so a server that vanished is noticed.
     let endpoint = client::dial_settings(endpoint);
     if !tls {
         return Ok(endpoint);
@@ -135,7 +143,9 @@ pub async fn run(args: &Args) -> Result<(), ClientError> {
 fn request(pid: i32, timeout: Option<Duration>) -> Request<HelloRequest> {
     let mut request = Request::new(HelloRequest { pid });
     // The deadline travels with the call, as the `grpc-timeout` header:
-    // the server too knows when to give up. tonic's client enforces it.
+    // the server too knows when to give up (its call layer answers
+    // DEADLINE_EXCEEDED then). tonic's client times it too, until the
+    // reply's headers arrive: for a unary call, that is the whole reply.
     if let Some(timeout) = timeout {
         request.set_timeout(timeout);
     }
@@ -149,8 +159,10 @@ pub async fn say_hello(
     timeout: Option<Duration>,
 ) -> Result<String, Status> {
     // We hand the stub a plain struct; it serializes it, sends it, and
-    // deserializes the reply. A deadline that passes comes back from tonic
-    // as CANCELLED: `deadline_named` gives it gRPC's name, DEADLINE_EXCEEDED.
+    // deserializes the reply. When tonic's own timer expires, tonic says
+    // CANCELLED ("Timeout expired"), where gRPC (and every other language's
+    // client) says DEADLINE_EXCEEDED: `deadline_named` gives it gRPC's
+    // name, recognising tonic's timer by its error's type (`TimeoutExpired`).
     let response = (stub.say_hello(request(pid, timeout)).await).map_err(client::deadline_named)?;
     Ok(response.into_inner().retval)
 }

@@ -4,7 +4,8 @@
 //! call: the client sends one `HelloRequest` and waits for one `HelloReply`.
 //!
 //! - [`server`]: the `DoStuff` methods `say_hello` and `say_hello_again`,
-//!   and the server assembled around them, every tonic call in view.
+//!   and the server assembled around them: every tonic call in view, the
+//!   flags' settings plugged in from `plumbing`.
 //! - [`client`]: the channel, the stub, and the calls, as the note's client
 //!   makes them; it can fire many calls at once (`--concurrent N`) to show
 //!   that every call is a future.

@@ -77,6 +77,10 @@ impl DoStuff for UnaryService {
 /// Assembles and starts the server, as the note's `serve()` does, and
 /// returns once it is listening. `service` is ours (tests pass one that
 /// also reports what it sees).
+///
+/// Without our flags, all of it is one line of tonic:
+/// `Server::builder().add_service(DoStuffServer::new(service)).serve(addr).await`.
+/// Below are the same calls, each with what the flags ask for.
 pub async fn start(service: impl DoStuff, args: &ServerArgs) -> Result<RunningServer, StartError> {
     // What lasts the server's whole life: the health it reports to
     // checkers, the signal that stops it, and the one that ends the calls
@@ -84,8 +88,10 @@ pub async fn start(service: impl DoStuff, args: &ServerArgs) -> Result<RunningSe
     let lifecycle = Lifecycle::new();
 
     // `grpc.server(futures.ThreadPoolExecutor(max_workers=10))`: tonic's
-    // server, set up with the limits, keepalive and TLS the flags ask for.
-    // (The pool is tokio's runtime, which `main` built before calling us.)
+    // server. `configure` sets on it what the flags ask for: the calls per
+    // connection, keepalive pings, TLS; and a layer around every call that
+    // enforces its deadline and ends it at shutdown. (The pool is tokio's
+    // runtime, which `main` built before calling us.)
     let mut builder = server::configure(Server::builder(), args, &lifecycle)?;
 
     // `hello_pb2_grpc.add_DoStuffServicer_to_server(DoStuff(), server)`:
@@ -102,12 +108,15 @@ pub async fn start(service: impl DoStuff, args: &ServerArgs) -> Result<RunningSe
         .add_service(InterceptedService::new(hello, server::token_check(args)));
 
     // `server.add_insecure_port('localhost:8888')`: bind the port
-    // (`--addr`, 127.0.0.1:8888 by default), so a port in use is reported now.
+    // (`--addr`, 127.0.0.1:8888 by default), so a port in use is reported
+    // now. (Or with `--addr unix:PATH`, a unix domain socket.)
     let listener = server::bind(PROGRAM, args).await?;
     let listening = listener.listening();
 
-    // `server.start()`: tonic serves the connections the socket accepts,
-    // in a task of its own, until the lifecycle's stop signal fires.
+    // `server.start()`: tonic serves the connections the socket accepts
+    // (`incoming` closes those that never speak), in a task of its own,
+    // until the lifecycle's stop signal fires: at Ctrl-C, when
+    // `wait_for_termination` begins the graceful shutdown.
     let serving = tokio::spawn(
         router.serve_with_incoming_shutdown(listener.incoming(args), lifecycle.stop_signal()),
     );
