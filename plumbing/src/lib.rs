@@ -19,6 +19,7 @@
 //! - [`tls`]: a development CA and certificates, made on first use.
 //! - [`call_layer`]: a tower layer around every call on the server:
 //!   deadlines, callers that leave, the end of shutdown.
+//! - [`observed_body`]: one body wrapper that watches messages and status.
 //! - [`Kind`]: the four call kinds, their crates and default ports, so that
 //!   messages can name the right command.
 //! - [`addr`], [`grpc_timeout`], [`logging`], [`code_name`]: small pieces
@@ -36,6 +37,7 @@ mod codes;
 pub mod grpc_timeout;
 mod kind;
 pub mod logging;
+pub mod observed_body;
 pub mod server;
 pub mod tls;
 
