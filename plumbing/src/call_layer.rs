@@ -82,7 +82,7 @@ pub struct CallLayer {
     /// Fired by the server when the shutdown grace period is over.
     cutoff: CancellationToken,
     /// The largest request message, in bytes, if the layer was told.
-    message_limit: MessageLimit,
+    message_limit: Option<MessageLimit>,
 }
 
 impl CallLayer {
@@ -90,7 +90,7 @@ impl CallLayer {
     pub fn new(cutoff: CancellationToken) -> Self {
         Self {
             cutoff,
-            message_limit: MessageLimit(None),
+            message_limit: None,
         }
     }
 
@@ -99,7 +99,7 @@ impl CallLayer {
     /// the layer refuses what tonic would (with OUT_OF_RANGE), first.
     pub fn with_message_limit(self, bytes: usize) -> Self {
         Self {
-            message_limit: MessageLimit(Some(bytes)),
+            message_limit: Some(MessageLimit(bytes)),
             ..self
         }
     }
@@ -125,12 +125,12 @@ pub struct CallService<S> {
     /// Fired when the shutdown grace period is over.
     cutoff: CancellationToken,
     /// Watches each request's messages, if there is a limit.
-    message_limit: MessageLimit,
+    message_limit: Option<MessageLimit>,
 }
 
 impl<S> Service<http::Request<Body>> for CallService<S>
 where
-    S: Service<http::Request<ObservedBody<MessageLimit>>, Response = http::Response<Body>>,
+    S: Service<http::Request<Body>, Response = http::Response<Body>>,
 {
     type Response = S::Response;
     type Error = S::Error;
@@ -148,7 +148,10 @@ where
         let method = request.uri().clone();
         log_client_certificate(&request);
         // The request body reaches tonic's decoder through the limit.
-        let request = request.map(|body| ObservedBody::new(body, self.message_limit));
+        let request = match self.message_limit {
+            Some(limit) => request.map(|body| Body::new(ObservedBody::new(body, limit))),
+            None => request,
+        };
         CallFuture {
             inner: self.inner.call(request),
             limits: Some(Limits {
@@ -177,23 +180,16 @@ fn log_client_certificate<B>(request: &http::Request<B>) {
     }
 }
 
-/// The largest request message the layer lets through, in bytes (`None`:
-/// it reads no messages, and leaves the limit to tonic).
-#[derive(Clone, Copy, Debug, Default)]
-pub struct MessageLimit(Option<usize>);
+/// The largest request message the layer lets through, in bytes.
+#[derive(Clone, Copy, Debug)]
+struct MessageLimit(usize);
 
 impl Observer for MessageLimit {
-    fn reads_messages(&self) -> bool {
-        self.0.is_some()
-    }
-
     /// Refuses a message over the limit, by the length in its prefix: the
     /// same test tonic's decoder makes, made first, with gRPC's code. The
     /// words are tonic's, so the answer reads as before.
     fn admit(&mut self, prefix: Prefix) -> Result<(), Status> {
-        let Some(limit) = self.0 else {
-            return Ok(());
-        };
+        let limit = self.0;
         let len = usize::try_from(prefix.len).unwrap_or(usize::MAX);
         if len <= limit {
             return Ok(());
