@@ -8,18 +8,19 @@
 //! - each **message** is a 5-byte prefix (a flag saying whether it is
 //!   compressed, then its length as 4 bytes, big endian) followed by that
 //!   many bytes. HTTP/2 delivers the body in chunks that can end anywhere,
-//!   even inside a prefix, so reading messages means remembering where one
-//!   stopped ([`Framer`]);
+//!   even inside a prefix, so reading messages means remembering where the
+//!   last chunk stopped (the `Framer` below);
 //! - the **final status** (`grpc-status`, `grpc-message`) comes in the
 //!   reply's *trailers*, after the last message; or, for a reply that fails
 //!   before any message ("trailers-only", such as UNIMPLEMENTED or a refused
 //!   token), in its headers, with an empty body ([`observe_response`]).
 //!
-//! Every layer of this workspace that watches calls does it through this
-//! one wrapper: the plumbing's call layer (a request message over the size
-//! limit), the interceptors topic's call log (messages each way, the
-//! status), the observability topic's spans and metrics (the status), the
-//! web crate's live feed (each message decoded, the status).
+//! Every layer of this workspace that reads what a body carries does it
+//! through this one wrapper: the plumbing's call layer (a request message
+//! over the size limit), the interceptors topic's call log and timing
+//! (messages each way, the status), the observability topic's spans and
+//! metrics (the status), the web crate's live feed (each message decoded,
+//! the status).
 //!
 //! A body that is dropped, or fails, before its status never calls
 //! [`Observer::status`]: the caller went away, or the connection broke.
