@@ -1,5 +1,6 @@
 //! What happens around every call on the server: deadlines, callers that
-//! leave, and shutdown. One tower layer, [`CallLayer`], wraps every call.
+//! leave, shutdown, and requests over the size limit. One tower layer,
+//! [`CallLayer`], wraps every call.
 //!
 //! **Deadlines**, the note's "execução pode ser temporizada". A client that
 //! sets a deadline sends it with the call as the `grpc-timeout` header ("I
@@ -25,6 +26,18 @@
 //! server fires a [`CancellationToken`], and every call still open ends with
 //! UNAVAILABLE ("the server is shutting down"): a status the client can act
 //! on, instead of a connection cut mid-message.
+//!
+//! **Messages over the size limit.** A request message longer than the
+//! server accepts (`--max-message-bytes`) should fail with
+//! RESOURCE_EXHAUSTED, the code gRPC specifies and other languages' clients
+//! look for. tonic answers OUT_OF_RANGE, a code a handler may also answer
+//! for reasons of its own, and only the words of tonic's message tell the
+//! two apart. So rather than rewrite tonic's answer, the layer is told the
+//! limit ([`CallLayer::with_message_limit`]), reads each request message's
+//! length from its 5-byte prefix as it arrives ([`ObservedBody`]), and
+//! refuses one over the limit itself, before tonic's decoder reads that
+//! length. A *reply* over the limit is stopped inside tonic's encoder,
+//! where no layer reaches: it stays OUT_OF_RANGE.
 
 use std::{
     future::Future,
@@ -40,10 +53,15 @@ use tonic::transport::server::{TcpConnectInfo, TlsConnectInfo};
 use tonic::{Status, body::Body};
 use tower::{Layer, Service};
 
-use crate::grpc_timeout::parse_grpc_timeout;
-use body::{GuardedBody, name_size_errors_properly};
+use crate::{
+    grpc_timeout::parse_grpc_timeout,
+    observed_body::{ObservedBody, Observer, Prefix},
+};
+use body::GuardedBody;
 
 mod body;
+#[cfg(test)]
+mod tests;
 
 /// How much earlier than tonic's own timer ours fires. Both timers round to
 /// whole milliseconds, so one millisecond keeps ours first.
@@ -57,17 +75,33 @@ const GRPC_TIMEOUT: http::HeaderName = http::HeaderName::from_static("grpc-timeo
 pub const SHUTTING_DOWN: &str = "the server is shutting down";
 
 /// A tower layer that gives every call a deadline, a log line if its caller
-/// leaves, and an orderly end at shutdown.
+/// leaves, an orderly end at shutdown, and gRPC's code for a request
+/// message over the size limit.
 #[derive(Clone, Debug, Default)]
 pub struct CallLayer {
     /// Fired by the server when the shutdown grace period is over.
     cutoff: CancellationToken,
+    /// The largest request message, in bytes, if the layer was told.
+    message_limit: Option<MessageLimit>,
 }
 
 impl CallLayer {
     /// A layer whose calls are all ended with UNAVAILABLE once `cutoff` fires.
     pub fn new(cutoff: CancellationToken) -> Self {
-        Self { cutoff }
+        Self {
+            cutoff,
+            message_limit: None,
+        }
+    }
+
+    /// Also refuses, with RESOURCE_EXHAUSTED, a request message longer than
+    /// `bytes`: give it the services' `max_decoding_message_size`, so that
+    /// the layer refuses what tonic would (with OUT_OF_RANGE), first.
+    pub fn with_message_limit(self, bytes: usize) -> Self {
+        Self {
+            message_limit: Some(MessageLimit(bytes)),
+            ..self
+        }
     }
 }
 
@@ -78,6 +112,7 @@ impl<S> Layer<S> for CallLayer {
         CallService {
             inner,
             cutoff: self.cutoff.clone(),
+            message_limit: self.message_limit,
         }
     }
 }
@@ -89,11 +124,13 @@ pub struct CallService<S> {
     inner: S,
     /// Fired when the shutdown grace period is over.
     cutoff: CancellationToken,
+    /// Watches each request's messages, if there is a limit.
+    message_limit: Option<MessageLimit>,
 }
 
-impl<S, B> Service<http::Request<B>> for CallService<S>
+impl<S> Service<http::Request<Body>> for CallService<S>
 where
-    S: Service<http::Request<B>, Response = http::Response<Body>>,
+    S: Service<http::Request<Body>, Response = http::Response<Body>>,
 {
     type Response = S::Response;
     type Error = S::Error;
@@ -103,13 +140,18 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, request: http::Request<B>) -> Self::Future {
+    fn call(&mut self, request: http::Request<Body>) -> Self::Future {
         let timeout = request
             .headers()
             .get(&GRPC_TIMEOUT)
             .and_then(|value| parse_grpc_timeout(value.as_bytes()));
         let method = request.uri().clone();
         log_client_certificate(&request);
+        // The request body reaches tonic's decoder through the limit.
+        let request = match self.message_limit {
+            Some(limit) => request.map(|body| Body::new(ObservedBody::new(body, limit))),
+            None => request,
+        };
         CallFuture {
             inner: self.inner.call(request),
             limits: Some(Limits {
@@ -135,6 +177,26 @@ fn log_client_certificate<B>(request: &http::Request<B>) {
             "{}: called by {name} (client certificate)",
             request.uri().path()
         );
+    }
+}
+
+/// The largest request message the layer lets through, in bytes.
+#[derive(Clone, Copy, Debug)]
+struct MessageLimit(usize);
+
+impl Observer for MessageLimit {
+    /// Refuses a message over the limit, by the length in its prefix: the
+    /// same test tonic's decoder makes, made first, with gRPC's code. The
+    /// words are tonic's, so the answer reads as before.
+    fn admit(&mut self, prefix: Prefix) -> Result<(), Status> {
+        let limit = self.0;
+        let len = usize::try_from(prefix.len).unwrap_or(usize::MAX);
+        if len <= limit {
+            return Ok(());
+        }
+        Err(Status::resource_exhausted(format!(
+            "Error, decoded message length too large: found {len} bytes, the limit is: {limit} bytes"
+        )))
     }
 }
 
@@ -198,10 +260,10 @@ where
             // The handler answered. A stream goes on after this point, so
             // the reply body takes over the limits.
             let limits = this.limits.take();
-            return Poll::Ready(response.map(|mut response| {
-                name_size_errors_properly(response.headers_mut());
-                response.map(|body| Body::new(GuardedBody::new(body, limits)))
-            }));
+            return Poll::Ready(
+                response
+                    .map(|response| response.map(|body| Body::new(GuardedBody::new(body, limits)))),
+            );
         }
         if let Some(limits) = this.limits {
             let status = ready!(limits.poll_reached(cx));

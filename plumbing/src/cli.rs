@@ -57,7 +57,7 @@ pub struct ServerArgs {
     #[arg(long, value_name = "MS", default_value_t = 5000)]
     pub grace_ms: u64,
 
-    /// The largest message accepted or sent; a bigger one fails with RESOURCE_EXHAUSTED
+    /// The largest message accepted or sent; a bigger request fails with RESOURCE_EXHAUSTED, a bigger reply with OUT_OF_RANGE
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_MESSAGE_BYTES, value_parser = clap::value_parser!(u64).range(1..).map(|n| n as usize))]
     pub max_message_bytes: usize,
 

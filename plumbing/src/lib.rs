@@ -24,6 +24,9 @@
 //! - [`tls`]: a development CA and certificates, made on first use.
 //! - [`call_layer`]: a tower layer around every call on the server:
 //!   deadlines, callers that leave, the end of shutdown.
+//! - [`observed_body`]: one body wrapper that watches a call's messages
+//!   and its final status, which the call layer, the interceptors' call
+//!   log, observability and the page's live feed all use.
 //! - [`Program`]: what messages need to know of the program they come
 //!   from (its crate, its default port, its methods), passed by it.
 //! - [`addr`], [`grpc_timeout`], [`logging`], [`code_name`]: small pieces
@@ -40,6 +43,7 @@ pub mod client;
 mod codes;
 pub mod grpc_timeout;
 pub mod logging;
+pub mod observed_body;
 mod program;
 pub mod server;
 pub mod tls;

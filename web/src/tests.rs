@@ -23,7 +23,6 @@ use crate::{
     client,
     feed::Feed,
     server::{self, Args},
-    watch::MessageReader,
 };
 
 /// Starts the web server on a free port, keeping `keep_calls` calls.
@@ -394,18 +393,4 @@ async fn a_page_that_opens_late_is_shown_the_last_calls_kept() {
         .map(|e| e["text"].as_str().unwrap())
         .collect();
     assert_eq!(pids, ["pid 2", "pid 3"], "the oldest call was let go");
-}
-
-#[test]
-fn messages_are_read_wherever_the_chunks_split_them() {
-    // Two messages, of 3 and 0 bytes, as they travel: prefix, then payload.
-    let body = [0, 0, 0, 0, 3, 8, 7, 0, 0, 0, 0, 0, 0];
-    for split in 0..=body.len() {
-        let mut reader = MessageReader::default();
-        let (first, second) = body.split_at(split);
-        let mut messages = reader.feed(first);
-        messages.extend(reader.feed(second));
-        let heads: Vec<_> = messages.iter().map(|m| m.head.clone()).collect();
-        assert_eq!(heads, [vec![8, 7, 0], vec![]], "split at {split}");
-    }
 }

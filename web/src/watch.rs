@@ -4,10 +4,12 @@
 //! ends with its status.
 //!
 //! It follows topics/interceptors' `call_log`: a tower layer wraps the
-//! request body and the response body and reads the gRPC messages as their
-//! bytes pass (a 5-byte prefix, then the message), so the handlers know
-//! nothing of it. The final status comes from the response's headers (a
-//! "trailers-only" reply, such as a refused argument) or its trailers.
+//! request body and the response body in the plumbing's
+//! [`ObservedBody`](plumbing::observed_body::ObservedBody), which reads the
+//! gRPC messages as their bytes pass (a 5-byte prefix, then the message)
+//! and tells us each piece, so the handlers know nothing of it. The final
+//! status comes from the response's headers (a "trailers-only" reply, such
+//! as a refused argument) or its trailers.
 //!
 //! It sits *inside* tonic-web's layer, so it sees every call as plain gRPC:
 //! tonic-web has already turned a browser's gRPC-Web request into one, and
@@ -25,8 +27,7 @@ use bytes::Bytes;
 use futures::future::BoxFuture;
 use hello_proto::pb::{HelloReply, HelloRequest, HelloStreamRequest};
 use http::Version;
-use http_body::Frame;
-use http_body_util::BodyExt;
+use plumbing::observed_body::{FinalStatus, Observer, Prefix, observe_request, observe_response};
 use prost::Message as _;
 use serde_json::json;
 use tonic::{Status, body::Body, server::NamedService};
@@ -94,33 +95,19 @@ where
     }
 
     fn call(&mut self, request: http::Request<Body>) -> Self::Future {
-        let mut record = CallRecord::start(&self.feed, &request);
+        let record = CallRecord::start(&self.feed, &request);
 
         // Each request message, published as it reaches the handler.
-        let mut incoming = record.messages(Direction::In);
-        let request = request.map(|body| {
-            Body::new(body.map_frame(move |frame| {
-                if let Some(data) = frame.data_ref() {
-                    incoming.feed(data);
-                }
-                frame
-            }))
-        });
+        let request = observe_request(request, record.messages(Direction::In));
 
         let response = self.inner.call(request);
         Box::pin(async move {
-            let response = response.await?;
-            // A trailers-only reply carries its status in the headers.
-            record.status = Status::from_header_map(response.headers());
-            record.outgoing = Some(record.messages(Direction::Out));
-            // The record follows the response body, and publishes the end
-            // when tonic is done with it (see `Drop`).
-            Ok(response.map(|body| {
-                Body::new(body.map_frame(move |frame| {
-                    record.saw(&frame);
-                    frame
-                }))
-            }))
+            // The record follows the response body: it publishes each
+            // reply, notes the status (in the headers of a trailers-only
+            // reply, or in the trailers), and publishes the end when tonic
+            // is done with the body (see `Drop`).
+            let response = response.await?.map(Body::new);
+            Ok(observe_response(response, record))
         })
     }
 }
@@ -132,8 +119,8 @@ struct CallRecord {
     id: u64,
     method: String,
     started: Instant,
-    /// Reads the reply's messages (once the handler has answered).
-    outgoing: Option<Messages>,
+    /// Publishes the reply's messages.
+    outgoing: Messages,
     status: Option<Status>,
 }
 
@@ -153,38 +140,39 @@ impl CallRecord {
             "protocol": if web { "gRPC-Web" } else { "gRPC" },
             "http": format!("{:?}", request.version()),
         }));
+        let started = Instant::now();
         Self {
+            outgoing: Messages::new(feed, id, &method, started, Direction::Out),
             feed: feed.clone(),
             id,
             method,
-            started: Instant::now(),
-            outgoing: None,
+            started,
             status: None,
         }
     }
 
-    /// A reader of this call's messages going `direction`.
+    /// A publisher of this call's messages going `direction`.
     fn messages(&self, direction: Direction) -> Messages {
-        Messages {
-            feed: self.feed.clone(),
-            call: self.id,
-            method: self.method.clone(),
-            direction,
-            started: self.started,
-            count: 0,
-            reader: MessageReader::default(),
-        }
+        Messages::new(&self.feed, self.id, &self.method, self.started, direction)
+    }
+}
+
+/// The record watches the response body: the replies go to `outgoing`.
+impl Observer for CallRecord {
+    fn message_started(&mut self, prefix: Prefix) {
+        self.outgoing.message_started(prefix);
     }
 
-    /// Notes a frame of the response body: messages, or the trailers.
-    fn saw(&mut self, frame: &Frame<Bytes>) {
-        if let Some(data) = frame.data_ref()
-            && let Some(outgoing) = &mut self.outgoing
-        {
-            outgoing.feed(data);
-        } else if let Some(trailers) = frame.trailers_ref() {
-            self.status = Status::from_header_map(trailers);
-        }
+    fn message_bytes(&mut self, bytes: &[u8]) {
+        self.outgoing.message_bytes(bytes);
+    }
+
+    fn message_ended(&mut self) {
+        self.outgoing.message_ended();
+    }
+
+    fn status(&mut self, status: FinalStatus<'_>) {
+        self.status = status.status();
     }
 }
 
@@ -228,31 +216,62 @@ struct Messages {
     direction: Direction,
     started: Instant,
     count: u64,
-    reader: MessageReader,
+    /// The message being read.
+    current: WireMessage,
 }
 
 impl Messages {
-    /// Reads the next chunk of the body; publishes each message it completes.
-    fn feed(&mut self, bytes: &[u8]) {
-        for message in self.reader.feed(bytes) {
-            self.count += 1;
-            let text = describe(&self.method, self.direction, &message);
-            let dir = match self.direction {
-                Direction::In => "in",
-                Direction::Out => "out",
-            };
-            self.feed.publish(
-                self.call,
-                "message",
-                json!({
-                    "dir": dir,
-                    "n": self.count,
-                    "text": text,
-                    "bytes": message.len,
-                    "ms": millis(self.started),
-                }),
-            );
+    /// A publisher of the messages of `call` (a call of `method` that
+    /// started at `started`) going `direction`.
+    fn new(feed: &Feed, call: u64, method: &str, started: Instant, direction: Direction) -> Self {
+        Self {
+            feed: feed.clone(),
+            call,
+            method: method.to_owned(),
+            direction,
+            started,
+            count: 0,
+            current: WireMessage::default(),
         }
+    }
+}
+
+/// Each message is kept as its bytes pass, and published when complete.
+impl Observer for Messages {
+    fn message_started(&mut self, prefix: Prefix) {
+        self.current = WireMessage {
+            compressed: prefix.compressed,
+            len: prefix.len,
+            head: Vec::new(),
+        };
+    }
+
+    /// Keeps what we may decode, and skips the rest.
+    fn message_bytes(&mut self, bytes: &[u8]) {
+        let room = LONGEST_DECODED.saturating_sub(self.current.head.len());
+        let kept = &bytes[..bytes.len().min(room)];
+        self.current.head.extend_from_slice(kept);
+    }
+
+    fn message_ended(&mut self) {
+        let message = std::mem::take(&mut self.current);
+        self.count += 1;
+        let text = describe(&self.method, self.direction, &message);
+        let dir = match self.direction {
+            Direction::In => "in",
+            Direction::Out => "out",
+        };
+        self.feed.publish(
+            self.call,
+            "message",
+            json!({
+                "dir": dir,
+                "n": self.count,
+                "text": text,
+                "bytes": message.len,
+                "ms": millis(self.started),
+            }),
+        );
     }
 }
 
@@ -305,69 +324,11 @@ fn describe(method: &str, direction: Direction, message: &WireMessage) -> String
 
 /// One gRPC message as it travelled.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct WireMessage {
+struct WireMessage {
     /// The prefix's first byte says the message is compressed.
-    pub compressed: bool,
+    compressed: bool,
     /// The message's length, from the prefix.
-    pub len: u32,
+    len: u32,
     /// Its first bytes (all of a small one), to decode.
-    pub head: Vec<u8>,
-}
-
-/// Reads gRPC messages out of a body's bytes. On the wire each message is a
-/// 5-byte prefix (a compressed flag, then the length as 4 bytes, big
-/// endian) and that many bytes; a chunk of the body can end anywhere, even
-/// inside a prefix, so the reader remembers where it is.
-#[derive(Debug, Default)]
-pub struct MessageReader {
-    /// The bytes of the current prefix seen so far (0 to 5).
-    prefix: [u8; 5],
-    prefix_len: usize,
-    /// Bytes of the current message still to come, after its prefix.
-    remaining: usize,
-    /// The message being read.
-    current: WireMessage,
-}
-
-impl MessageReader {
-    /// Reads the next chunk of the body; returns the messages it completes.
-    pub fn feed(&mut self, mut bytes: &[u8]) -> Vec<WireMessage> {
-        let mut done = Vec::new();
-        while !bytes.is_empty() {
-            if self.remaining > 0 {
-                // Inside a message: keep what we may decode, skip the rest.
-                let take = bytes.len().min(self.remaining);
-                let room = LONGEST_DECODED.saturating_sub(self.current.head.len());
-                self.current
-                    .head
-                    .extend_from_slice(&bytes[..take.min(room)]);
-                bytes = &bytes[take..];
-                self.remaining -= take;
-                if self.remaining == 0 {
-                    done.push(std::mem::take(&mut self.current));
-                }
-                continue;
-            }
-            // Reading a prefix, maybe across chunks.
-            self.prefix[self.prefix_len] = bytes[0];
-            self.prefix_len += 1;
-            bytes = &bytes[1..];
-            if self.prefix_len == 5 {
-                let [flag, length @ ..] = self.prefix;
-                let len = u32::from_be_bytes(length);
-                self.prefix_len = 0;
-                self.current = WireMessage {
-                    compressed: flag & 1 == 1,
-                    len,
-                    head: Vec::new(),
-                };
-                self.remaining = usize::try_from(len).unwrap_or(usize::MAX);
-                if self.remaining == 0 {
-                    // An empty message (all fields at their defaults).
-                    done.push(std::mem::take(&mut self.current));
-                }
-            }
-        }
-        done
-    }
+    head: Vec<u8>,
 }

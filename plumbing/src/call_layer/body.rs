@@ -1,6 +1,6 @@
 //! The reply body of every call: it ends with the status a limit calls for
 //! (DEADLINE_EXCEEDED, or UNAVAILABLE at shutdown) if the limit is reached
-//! before the reply is complete, and gives size errors their gRPC name.
+//! before the reply is complete.
 
 use std::{
     pin::Pin,
@@ -8,9 +8,9 @@ use std::{
 };
 
 use bytes::Bytes;
-use http::{HeaderMap, HeaderName, HeaderValue};
+use http::HeaderMap;
 use http_body::{Body as _, Frame};
-use tonic::{Code, Status, body::Body};
+use tonic::{Status, body::Body};
 
 use super::{Limits, Watch};
 
@@ -61,12 +61,9 @@ impl http_body::Body for GuardedBody {
         if *this.ended {
             return Poll::Ready(None);
         }
-        if let Poll::Ready(mut frame) = this.inner.as_mut().poll_frame(cx) {
-            let last = match &mut frame {
-                Some(Ok(frame)) => frame
-                    .trailers_mut()
-                    .map(name_size_errors_properly)
-                    .is_some(),
+        if let Poll::Ready(frame) = this.inner.as_mut().poll_frame(cx) {
+            let last = match &frame {
+                Some(Ok(frame)) => frame.is_trailers(),
                 _ => true,
             };
             // A body that knows it is complete (a page's file, served
@@ -104,45 +101,10 @@ fn trailers_of(status: Status) -> HeaderMap {
     trailers
 }
 
-/// tonic reports a message over the size limit as OUT_OF_RANGE; gRPC
-/// specifies RESOURCE_EXHAUSTED, which is what other languages' clients
-/// look for. As with deadlines, we give it its proper name.
-pub(super) fn name_size_errors_properly(headers: &mut HeaderMap) {
-    // Cheap test first, on every call's headers and trailers: most calls
-    // end with status 0 (OK). Names and values made once, not per call.
-    if headers.get(&GRPC_STATUS) != Some(&OUT_OF_RANGE) {
-        return;
-    }
-    let too_large = Status::from_header_map(headers).is_some_and(|status| {
-        let message = status.message();
-        message.starts_with("Error, decoded message length too large")
-            || message.starts_with("Error, encoded message length too large")
-    });
-    if too_large {
-        headers.insert(GRPC_STATUS, code_header(Code::ResourceExhausted));
-    }
-}
-
-/// The header (or trailer) that carries a call's status code.
-const GRPC_STATUS: HeaderName = HeaderName::from_static("grpc-status");
-
-/// OUT_OF_RANGE (11) as `grpc-status` carries it.
-const OUT_OF_RANGE: HeaderValue = HeaderValue::from_static("11");
-
-/// A status code as the `grpc-status` header carries it: its number.
-fn code_header(code: Code) -> HeaderValue {
-    HeaderValue::from(i32::from(code))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::call_layer::SHUTTING_DOWN;
-
-    #[test]
-    fn out_of_range_is_the_code_tonic_sends() {
-        assert_eq!(OUT_OF_RANGE, code_header(Code::OutOfRange));
-    }
 
     #[test]
     fn shutdown_trailers_carry_unavailable() {

@@ -10,7 +10,8 @@ use crate::{call_layer::CallLayer, cli::ServerArgs};
 
 /// Sets up tonic's server `builder` as the flags ask: the limits per
 /// connection, keepalive, and TLS; and puts every call behind our
-/// [`CallLayer`] (deadlines, callers that leave, the end of shutdown).
+/// [`CallLayer`] (deadlines, callers that leave, the end of shutdown, a
+/// request over the size limit).
 pub fn configure(
     builder: Server,
     args: &ServerArgs,
@@ -21,7 +22,10 @@ pub fn configure(
     let builder = with_limits_per_connection(builder, args);
     let builder = with_keepalive(builder, args);
     let builder = with_tls(builder, args)?;
-    Ok(builder.layer(CallLayer::new(lifecycle.cutoff.clone())))
+    // The layer also refuses a request message over `--max-message-bytes`
+    // by its length, with RESOURCE_EXHAUSTED (see `call_layer`).
+    let calls = CallLayer::new(lifecycle.cutoff.clone()).with_message_limit(args.max_message_bytes);
+    Ok(builder.layer(calls))
 }
 
 /// Limits that keep one client from taking the whole server, as when a

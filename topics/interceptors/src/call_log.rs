@@ -11,10 +11,12 @@
 //! UNIMPLEMENTED or a refused token), the time the whole call took, and
 //! the messages that went each way, which only the bodies show.
 //!
-//! How: the layer wraps the request body and the response body, and counts
-//! gRPC messages as their bytes pass. One [`CallRecord`] follows the call
-//! and writes the line when it is dropped, which is when tonic lets go of
-//! the response body: after the trailers were sent, or when the caller went
+//! How: the layer wraps the request body and the response body in the
+//! plumbing's [`ObservedBody`](plumbing::observed_body::ObservedBody),
+//! which reads the gRPC messages as their bytes pass and finds the status,
+//! and tells an observer of ours. One [`CallRecord`] follows the call and
+//! writes the line when it is dropped, which is when tonic lets go of the
+//! response body: after the trailers were sent, or when the caller went
 //! away. So every call logs exactly one line, however it ends.
 
 use std::{
@@ -27,11 +29,8 @@ use std::{
     time::Instant,
 };
 
-use bytes::Bytes;
 use futures::future::BoxFuture;
-use http::HeaderMap;
-use http_body::Frame;
-use http_body_util::BodyExt;
+use plumbing::observed_body::{FinalStatus, Observer, Prefix, observe_request, observe_response};
 use tonic::{Code, body::Body};
 use tower::{Layer, Service};
 use tracing::info;
@@ -73,32 +72,15 @@ where
         let record = CallRecord::new(&request);
 
         // The request body reaches the handler through our counter.
-        let messages_in = record.messages_in.clone();
-        let mut counter = MessageCounter::default();
-        let request = request.map(|body| {
-            Body::new(body.map_frame(move |frame| {
-                if let Some(data) = frame.data_ref() {
-                    messages_in.fetch_add(counter.feed(data), Ordering::Relaxed);
-                }
-                frame
-            }))
-        });
+        let request = observe_request(request, CountIn(record.messages_in.clone()));
 
         let response = self.inner.call(request);
         Box::pin(async move {
-            let mut record = record;
-            let response = response.await?;
-            // A trailers-only reply (an error before any message) puts
-            // `grpc-status` in the headers; otherwise it comes at the end.
-            record.status = status_in(response.headers());
-            // The record moves into the response body's watcher, and is
-            // dropped (the line logged) when tonic is done with the body.
-            Ok(response.map(|body| {
-                Body::new(body.map_frame(move |frame| {
-                    record.saw(&frame);
-                    frame
-                }))
-            }))
+            // The record watches the reply: its messages, and its status
+            // (in the trailers, or in the headers of a trailers-only
+            // reply). It is dropped (the line logged) when tonic is done
+            // with the body.
+            Ok(observe_response(response.await?, record))
         })
     }
 }
@@ -113,8 +95,6 @@ pub struct CallRecord {
     /// Shared with the request body's counter, which lives elsewhere.
     messages_in: Arc<AtomicU64>,
     messages_out: u64,
-    /// Counts the messages of the response body.
-    out_counter: MessageCounter,
     status: Option<Code>,
 }
 
@@ -129,19 +109,30 @@ impl CallRecord {
             started: Instant::now(),
             messages_in: Arc::default(),
             messages_out: 0,
-            out_counter: MessageCounter::default(),
             status: None,
         }
     }
+}
 
-    /// Notes a frame of the response body as it passes: a message's bytes,
-    /// or the trailers with the final status.
-    fn saw(&mut self, frame: &Frame<Bytes>) {
-        if let Some(data) = frame.data_ref() {
-            self.messages_out += self.out_counter.feed(data);
-        } else if let Some(trailers) = frame.trailers_ref() {
-            self.status = status_in(trailers);
-        }
+/// The record watches the response body.
+impl Observer for CallRecord {
+    fn message_started(&mut self, _: Prefix) {
+        self.messages_out += 1;
+    }
+
+    fn status(&mut self, status: FinalStatus<'_>) {
+        self.status = status.code();
+    }
+}
+
+/// Counts the messages of the request body into the record's count. The
+/// request body is tonic's to drop, maybe before the response's: so the
+/// count is shared, not the record.
+struct CountIn(Arc<AtomicU64>);
+
+impl Observer for CountIn {
+    fn message_started(&mut self, _: Prefix) {
+        self.0.fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -170,53 +161,5 @@ impl fmt::Display for CallRecord {
             self.started.elapsed().as_secs_f64() * 1000.0,
             self.messages_out
         )
-    }
-}
-
-/// The `grpc-status` in a header map (headers or trailers), if any.
-pub(crate) fn status_in(headers: &HeaderMap) -> Option<Code> {
-    let value = headers.get("grpc-status")?.to_str().ok()?;
-    Some(Code::from_i32(value.parse().ok()?))
-}
-
-/// Counts gRPC messages in a body's bytes. On the wire each message is a
-/// 5-byte prefix (a compressed flag, then the length as 4 bytes, big
-/// endian) and that many bytes; a chunk of the body can end anywhere,
-/// even inside a prefix, so the counter remembers where it is.
-#[derive(Debug, Default)]
-pub struct MessageCounter {
-    /// The bytes of the current prefix seen so far (0 to 5).
-    prefix: [u8; 5],
-    prefix_len: usize,
-    /// Bytes of the current message still to come, after its prefix.
-    remaining: u64,
-}
-
-impl MessageCounter {
-    /// Reads the next chunk of the body; returns how many messages began in it.
-    pub fn feed(&mut self, mut bytes: &[u8]) -> u64 {
-        let mut started = 0;
-        while !bytes.is_empty() {
-            if self.remaining > 0 {
-                // Inside a message: skip what is left of it.
-                let skip = bytes
-                    .len()
-                    .min(usize::try_from(self.remaining).unwrap_or(usize::MAX));
-                bytes = &bytes[skip..];
-                self.remaining -= skip as u64;
-                continue;
-            }
-            // Reading a prefix, maybe across chunks.
-            self.prefix[self.prefix_len] = bytes[0];
-            self.prefix_len += 1;
-            bytes = &bytes[1..];
-            if self.prefix_len == 5 {
-                let [_, length @ ..] = self.prefix;
-                self.remaining = u32::from_be_bytes(length).into();
-                self.prefix_len = 0;
-                started += 1;
-            }
-        }
-        started
     }
 }

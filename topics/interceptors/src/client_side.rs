@@ -18,9 +18,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use bytes::Bytes;
-use http_body::Frame;
-use http_body_util::BodyExt;
+use plumbing::observed_body::{FinalStatus, Observer, observe_response};
 use tonic::{
     Code, Request, Status,
     body::Body,
@@ -28,8 +26,6 @@ use tonic::{
     service::Interceptor,
 };
 use tower::{Layer, Service};
-
-use crate::call_log::status_in;
 
 /// Stamps `x-request-id: <prefix>-<n>` on each call, n = 1, 2, 3...: an
 /// id the server can log, so one call can be found in both logs.
@@ -153,7 +149,7 @@ where
     }
 
     fn call(&mut self, request: http::Request<Body>) -> Self::Future {
-        let mut watch = Watch {
+        let watch = Watch {
             time: CallTime {
                 method: request.uri().path().to_owned(),
                 request_id: (request.headers().get("x-request-id"))
@@ -166,17 +162,9 @@ where
             on_time: self.on_time.clone(),
         };
         let response = self.inner.call(request);
-        Box::pin(async move {
-            let response = response.await?;
-            // A trailers-only reply has its status in the headers.
-            watch.time.status = status_in(response.headers());
-            Ok(response.map(|body| {
-                Body::new(body.map_frame(move |frame| {
-                    watch.saw(&frame);
-                    frame
-                }))
-            }))
-        })
+        // The watch follows the reply's body, for its status (in the
+        // trailers, or in the headers of a trailers-only reply).
+        Box::pin(async move { Ok(observe_response(response.await?, watch)) })
     }
 }
 
@@ -188,12 +176,14 @@ struct Watch {
     on_time: OnCallTime,
 }
 
-impl Watch {
-    /// Notes the status when the trailers pass.
-    fn saw(&mut self, frame: &Frame<Bytes>) {
-        if let Some(trailers) = frame.trailers_ref() {
-            self.time.status = status_in(trailers);
-        }
+impl Observer for Watch {
+    /// The status is all it needs: the reply's bytes pass unread.
+    fn reads_messages(&self) -> bool {
+        false
+    }
+
+    fn status(&mut self, status: FinalStatus<'_>) {
+        self.time.status = status.code();
     }
 }
 

@@ -14,7 +14,6 @@ use tonic::{Code, client::Grpc, codegen::http::uri::PathAndQuery};
 use tonic_prost::ProstCodec;
 
 use crate::{
-    call_log::MessageCounter,
     client::{self, Args},
     client_side::{CallTime, OnCallTime},
     server::{self, EveryKind},
@@ -196,19 +195,4 @@ async fn the_client_stamps_an_id_on_each_call_and_times_it() {
             .await
             .is_some()
     );
-}
-
-#[test]
-fn messages_are_counted_wherever_the_chunks_split_them() {
-    // Two messages, of 3 and 0 bytes, as they travel: prefix, then payload.
-    let body = [0, 0, 0, 0, 3, 8, 7, 0, 0, 0, 0, 0, 0];
-    for split in 0..=body.len() {
-        let mut counter = MessageCounter::default();
-        let (first, second) = body.split_at(split);
-        assert_eq!(
-            counter.feed(first) + counter.feed(second),
-            2,
-            "split at {split}"
-        );
-    }
 }

@@ -19,7 +19,8 @@
 //! The final status is why this is a layer and not a tonic `Interceptor`:
 //! it comes after the handler, in the response's *trailers*, or in its
 //! headers for a "trailers-only" reply (an error before any message).
-//! We read it as the trailers pass on their way out, so the span has
+//! The plumbing's [`ObservedBody`](plumbing::observed_body::ObservedBody)
+//! hands it to us as the trailers pass on their way out, so the span has
 //! ended and the metrics are counted before the caller learns the outcome.
 
 use std::{
@@ -28,13 +29,12 @@ use std::{
 };
 
 use futures::future::BoxFuture;
-use http::HeaderMap;
-use http_body_util::BodyExt;
 use opentelemetry::{
     Context, KeyValue,
     trace::{SpanKind, Status as SpanStatus, TraceContextExt, Tracer},
 };
 use opentelemetry_sdk::trace::SdkTracer;
+use plumbing::observed_body::{FinalStatus, Observer, observe_response};
 use tonic::{Code, body::Body};
 use tower::{Layer, Service};
 
@@ -87,26 +87,12 @@ where
     }
 
     fn call(&mut self, mut request: http::Request<Body>) -> Self::Future {
-        let mut call = ServerCall::start(&self.layer, &request);
+        let call = ServerCall::start(&self.layer, &request);
         // tonic copies the HTTP extensions into the handler's `Request`.
         request.extensions_mut().insert(call.context.clone());
         let response = self.inner.call(request);
-        Box::pin(async move {
-            let response = response.await?;
-            // A trailers-only reply: the status is in the headers, and
-            // no trailers will follow.
-            if let Some(code) = status_in(response.headers()) {
-                call.finish(Some(code));
-            }
-            Ok(response.map(|body| {
-                Body::new(body.map_frame(move |frame| {
-                    if let Some(trailers) = frame.trailers_ref() {
-                        call.finish(status_in(trailers));
-                    }
-                    frame
-                }))
-            }))
-        })
+        // The call follows the reply until its status is known.
+        Box::pin(async move { Ok(observe_response(response.await?, call)) })
     }
 }
 
@@ -166,6 +152,18 @@ impl ServerCall {
     }
 }
 
+/// The call watches its reply's body for the final status.
+impl Observer for ServerCall {
+    /// The status is all it needs: the reply's bytes pass unread.
+    fn reads_messages(&self) -> bool {
+        false
+    }
+
+    fn status(&mut self, status: FinalStatus<'_>) {
+        self.finish(status.code());
+    }
+}
+
 impl Drop for ServerCall {
     /// Dropped before a status was sent: the caller went away.
     fn drop(&mut self) {
@@ -186,10 +184,4 @@ fn is_server_error(code: Code) -> bool {
             | Code::Unavailable
             | Code::DataLoss
     )
-}
-
-/// The `grpc-status` in a header map (headers or trailers), if any.
-fn status_in(headers: &HeaderMap) -> Option<Code> {
-    let value = headers.get("grpc-status")?.to_str().ok()?;
-    Some(Code::from_i32(value.parse().ok()?))
 }
