@@ -38,7 +38,7 @@ impl DoStuff for Bare {
 /// One piece of the lessons' plumbing, to add to the bare server alone.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Piece {
-    /// `plumbing::call_layer`: every call's deadline, shutdown cutoff and guarded reply body
+    /// `plumbing::call_layer`: every call's deadline, shutdown cutoff, guarded reply body and request size limit
     CallLayer,
     /// 1,024 streams and 256 running handlers per connection (a semaphore per call)
     Limits,
@@ -81,9 +81,11 @@ pub async fn serve(addr: &str, with: &[Piece]) -> Result<(), String> {
         routes.add_service(DoStuffServer::new(Bare))
     };
     let served = if with.contains(&Piece::CallLayer) {
-        (builder.layer(CallLayer::default()).add_routes(routes))
-            .serve(addr)
-            .await
+        (builder
+            .layer(CallLayer::default().with_message_limit(args.max_message_bytes))
+            .add_routes(routes))
+        .serve(addr)
+        .await
     } else {
         builder.add_routes(routes).serve(addr).await
     };
