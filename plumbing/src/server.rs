@@ -33,7 +33,7 @@ mod running;
 
 use std::{process::ExitCode, time::Duration};
 
-use hello_proto::pb::do_stuff_server::{DoStuff, DoStuffServer, SERVICE_NAME};
+use hello_proto::pb::do_stuff_server::{DoStuff, DoStuffServer};
 use tokio::net::TcpListener;
 use tonic::service::interceptor::InterceptedService;
 use tracing::{error, info};
@@ -102,9 +102,6 @@ pub fn runtime(program: Program, args: &ServerArgs) -> Result<tokio::runtime::Ru
 /// `InterceptedService::new(service, token_check(args))`. It runs before
 /// the handler: a refused call never reaches it.
 pub fn token_check(args: &ServerArgs) -> RequireToken {
-    if args.token.is_some() {
-        info!("calls to {SERVICE_NAME} need `authorization: Bearer <token>`");
-    }
     RequireToken::new(args.token.as_deref())
 }
 

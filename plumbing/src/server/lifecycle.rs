@@ -103,6 +103,12 @@ impl Lifecycle {
             _ => None,
         };
 
+        // Said once, whichever services the lesson put behind the check.
+        if args.token.is_some() {
+            info!(
+                "calls need `authorization: Bearer <token>` (--token); health and reflection stay open"
+            );
+        }
         let scheme = match &listening {
             Listening::Unix(_) => "",
             Listening::Tcp(_) if args.speaks_tls() => "https://",

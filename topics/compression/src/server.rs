@@ -8,7 +8,6 @@
 
 use clap::Parser;
 use plumbing::{
-    auth::RequireToken,
     cli::ServerArgs,
     server::{self, Lifecycle, RunningServer, StartError},
 };
@@ -126,10 +125,7 @@ pub async fn start(args: &Args) -> Result<RunningServer, StartError> {
     }
 
     // `--token`: the check the lesson crates' servers have, as an interceptor.
-    if common.token.is_some() {
-        info!("calls to topics.Compression need `authorization: Bearer <token>`");
-    }
-    let reports = InterceptedService::new(reports, RequireToken::new(common.token.as_deref()));
+    let reports = InterceptedService::new(reports, server::token_check(common));
 
     // Health and reflection as every server of ours has them. They describe
     // hello.DoStuff, not topics.Compression: grpcurl needs `-proto
