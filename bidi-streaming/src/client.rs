@@ -29,7 +29,7 @@ use crate::PROGRAM;
 #[derive(Parser, Debug, Clone)]
 #[command(about = "Chats with a bidi-streaming server: one request, one reply, repeat")]
 pub struct Args {
-    /// The flags every client has: --addr, --pid, --timeout-ms, --token, --tls.
+    /// The flags every client has: --addr or --registry, --pid, --timeout-ms, --token, --tls, --mtls, --ca.
     #[command(flatten)]
     pub common: ClientArgs,
 

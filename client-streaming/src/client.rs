@@ -26,7 +26,7 @@ use crate::PROGRAM;
 #[derive(Parser, Debug, Clone)]
 #[command(about = "Sends a stream of requests to a client-streaming server")]
 pub struct Args {
-    /// The flags every client has: --addr, --pid, --timeout-ms, --token, --tls.
+    /// The flags every client has: --addr or --registry, --pid, --timeout-ms, --token, --tls, --mtls, --ca.
     #[command(flatten)]
     pub common: ClientArgs,
 

@@ -23,7 +23,7 @@ use crate::PROGRAM;
 #[derive(Parser, Debug, Clone)]
 #[command(about = "Asks a server-streaming server for a stream of replies")]
 pub struct Args {
-    /// The flags every client has: --addr, --pid, --timeout-ms, --token, --tls.
+    /// The flags every client has: --addr or --registry, --pid, --timeout-ms, --token, --tls, --mtls, --ca.
     #[command(flatten)]
     pub common: ClientArgs,
 

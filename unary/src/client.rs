@@ -28,7 +28,7 @@ use crate::PROGRAM;
 #[derive(Parser, Debug, Clone, Default)]
 #[command(about = "Calls say_hello and say_hello_again on a unary server")]
 pub struct Args {
-    /// The flags every client has: --addr, --pid, --timeout-ms, --token, --tls.
+    /// The flags every client has: --addr or --registry, --pid, --timeout-ms, --token, --tls, --mtls, --ca.
     #[command(flatten)]
     pub common: ClientArgs,
 
@@ -49,8 +49,10 @@ pub struct Args {
 /// and `stub = hello_pb2_grpc.DoStuffStub(channel)`.
 ///
 /// Without our flags, tonic's generated code does both in one line:
-/// `DoStuffClient::connect("http://127.0.0.1:8888").await?`. We take the
-/// steps one by one, each with what the flags ask for.
+/// `DoStuffClient::connect("http://127.0.0.1:8888").await?`, which dials at
+/// once (and fails there if no server listens). We take the steps one by
+/// one, each with what the flags ask for, and dial lazily, as the note's
+/// channel does.
 pub async fn connect(args: &ClientArgs) -> Result<Stub, ClientError> {
     let channel = channel(PROGRAM, args).await?;
     // The stub: generated code that turns method calls into gRPC requests.

@@ -4,7 +4,10 @@
 //! In Python the server is a class that inherits from the generated
 //! servicer. In Rust it is a struct that implements the generated *trait*
 //! `DoStuff`. We implement only the two unary methods; the generated code
-//! answers UNIMPLEMENTED for the rest, which other crates teach. Then
+//! answers UNIMPLEMENTED for the rest, which other crates teach. (That
+//! takes a setting: `hello-proto/build.rs` asks tonic for these default
+//! methods, `generate_default_stubs(true)`; without it, a server must
+//! write every method of the service.) Then
 //! [`start`] assembles the server around it, step by step, as `serve()`
 //! does in the note.
 
@@ -79,8 +82,10 @@ impl DoStuff for UnaryService {
 /// also reports what it sees).
 ///
 /// Without our flags, all of it is one line of tonic:
-/// `Server::builder().add_service(DoStuffServer::new(service)).serve(addr).await`.
-/// Below are the same calls, each with what the flags ask for.
+/// `Server::builder().add_service(DoStuffServer::new(service)).serve(addr).await`,
+/// which serves until the process ends. Below are the same calls, each
+/// with what the flags ask for, serving in a task of its own so that
+/// `start` can return once the server listens.
 pub async fn start(service: impl DoStuff, args: &ServerArgs) -> Result<RunningServer, StartError> {
     // What lasts the server's whole life: the health it reports to
     // checkers, the signal that stops it, and the one that ends the calls
@@ -91,7 +96,7 @@ pub async fn start(service: impl DoStuff, args: &ServerArgs) -> Result<RunningSe
     // server. `configure` sets on it what the flags ask for: the calls per
     // connection, keepalive pings, TLS; and a layer around every call that
     // enforces its deadline and ends it at shutdown. (The pool is tokio's
-    // runtime, which `main` built before calling us.)
+    // runtime, which the `server` binary built before calling us.)
     let mut builder = server::configure(Server::builder(), args, &lifecycle)?;
 
     // `hello_pb2_grpc.add_DoStuffServicer_to_server(DoStuff(), server)`:
@@ -115,8 +120,9 @@ pub async fn start(service: impl DoStuff, args: &ServerArgs) -> Result<RunningSe
 
     // `server.start()`: tonic serves the connections the socket accepts
     // (`incoming` closes those that never speak), in a task of its own,
-    // until the lifecycle's stop signal fires: at Ctrl-C, when
-    // `wait_for_termination` begins the graceful shutdown.
+    // until the lifecycle's stop signal fires: at Ctrl-C, when the running
+    // server's `wait_for_termination` (the `server` binary waits in it)
+    // begins the graceful shutdown.
     let serving = tokio::spawn(
         router.serve_with_incoming_shutdown(listener.incoming(args), lifecycle.stop_signal()),
     );
