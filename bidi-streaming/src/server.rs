@@ -11,13 +11,16 @@
 
 use std::time::Duration;
 
-use hello_proto::pb::{
-    HelloReply, HelloRequest, ReplyStream,
-    do_stuff_server::{DoStuff, DoStuffServer},
+use hello_proto::{
+    lessons::LESSONS,
+    pb::{
+        HelloReply, HelloRequest, ReplyStream,
+        do_stuff_server::{DoStuff, DoStuffServer},
+    },
 };
 use plumbing::{
     cli::ServerArgs,
-    server::{self, Lifecycle, RunningServer, StartError, simulate_work},
+    server::{self, Lifecycle, RunningServer, StartError, WrongKindLayer, simulate_work},
 };
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
@@ -25,6 +28,7 @@ use tonic::{
     Request, Response, Status, Streaming, service::interceptor::InterceptedService,
     transport::Server,
 };
+use tower::Layer;
 use tracing::info;
 
 use crate::PROGRAM;
@@ -104,10 +108,12 @@ pub async fn start(service: impl DoStuff, args: &ServerArgs) -> Result<RunningSe
     let lifecycle = Lifecycle::new();
     let mut builder = server::configure(Server::builder(), args, &lifecycle)?;
     // `add_DoStuffServicer_to_server(...)`: our service, its message-size
-    // limits, behind the token check; beside it, health and reflection.
+    // limits, another lesson's methods answered with that lesson's command,
+    // behind the token check; beside it, health and reflection.
     let hello = DoStuffServer::new(service)
         .max_decoding_message_size(args.max_message_bytes)
         .max_encoding_message_size(args.max_message_bytes);
+    let hello = WrongKindLayer::new(PROGRAM, LESSONS).layer(hello);
     let router = builder
         .add_routes(lifecycle.health_and_reflection()?)
         .add_service(InterceptedService::new(hello, server::token_check(args)));

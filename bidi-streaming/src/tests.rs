@@ -127,6 +127,15 @@ async fn another_kinds_method_is_unimplemented_with_a_hint() {
     let mut stub = connect(&server.client_args).await.unwrap();
     let status = stub.say_hello(HelloRequest { pid: 1 }).await.unwrap_err();
     assert_eq!(status.code(), tonic::Code::Unimplemented);
+    // What any client shows (grpcurl prints only this): the lesson to start.
+    assert_eq!(
+        status.message(),
+        format!(
+            "the bidi-streaming server does not serve say_hello: the unary lesson does ({}, on {})",
+            unary::PROGRAM.server_command(),
+            unary::PROGRAM.default_addr
+        )
+    );
     let context = Context::new(unary::PROGRAM, &server.client_args);
     let line = explain(&ClientError::Call(status), &context);
     assert!(line.contains("cargo run -p unary --bin server"), "{line}");

@@ -2,7 +2,8 @@
 //!
 //! The one interface of this workspace, and nothing else: the messages and
 //! the `DoStuff` service, as `build.rs` generates them, and the [`codec`]
-//! that the generated code encodes and decodes them with. The lesson crates
+//! that the generated code encodes and decodes them with; and, as data,
+//! which of the [`lessons`] serves each method. The lesson crates
 //! (`unary`, `server-streaming`, `client-streaming`, `bidi-streaming`) use
 //! it to build their clients and servers; the plumbing they share lives in
 //! the `plumbing` crate.
@@ -22,6 +23,7 @@
 //!   `add_DoStuffServicer_to_server`).
 
 pub mod codec;
+pub mod lessons;
 
 /// The code generated from `proto/hello.proto` (package `hello`).
 ///

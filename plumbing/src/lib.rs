@@ -11,7 +11,9 @@
 //!
 //! - [`server`]: values for a server's assembly: tonic's builder set up
 //!   from the flags ([`server::configure`]), the token check, health and
-//!   reflection, the bound socket and its stream of connections
+//!   reflection, the layer that sends a caller of another lesson's method
+//!   to that lesson ([`server::WrongKindLayer`]), the bound socket and its
+//!   stream of connections
 //!   ([`server::bind`]), the shutdown signal and the graceful shutdown
 //!   ([`server::Lifecycle`], [`server::RunningServer`]).
 //! - [`client`]: values for a client's channel (the URI, TLS settings, a

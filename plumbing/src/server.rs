@@ -10,6 +10,8 @@
 //! 2. `add_DoStuffServicer_to_server(DoStuff(), server)`:
 //!    `.add_service(DoStuffServer::new(...))`, behind the [`token_check`]
 //!    interceptor, beside [`Lifecycle::health_and_reflection`], which tools use;
+//!    a lesson's service inside the [`WrongKindLayer`], which answers a call
+//!    of another lesson's method with the lesson to start;
 //! 3. `server.add_insecure_port('[::]:PORT')`: [`bind`] the port, which
 //!    gives the [`Listener::incoming`] connections;
 //! 4. `server.start()`: the lesson spawns tonic's
@@ -30,6 +32,7 @@ mod incoming;
 mod lifecycle;
 mod listener;
 mod running;
+mod wrong_kind;
 
 use std::{process::ExitCode, time::Duration};
 
@@ -44,6 +47,7 @@ pub use incoming::{Connection, Incoming};
 pub use lifecycle::Lifecycle;
 pub use listener::{Listener, Listening};
 pub use running::RunningServer;
+pub use wrong_kind::{Answer, WrongKind, WrongKindLayer};
 
 use crate::{Program, addr, auth::RequireToken, call_layer::CallLayer, cli::ServerArgs};
 

@@ -132,7 +132,15 @@ async fn health_and_reflection_stay_open_behind_a_token() {
         panic!("not a list of services");
     };
     let names: Vec<_> = list.service.into_iter().map(|s| s.name).collect();
-    for name in ["hello.DoStuff", "grpc.health.v1.Health"] {
+    // Each version lists both: a tool that asks v1alpha (grpcurl 1.8)
+    // learns that v1 is served too.
+    let served = [
+        "hello.DoStuff",
+        "grpc.health.v1.Health",
+        "grpc.reflection.v1.ServerReflection",
+        "grpc.reflection.v1alpha.ServerReflection",
+    ];
+    for name in served {
         assert!(
             names.iter().any(|n| n == name),
             "{name} missing from {names:?}"
@@ -155,7 +163,12 @@ async fn health_and_reflection_stay_open_behind_a_token() {
         .unwrap()
         .into_inner();
     let reply = format!("{:?}", replies.next().await.unwrap().unwrap());
-    assert!(reply.contains("hello.DoStuff"), "{reply}");
+    for name in served {
+        assert!(
+            reply.contains(&format!("\"{name}\"")),
+            "{name} missing from {reply}"
+        );
+    }
 }
 
 #[tokio::test]

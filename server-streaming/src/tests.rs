@@ -274,6 +274,15 @@ async fn a_unary_method_here_is_unimplemented_with_a_hint() {
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::Unimplemented);
+    // What any client shows (grpcurl prints only this): the lesson to start.
+    assert_eq!(
+        status.message(),
+        format!(
+            "the server-streaming server does not serve say_hello: the unary lesson does ({}, on {})",
+            unary::PROGRAM.server_command(),
+            unary::PROGRAM.default_addr
+        )
+    );
     let context = Context::new(unary::PROGRAM, &server.client_args);
     let line = explain(&ClientError::Call(status), &context);
     assert!(line.contains("cargo run -p unary --bin server"), "{line}");

@@ -3,27 +3,31 @@
 //!
 //! In Python the server is a class that inherits from the generated
 //! servicer. In Rust it is a struct that implements the generated *trait*
-//! `DoStuff`. We implement only the two unary methods; the generated code
-//! answers UNIMPLEMENTED for the rest, which other crates teach. (That
-//! takes a setting: `hello-proto/build.rs` asks tonic for these default
-//! methods, `generate_default_stubs(true)`; without it, a server must
-//! write every method of the service.) Then
-//! [`start`] assembles the server around it, step by step, as `serve()`
-//! does in the note.
+//! `DoStuff`. We implement only the two unary methods; the others, which
+//! other crates teach, are answered UNIMPLEMENTED, naming the crate to run
+//! (the layer in [`start`]; underneath, the generated code has a default
+//! for each method, because `hello-proto/build.rs` asks tonic for them,
+//! `generate_default_stubs(true)`: without it, a server must write every
+//! method of the service). Then [`start`] assembles the server around it,
+//! step by step, as `serve()` does in the note.
 
 use std::time::Duration;
 
-use hello_proto::pb::{
-    HelloReply, HelloRequest,
-    do_stuff_server::{DoStuff, DoStuffServer},
+use hello_proto::{
+    lessons::LESSONS,
+    pb::{
+        HelloReply, HelloRequest,
+        do_stuff_server::{DoStuff, DoStuffServer},
+    },
 };
 use plumbing::{
     cli::ServerArgs,
-    server::{self, Lifecycle, RunningServer, StartError, simulate_work},
+    server::{self, Lifecycle, RunningServer, StartError, WrongKindLayer, simulate_work},
 };
 use tonic::{
     Request, Response, Status, service::interceptor::InterceptedService, transport::Server,
 };
+use tower::Layer;
 use tracing::info;
 
 use crate::PROGRAM;
@@ -108,6 +112,12 @@ pub async fn start(service: impl DoStuff, args: &ServerArgs) -> Result<RunningSe
     let hello = DoStuffServer::new(service)
         .max_decoding_message_size(args.max_message_bytes)
         .max_encoding_message_size(args.max_message_bytes);
+    // A call of another kind's method (`say_hello_stream`, say) would get
+    // tonic's "Not yet implemented" from the generated code. This tower
+    // layer answers it first, still UNIMPLEMENTED, with the lesson that
+    // serves that method and its address: from our `PROGRAM` (the methods
+    // served here) and hello-proto's table of the four lessons.
+    let hello = WrongKindLayer::new(PROGRAM, LESSONS).layer(hello);
     let router = builder
         .add_routes(lifecycle.health_and_reflection()?)
         .add_service(InterceptedService::new(hello, server::token_check(args)));

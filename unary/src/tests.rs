@@ -57,6 +57,15 @@ async fn another_kinds_method_is_unimplemented_with_a_hint() {
     };
     let status = stub.say_hello_stream(ask).await.unwrap_err();
     assert_eq!(status.code(), Code::Unimplemented);
+    // What any client shows (grpcurl prints only this): the lesson to start.
+    assert_eq!(
+        status.message(),
+        format!(
+            "the unary server does not serve say_hello_stream: the server-streaming lesson does ({}, on {})",
+            server_streaming::PROGRAM.server_command(),
+            server_streaming::PROGRAM.default_addr
+        )
+    );
 
     // What the server-streaming client prints when pointed at this server.
     let context = Context::new(server_streaming::PROGRAM, &server.client_args);

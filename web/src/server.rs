@@ -72,7 +72,10 @@ pub async fn start(feed: Feed, args: &Args) -> Result<RunningServer, StartError>
         .service(Lessons::new(common));
 
     // 3. gRPC and the page side by side, routed by path.
-    let grpc = lifecycle.health_and_reflection()?.add_service(hello);
+    //    Reflection also describes the BadRequest a refused stream carries.
+    let tools =
+        lifecycle.health_and_reflection_describing(&[tonic_types::pb::FILE_DESCRIPTOR_SET])?;
+    let grpc = tools.add_service(hello);
     let routes = Routes::from(grpc.into_axum_router().merge(page::routes(feed)));
     let router = builder.add_routes(routes);
 

@@ -394,3 +394,28 @@ async fn a_page_that_opens_late_is_shown_the_last_calls_kept() {
         .collect();
     assert_eq!(pids, ["pid 2", "pid 3"], "the oldest call was let go");
 }
+
+#[test]
+fn the_proto_crates_table_of_lessons_says_what_each_lesson_says_of_itself() {
+    // A lesson server names another lesson's command and address from
+    // hello-proto's table (its `WrongKindLayer`); each lesson names itself
+    // in its `PROGRAM`. This crate depends on all four: it checks they agree.
+    let programs = [
+        unary::PROGRAM,
+        server_streaming::PROGRAM,
+        client_streaming::PROGRAM,
+        bidi_streaming::PROGRAM,
+    ];
+    let lessons = hello_proto::lessons::LESSONS;
+    assert_eq!(lessons.len(), programs.len());
+    for (lesson, program) in lessons.iter().zip(programs) {
+        assert_eq!(lesson.name, program.name);
+        assert_eq!(lesson.default_addr, program.default_addr, "{}", lesson.name);
+        assert_eq!(lesson.methods, program.methods, "{}", lesson.name);
+        assert!(
+            program.dialled_by_default(),
+            "{}: its server binary is `server`",
+            lesson.name
+        );
+    }
+}

@@ -39,11 +39,37 @@ impl Lifecycle {
     /// needs no `.proto` file; newer tools speak v1, many deployed ones
     /// only v1alpha). Neither is behind the token check: tools may always ask.
     pub fn health_and_reflection(&self) -> Result<Routes, StartError> {
+        self.health_and_reflection_describing(&[])
+    }
+
+    /// [`Self::health_and_reflection`], its reflection also describing the
+    /// messages of `described` (encoded file descriptor sets): those a
+    /// server puts where reflection would not otherwise find them, such as
+    /// the `google.rpc.BadRequest` in a status's details
+    /// (`tonic_types::pb::FILE_DESCRIPTOR_SET`). A tool that meets a
+    /// detail's type name asks reflection for it; unknown, it shows bytes.
+    pub fn health_and_reflection_describing(
+        &self,
+        described: &[&'static [u8]],
+    ) -> Result<Routes, StartError> {
         let health = tonic_health::server::HealthService::from_health_reporter(self.health.clone());
+        // Each version of reflection describes, by default, only itself:
+        // tonic-reflection's `build_v1` adds v1's descriptor, `build_v1alpha`
+        // v1alpha's. A tool lists the services of the one version it asks,
+        // so grpcurl 1.8 (which asks v1alpha) would never see v1. Both
+        // descriptors go to both versions: each lists every service served.
         let reflection = || {
-            tonic_reflection::server::Builder::configure()
+            let mut builder = tonic_reflection::server::Builder::configure()
                 .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
                 .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+                .register_encoded_file_descriptor_set(tonic_reflection::pb::v1::FILE_DESCRIPTOR_SET)
+                .register_encoded_file_descriptor_set(
+                    tonic_reflection::pb::v1alpha::FILE_DESCRIPTOR_SET,
+                );
+            for set in described {
+                builder = builder.register_encoded_file_descriptor_set(set);
+            }
+            builder
         };
         let failed = |e: tonic_reflection::server::Error| StartError::Reflection(e.to_string());
         Ok(

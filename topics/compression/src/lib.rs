@@ -35,6 +35,11 @@ pub mod pb {
     #![allow(missing_docs)]
 
     tonic::include_proto!("topics");
+
+    /// The encoded descriptor of `topics.proto` that `build.rs` saved:
+    /// the server's reflection serves it, so that grpcurl can call
+    /// `topics.Compression/get_report` without the `.proto` file.
+    pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("topics_descriptor");
 }
 
 /// This topic, for the plumbing's messages: its name, its port, its methods.

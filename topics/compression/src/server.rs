@@ -20,7 +20,7 @@ use tracing::info;
 use crate::{
     TOPIC,
     pb::{
-        Report, ReportRequest,
+        FILE_DESCRIPTOR_SET, Report, ReportRequest,
         compression_server::{Compression, CompressionServer},
     },
 };
@@ -127,11 +127,11 @@ pub async fn start(args: &Args) -> Result<RunningServer, StartError> {
     // `--token`: the check the lesson crates' servers have, as an interceptor.
     let reports = InterceptedService::new(reports, server::token_check(common));
 
-    // Health and reflection as every server of ours has them. They describe
-    // hello.DoStuff, not topics.Compression: grpcurl needs `-proto
-    // proto/topics.proto` to call get_report.
+    // Health and reflection as every server of ours has them, reflection
+    // also describing topics.Compression (from `build.rs`), so that grpcurl
+    // calls get_report with no `-proto proto/topics.proto`.
     let router = builder
-        .add_routes(lifecycle.health_and_reflection()?)
+        .add_routes(lifecycle.health_and_reflection_describing(&[FILE_DESCRIPTOR_SET])?)
         .add_service(reports);
 
     let listener = server::bind(TOPIC, common).await?;

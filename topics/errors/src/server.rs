@@ -183,8 +183,14 @@ impl Locale {
 pub async fn start(service: ErrorsService, args: &ServerArgs) -> Result<RunningServer, StartError> {
     let lifecycle = Lifecycle::new();
     let mut builder = server::configure(Server::builder(), args, &lifecycle)?;
+    // Reflection also describes the details' messages (google.rpc.BadRequest
+    // and the rest, as tonic-types ships them): a tool such as grpcurl,
+    // meeting a detail's type name in the trailer, asks reflection for it,
+    // and can then print the detail's fields instead of its bytes.
     let router = builder
-        .add_routes(lifecycle.health_and_reflection()?)
+        .add_routes(
+            lifecycle.health_and_reflection_describing(&[tonic_types::pb::FILE_DESCRIPTOR_SET])?,
+        )
         .add_service(server::with_token_check_and_limits(
             DoStuffServer::new(service),
             args,

@@ -279,3 +279,36 @@ fn a_lang_that_cannot_be_metadata_is_a_flag_error() {
         "{message}"
     );
 }
+
+#[tokio::test]
+async fn reflection_describes_every_detail_the_server_sends() {
+    // What grpcurl does on meeting a detail's type name in the trailer: it
+    // asks reflection for the file that declares it, then decodes the bytes.
+    use tonic_reflection::pb::v1::{
+        ServerReflectionRequest, server_reflection_client::ServerReflectionClient,
+        server_reflection_request::MessageRequest, server_reflection_response::MessageResponse,
+    };
+    let server = serve(None).await;
+    let mut reflection = ServerReflectionClient::new(server.channel().await);
+    for detail in [
+        "google.rpc.BadRequest",
+        "google.rpc.LocalizedMessage",
+        "google.rpc.RetryInfo",
+        "google.rpc.QuotaFailure",
+    ] {
+        let ask = ServerReflectionRequest {
+            host: String::new(),
+            message_request: Some(MessageRequest::FileContainingSymbol(detail.to_owned())),
+        };
+        let mut replies = reflection
+            .server_reflection_info(tokio_stream::once(ask))
+            .await
+            .unwrap()
+            .into_inner();
+        let reply = replies.message().await.unwrap().unwrap();
+        let Some(MessageResponse::FileDescriptorResponse(files)) = reply.message_response else {
+            panic!("{detail}: no file describes it: {reply:?}");
+        };
+        assert!(!files.file_descriptor_proto.is_empty(), "{detail}");
+    }
+}

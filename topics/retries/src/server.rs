@@ -259,7 +259,9 @@ pub async fn start(service: Flaky, args: &Args) -> Result<RunningServer, StartEr
     let lifecycle = Lifecycle::new();
     let mut builder = server::configure(Server::builder(), &args.common, &lifecycle)?;
     let router = builder
-        .add_routes(lifecycle.health_and_reflection()?)
+        .add_routes(
+            lifecycle.health_and_reflection_describing(&[tonic_types::pb::FILE_DESCRIPTOR_SET])?,
+        )
         .add_service(server::with_token_check_and_limits(
             DoStuffServer::new(service),
             &args.common,
