@@ -44,7 +44,8 @@ impl Listener {
     /// Over TCP, a connection that has not started speaking within
     /// `--handshake-timeout-ms` is closed instead of handed to tonic, which
     /// would keep it forever (see `accept.rs`). A unix socket is reached from
-    /// this machine only: tonic takes each connection as it comes.
+    /// this machine only: tonic takes each connection as it comes. Both
+    /// loops pause after a failed `accept` rather than spin.
     pub fn incoming(self, args: &ServerArgs) -> Incoming {
         match self {
             Listener::Tcp(listener, _) => Incoming {
@@ -57,8 +58,7 @@ impl Listener {
             #[cfg(unix)]
             Listener::Unix(listener, file) => Incoming {
                 connections: Box::pin(
-                    tokio_stream::wrappers::UnixListenerStream::new(listener)
-                        .map(|accepted| accepted.map(Connection::Unix)),
+                    accept::accept_unix(listener).map(|accepted| accepted.map(Connection::Unix)),
                 ),
                 _socket_file: Some(file),
             },
