@@ -19,14 +19,12 @@
 //! [`the_server_of_a_child_process`], which serves as the `server` binary
 //! does (`server::run`). Not the binary: several crates of the workspace
 //! have one named `server`, and Cargo puts each at `target/debug/server`,
-//! so which one is there depends on what was built last.
+//! so which one is there depends on what was built last (and unit tests,
+//! unlike a file in `tests/`, make Cargo build no binary at all).
 //!
 //! Linux only: the descriptors and the CPU time are read in `/proc`.
 
 #![cfg(target_os = "linux")]
-// Test code: a helper that cannot do its job fails the test, with the
-// reason in the panic message.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::{
     io::{BufRead, BufReader},
@@ -40,6 +38,8 @@ use std::{
 };
 
 use clap::Parser as _;
+
+use crate::server;
 
 /// The server's file descriptor limit.
 const FD_LIMIT: usize = 64;
@@ -66,6 +66,9 @@ const ACCEPT_ERROR: &str = "cannot accept a connection";
 /// The variable that makes this program the child: the server's flags.
 const SERVE_WITH: &str = "FD_LIMIT_SERVE_WITH";
 
+/// The child's test, by its full name (for the harness's `--exact`).
+const CHILD_TEST: &str = "fd_limit::the_server_of_a_child_process";
+
 /// In the child process (with [`SERVE_WITH`] set): serves as the `server`
 /// binary does, with those flags, until the test kills it. In a normal
 /// run of the tests, it has nothing to do.
@@ -74,10 +77,9 @@ fn the_server_of_a_child_process() {
     let Ok(flags) = std::env::var(SERVE_WITH) else {
         return;
     };
-    let args =
-        observability::server::Args::parse_from(std::iter::once("server").chain(flags.split(' ')));
+    let args = server::Args::parse_from(std::iter::once("server").chain(flags.split(' ')));
     plumbing::logging::init("info");
-    observability::server::run(&args);
+    server::run(&args);
 }
 
 /// The server binary, started under the limit; killed when dropped.
@@ -109,7 +111,7 @@ impl LimitedServer {
             .arg("-c")
             .arg(format!("ulimit -n {FD_LIMIT} && exec \"$0\" \"$@\""))
             .arg(std::env::current_exe().unwrap())
-            .args(["--exact", "the_server_of_a_child_process", "--nocapture"])
+            .args(["--exact", CHILD_TEST, "--nocapture"])
             .env(SERVE_WITH, flags)
             .env("RUST_LOG", "info")
             .stdout(Stdio::null())
