@@ -199,9 +199,14 @@ impl LimitedServer {
 }
 
 impl Drop for LimitedServer {
+    /// Kills the server, and removes its unix socket's file, which a
+    /// killed server leaves behind (also when the test failed).
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if let Some(path) = self.grpc.strip_prefix("unix:") {
+            let _ = std::fs::remove_file(path);
+        }
     }
 }
 
@@ -256,6 +261,4 @@ fn at_the_descriptor_limit_the_unix_socket_accept_loop_pauses() {
         .collect();
     assert_paused("gRPC over a unix socket", server.measure_at_the_limit());
     drop(connections);
-    drop(server);
-    let _ = std::fs::remove_file(path);
 }
