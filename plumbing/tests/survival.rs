@@ -397,3 +397,88 @@ async fn keepalive_closes_a_connection_whose_peer_vanished() {
         "the connection was closed for another reason"
     );
 }
+
+/// What came back for a raw HTTP/2 request: as it was on the wire.
+struct RawReply {
+    status: http::StatusCode,
+    headers: http::HeaderMap,
+    body: Vec<u8>,
+    trailers: Option<http::HeaderMap>,
+}
+
+/// One raw HTTP/2 POST of `body` to `path`, below tonic, with `headers`.
+async fn raw_post(
+    server: &TestServer,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+) -> RawReply {
+    let tcp = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+    let (client, connection) = h2::client::handshake(tcp).await.unwrap();
+    tokio::spawn(connection);
+    let mut client = client.ready().await.unwrap();
+    let mut request = http::Request::post(format!("http://{}{path}", server.addr()));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let (response, mut send) = client
+        .send_request(request.body(()).unwrap(), false)
+        .unwrap();
+    send.send_data(bytes::Bytes::from(body), true).unwrap();
+    let (parts, mut received) = response.await.unwrap().into_parts();
+    let mut bytes = Vec::new();
+    while let Some(chunk) = received.data().await {
+        let chunk = chunk.unwrap();
+        let _ = received.flow_control().release_capacity(chunk.len());
+        bytes.extend_from_slice(&chunk);
+    }
+    RawReply {
+        status: parts.status,
+        headers: parts.headers,
+        body: bytes,
+        trailers: received.trailers().await.unwrap(),
+    }
+}
+
+/// A body in the gRPC framing: one uncompressed message (flag 0, its
+/// 4-byte length, its bytes).
+fn framed(message: &[u8]) -> Vec<u8> {
+    let mut framed = vec![0];
+    framed.extend(u32::try_from(message.len()).unwrap().to_be_bytes());
+    framed.extend(message);
+    framed
+}
+
+/// tonic does not look at a request's `content-type` (gRPC's spec says a
+/// server SHOULD answer another type with HTTP 415): it reads any body as
+/// gRPC messages. A client speaking JSON or HTML to the port gets a gRPC
+/// error, not a crash: the first bytes after the flag, read as a length,
+/// ask for hundreds of megabytes, refused before anything is allocated.
+#[tokio::test]
+async fn a_body_of_another_content_type_is_read_as_grpc_and_refused_by_its_length() {
+    let server = start(ServerArgs::default()).await;
+    let path = "/hello.DoStuff/say_hello";
+    for (content_type, body) in [
+        ("application/json", &br#"{"pid": 3}"#[..]),
+        ("text/html", b"<html>hello</html>"),
+        ("text/plain", b"hello"),
+    ] {
+        let headers = [("content-type", content_type), ("te", "trailers")];
+        let reply = raw_post(&server, path, &headers, body.to_vec()).await;
+        assert_eq!(reply.status, http::StatusCode::OK, "{content_type}");
+        // Trailers-only: the status in the headers, RESOURCE_EXHAUSTED.
+        let status = &reply.headers["grpc-status"];
+        assert_eq!(status, "8", "{content_type}: {:?}", reply.headers);
+        assert!(reply.body.is_empty());
+    }
+    // A real message under a wrong content-type is answered as any other.
+    let message = prost::Message::encode_to_vec(&PaddedRequest {
+        pid: 3,
+        padding: Vec::new(),
+    });
+    let headers = [("content-type", "application/json"), ("te", "trailers")];
+    let reply = raw_post(&server, path, &headers, framed(&message)).await;
+    assert_eq!(reply.trailers.unwrap()["grpc-status"], "0");
+    assert!(reply.body.ends_with(b"Hello, 3!"), "{:?}", reply.body);
+    still_serving(&server).await;
+}

@@ -343,24 +343,48 @@ fn socket_path(args: &ServerArgs) -> std::path::PathBuf {
     addr.strip_prefix("unix:").unwrap().into()
 }
 
+/// The names in directory `dir`, sorted.
+#[cfg(unix)]
+fn names_in(dir: &std::path::Path) -> Vec<String> {
+    let entries = std::fs::read_dir(dir).unwrap();
+    let mut names: Vec<String> = entries
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// The socket is made 0600 before it has its name (in a directory of its
+/// own, mode 0700, that nobody else can enter; then linked to its path:
+/// see `bind_private` in `plumbing/src/server/listener.rs`), so no other
+/// user can connect in the moment between `bind` and the mode being set.
+/// What a test can see: the mode at the path, and nothing left beside it.
 #[cfg(unix)]
 #[tokio::test]
 async fn a_unix_socket_is_private_and_removed_at_shutdown() {
     use std::os::unix::fs::PermissionsExt;
 
-    let args = test_support::unix_socket("private");
-    let path = socket_path(&args);
+    let dir = std::env::temp_dir().join(format!("hello-private-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("hello.sock");
+    let args = ServerArgs {
+        addr: Some(format!("unix:{}", path.display())),
+        ..ServerArgs::default()
+    };
     let server = test_support::TestServer::start(args, async |args| {
         test_support::serve(test_support::Observed::new(Duration::ZERO).0, args).await
     })
     .await;
     let mode = std::fs::metadata(&path).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o600, "the socket file is not private");
+    // The private directory it was made in, and its name there, are gone.
+    assert_eq!(names_in(&dir), ["hello.sock"]);
     let mut client = server.stub().await;
     assert_eq!(say_hello(&mut client, 2, None).await.unwrap(), "Hello, 2!");
 
     server.into_server().shutdown(Duration::from_secs(1)).await;
     assert!(!path.exists(), "the socket file was left behind");
+    std::fs::remove_dir(&dir).unwrap();
 }
 
 #[cfg(unix)]

@@ -1,12 +1,21 @@
-//! The accept loop: connections that never speak are closed.
+//! The accept loops: connections that never speak are closed, and a
+//! failed `accept` is followed by a pause.
 //!
 //! tonic would otherwise keep a connection that never sends a byte open
 //! forever: a few hundred of those (a port scanner, a half-open socket, a
 //! "slowloris" attack) use up the server's file descriptors.
+//!
+//! Once they are used up, `accept` fails ("too many open files") and the
+//! waiting connection stays in the kernel's queue, so the listener is ready
+//! again at once: a loop that simply tries again spins on a core until a
+//! connection closes somewhere. tonic's own loop does exactly that with the
+//! errors of the stream it is given; ours wait [`ACCEPT_RETRY`] instead.
 
 use std::time::Duration;
 
 use tokio::net::{TcpListener, TcpStream};
+#[cfg(unix)]
+use tokio::net::{UnixListener, UnixStream};
 use tokio_stream::wrappers::ReceiverStream;
 use tracing::{debug, warn};
 
@@ -39,9 +48,7 @@ pub fn accept_speaking(
             let (stream, peer) = match accepted {
                 Ok(accepted) => accepted,
                 Err(e) => {
-                    // Usually out of file descriptors: wait, then try again.
-                    warn!("cannot accept a connection: {e}");
-                    tokio::time::sleep(ACCEPT_RETRY).await;
+                    pause_after(e).await;
                     continue;
                 }
             };
@@ -62,6 +69,44 @@ pub fn accept_speaking(
         }
     });
     ReceiverStream::new(rx)
+}
+
+/// Accepts connections on a unix socket and hands each to tonic as it
+/// comes (only this machine reaches it: no wait for its first bytes), with
+/// the same pause as the TCP loop after a failed `accept`.
+#[cfg(unix)]
+pub fn accept_unix(listener: UnixListener) -> ReceiverStream<std::io::Result<UnixStream>> {
+    let (tx, rx) = tokio::sync::mpsc::channel(QUEUE);
+    tokio::spawn(async move {
+        loop {
+            let accepted = tokio::select! {
+                accepted = listener.accept() => accepted,
+                // tonic stopped accepting (shutdown): drop the listener.
+                () = tx.closed() => return,
+            };
+            match accepted {
+                Ok((stream, _)) => {
+                    if tx.send(Ok(stream)).await.is_err() {
+                        return;
+                    }
+                }
+                Err(e) => pause_after(e).await,
+            }
+        }
+    });
+    ReceiverStream::new(rx)
+}
+
+/// After a failed `accept`: says why, and waits before the next one.
+/// Usually the process is out of file descriptors, and only a connection
+/// closing elsewhere cures that: trying again at once would fail again at
+/// once, forever (see the module's doc).
+async fn pause_after(error: std::io::Error) {
+    warn!(
+        "cannot accept a connection: {error}; trying again in {} ms",
+        ACCEPT_RETRY.as_millis()
+    );
+    tokio::time::sleep(ACCEPT_RETRY).await;
 }
 
 /// Whether a new connection sends its first 24 bytes within `timeout`:

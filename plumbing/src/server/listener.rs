@@ -44,7 +44,8 @@ impl Listener {
     /// Over TCP, a connection that has not started speaking within
     /// `--handshake-timeout-ms` is closed instead of handed to tonic, which
     /// would keep it forever (see `accept.rs`). A unix socket is reached from
-    /// this machine only: tonic takes each connection as it comes.
+    /// this machine only: tonic takes each connection as it comes. Both
+    /// loops pause after a failed `accept` rather than spin.
     pub fn incoming(self, args: &ServerArgs) -> Incoming {
         match self {
             Listener::Tcp(listener, _) => Incoming {
@@ -57,8 +58,7 @@ impl Listener {
             #[cfg(unix)]
             Listener::Unix(listener, file) => Incoming {
                 connections: Box::pin(
-                    tokio_stream::wrappers::UnixListenerStream::new(listener)
-                        .map(|accepted| accepted.map(Connection::Unix)),
+                    accept::accept_unix(listener).map(|accepted| accepted.map(Connection::Unix)),
                 ),
                 _socket_file: Some(file),
             },
@@ -124,12 +124,12 @@ pub(super) fn check_unix_flags(args: &ServerArgs) -> Result<(), StartError> {
 }
 
 /// Binds a unix domain socket at `path`, readable and writable by this
-/// user only (mode 0600). A socket file left by a server that was killed
-/// (nothing answers on it) is replaced, and said so; one that a running
-/// server answers on is refused.
+/// user only (mode 0600) from the moment it exists there. A socket file
+/// left by a server that was killed (nothing answers on it) is replaced,
+/// and said so; one that a running server answers on is refused.
 #[cfg(unix)]
 pub(super) fn bind_unix(path: &Path) -> Result<Listener, StartError> {
-    use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+    use std::os::unix::fs::FileTypeExt;
 
     let shown = format!("unix:{}", path.display());
     if let Ok(metadata) = std::fs::symlink_metadata(path) {
@@ -142,13 +142,85 @@ pub(super) fn bind_unix(path: &Path) -> Result<Listener, StartError> {
         info!("{shown}: removed a stale socket file, left by a server that did not stop cleanly");
         let _ = std::fs::remove_file(path);
     }
-    let listener =
-        UnixListener::bind(path).map_err(|why| StartError::CannotListen(shown.clone(), why))?;
-    // Only this user may connect. (Between `bind` and here the file has
-    // the umask's mode: a moment, on a path of the user's choosing.)
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-        .map_err(|why| StartError::CannotListen(shown, why))?;
-    Ok(Listener::Unix(listener, SocketFile(path.to_owned())))
+    match bind_private(path) {
+        Ok(listener) => Ok(Listener::Unix(listener, SocketFile(path.to_owned()))),
+        // Another server took the path since we looked.
+        Err(why) if why.kind() == std::io::ErrorKind::AlreadyExists => {
+            Err(StartError::PortInUse(shown))
+        }
+        Err(why) => Err(StartError::CannotListen(shown, why)),
+    }
+}
+
+/// Binds a socket that appears at `path` with mode 0600 already.
+///
+/// `bind` creates the file with mode 0777 less the process's umask: with
+/// the common 002, any member of the user's group may connect (on Linux,
+/// connecting needs write permission on the file); with 000, anyone.
+/// Changing the mode after `bind` leaves a moment when they can. Narrowing
+/// the umask around `bind` would close it, but the umask belongs to the
+/// whole process: a file that another thread (a tokio worker, a test
+/// running beside this one) creates in that moment would get it too, and
+/// two threads doing it at once can leave the wrong one set.
+///
+/// So the socket is made where nobody else can reach it: in a new
+/// directory of ours, mode 0700, beside `path`. Reaching a socket needs
+/// the right to enter every directory on its path, so there the socket's
+/// own mode does not matter yet; it is set to 0600, then the file is given
+/// its real name with a hard link, which appears at `path` with the mode
+/// it already has. A link and not a rename: a link fails if something
+/// appeared at `path` meanwhile, where a rename would replace it. The
+/// directory and the temporary name are then removed; the listening socket
+/// is the file, whatever its names, and keeps working.
+#[cfg(unix)]
+fn bind_private(path: &Path) -> std::io::Result<UnixListener> {
+    use std::os::unix::fs::PermissionsExt;
+
+    let dir = PrivateDir::beside(path)?;
+    let inside = dir.socket();
+    let listener = UnixListener::bind(&inside)?;
+    std::fs::set_permissions(&inside, std::fs::Permissions::from_mode(0o600))?;
+    std::fs::hard_link(&inside, path)?;
+    Ok(listener)
+}
+
+/// A new directory that only this user may enter, where a socket is bound
+/// before it gets its real name; removed, with the socket's temporary name
+/// in it, when dropped.
+#[cfg(unix)]
+struct PrivateDir(PathBuf);
+
+#[cfg(unix)]
+impl PrivateDir {
+    /// Creates it in `path`'s directory: the same filesystem, as a hard
+    /// link needs. Its name is short (a socket's whole path must fit in
+    /// about 100 bytes) and unique to this process and call. `create` never
+    /// takes a directory that exists: one that someone else made under
+    /// that name is an error, never ours to use.
+    fn beside(path: &Path) -> std::io::Result<PrivateDir> {
+        use std::os::unix::fs::DirBuilderExt;
+        use std::sync::atomic::{AtomicU32, Ordering};
+
+        static MADE: AtomicU32 = AtomicU32::new(0);
+        let n = MADE.fetch_add(1, Ordering::Relaxed);
+        let parent = path.parent().unwrap_or(Path::new(""));
+        let dir = parent.join(format!(".s{}-{n}", std::process::id()));
+        std::fs::DirBuilder::new().mode(0o700).create(&dir)?;
+        Ok(PrivateDir(dir))
+    }
+
+    /// The socket's temporary name, in the directory.
+    fn socket(&self) -> PathBuf {
+        self.0.join("s")
+    }
+}
+
+#[cfg(unix)]
+impl Drop for PrivateDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(self.socket());
+        let _ = std::fs::remove_dir(&self.0);
+    }
 }
 
 /// Unix domain sockets here are for Linux and macOS (tokio has none for

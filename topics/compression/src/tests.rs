@@ -1,7 +1,8 @@
 //! The topic's claims, over real sockets against the real server: gzip
 //! replies are many times smaller on the wire, measured; a server without
 //! compression refuses gzip with UNIMPLEMENTED and says what it takes; the
-//! client explains each failure in a line that fits it.
+//! client explains each failure in a line that fits it; a gzip bomb is
+//! stopped at the message limit.
 
 use plumbing::{
     cli::{ClientArgs, DEFAULT_MAX_MESSAGE_BYTES, ServerArgs},
@@ -234,6 +235,22 @@ struct RawReply {
 /// the gRPC headers `headers` added; the request's message is sent
 /// uncompressed.
 async fn raw_call(server: &TestServer, headers: &[(&str, &str)]) -> RawReply {
+    // One message: the 5-byte prefix (flag 0: not compressed; the length)
+    // and the protobuf bytes.
+    let message = crate::pb::ReportRequest {
+        pid: 7,
+        lines: 1000,
+    }
+    .encode_to_vec();
+    let mut framed = vec![0];
+    framed.extend((message.len() as u32).to_be_bytes());
+    framed.extend(message);
+    raw_call_with(server, headers, framed).await
+}
+
+/// Calls `get_report` over plain HTTP/2 with `headers` added, and `framed`
+/// as the request's body, as it is.
+async fn raw_call_with(server: &TestServer, headers: &[(&str, &str)], framed: Vec<u8>) -> RawReply {
     let tcp = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
     let (client, connection) = h2::client::handshake(tcp).await.unwrap();
     tokio::spawn(connection);
@@ -251,16 +268,6 @@ async fn raw_call(server: &TestServer, headers: &[(&str, &str)]) -> RawReply {
     let (response, mut send) = client
         .send_request(request.body(()).unwrap(), false)
         .unwrap();
-    // One message: the 5-byte prefix (flag 0: not compressed; the length)
-    // and the protobuf bytes.
-    let message = crate::pb::ReportRequest {
-        pid: 7,
-        lines: 1000,
-    }
-    .encode_to_vec();
-    let mut framed = vec![0];
-    framed.extend((message.len() as u32).to_be_bytes());
-    framed.extend(message);
     send.send_data(bytes::Bytes::from(framed), true).unwrap();
 
     let (parts, mut body) = response.await.unwrap().into_parts();
@@ -334,4 +341,43 @@ async fn the_server_logs_the_headers_that_negotiate_compression() {
         "grpc-encoding: (none), grpc-accept-encoding: (none)",
     ];
     assert!(test_support::wait_for_log(&plain).await.is_some());
+}
+
+/// How much the gzip bomb inflates to: 8 times `--max-message-bytes`.
+const BOMB_BYTES: usize = 32 << 20;
+
+#[tokio::test]
+async fn a_gzip_bomb_is_stopped_at_the_message_limit_as_it_is_decompressed() {
+    use std::io::Write as _;
+
+    let server = serve(ServerArgs::default(), false).await;
+    // 32 MiB of zeros, gzipped: about 32 KB on the wire, far under the
+    // 4 MiB limit, so only the limit applied while decompressing stops it.
+    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    let zeros = vec![0; 1 << 20];
+    for _ in 0..BOMB_BYTES / zeros.len() {
+        gzip.write_all(&zeros).unwrap();
+    }
+    let bomb = gzip.finish().unwrap();
+    assert!(
+        bomb.len() < DEFAULT_MAX_MESSAGE_BYTES / 10,
+        "{} bytes",
+        bomb.len()
+    );
+    // Flag 1: compressed, with the request's `grpc-encoding`.
+    let mut framed = vec![1];
+    framed.extend(u32::try_from(bomb.len()).unwrap().to_be_bytes());
+    framed.extend(bomb);
+
+    let reply = raw_call_with(&server, &[("grpc-encoding", "gzip")], framed).await;
+    // RESOURCE_EXHAUSTED before the handler, trailers-only: tonic stopped
+    // writing the decompressed bytes at 4 MiB, and said so.
+    assert_eq!(reply.headers["grpc-status"], "8", "{:?}", reply.headers);
+    let message = reply.headers["grpc-message"].to_str().unwrap();
+    assert!(message.contains("decompressing"), "{message}");
+    assert!(reply.body.is_empty());
+
+    // And the server goes on.
+    let report = get_report(&dialling(&server), Compress::Gzip, 3).await;
+    assert_eq!(report.unwrap().lines, 3);
 }

@@ -34,6 +34,11 @@ pub mod traceparent;
 #[cfg(test)]
 mod tests;
 
+// Each accept loop at the file descriptor limit (Linux only: it reads
+// `/proc`, and says so itself).
+#[cfg(test)]
+mod fd_limit;
+
 use plumbing::Program;
 
 /// This topic, for the plumbing's messages: its name, its port, its methods.

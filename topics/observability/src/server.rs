@@ -33,6 +33,7 @@ use plumbing::{
 use tokio::net::TcpListener;
 use tonic::{
     Code, Request, Response, Status,
+    server::NamedService as _,
     transport::{Channel, Endpoint, Server},
 };
 use tracing::error;
@@ -202,14 +203,18 @@ pub struct Started {
 /// Assembles and starts the server with the [`ObserveLayer`] around it,
 /// and its metrics on `--metrics-addr`; returns once both listen.
 pub async fn start(args: &Args, telemetry: &Telemetry) -> Result<Started, StartError> {
-    let metrics = Metrics::new();
+    // Counted by name: our service's own methods, as tonic's generated
+    // code names the service. Any other path a client sends is "other".
+    let metrics = Metrics::new(DoStuffServer::<Greeter>::NAME, TOPIC.methods);
     let metrics_listener = TcpListener::bind(&args.metrics_addr)
         .await
         .map_err(|why| match why.kind() {
             std::io::ErrorKind::AddrInUse => StartError::PortInUse(args.metrics_addr.clone()),
             _ => StartError::CannotListen(args.metrics_addr.clone(), why),
         })?;
-    let metrics_addr = (metrics.clone().serve(metrics_listener))
+    // A connection that sends no request is closed as the gRPC port's are.
+    let header_timeout = args.common.handshake_timeout();
+    let metrics_addr = (metrics.clone().serve(metrics_listener, header_timeout))
         .map_err(|why| StartError::CannotListen(args.metrics_addr.clone(), why))?;
 
     let greeter = Greeter::new(telemetry.tracer().clone(), args.backend.as_deref())?;

@@ -2,11 +2,14 @@
 //! and backend; a `traceparent` from elsewhere continued; the `rpc.*`
 //! attributes and status codes on the spans; `/metrics` in the Prometheus
 //! text format, counting exactly the calls made; spans reaching an OTLP
-//! collector.
+//! collector. And what the metrics listener survives: 2,000 invented
+//! method names (counted as "other"), connections that send nothing,
+//! paths that climb out, a request smuggled behind Transfer-Encoding.
 
 use std::{collections::HashMap, net::SocketAddr, time::Duration};
 
-use hello_proto::pb::{HelloRequest, HelloStreamRequest};
+use futures::StreamExt as _;
+use hello_proto::pb::{HelloReply, HelloRequest, HelloStreamRequest};
 use opentelemetry::{
     Value,
     trace::{SpanId, SpanKind, Status as SpanStatus, TraceId},
@@ -22,7 +25,7 @@ use tokio::{
     net::{TcpListener, TcpStream},
     sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel},
 };
-use tonic::{Code, Request, Response, Status};
+use tonic::{Code, Request, Response, Status, codegen::http::uri::PathAndQuery};
 
 use crate::{
     client::{self, connect},
@@ -346,6 +349,167 @@ async fn metrics_parse_as_prometheus_text_and_count_every_call() {
 
     let (status, _, _) = http_get(server.metrics_addr, "/").await;
     assert_eq!(status, "HTTP/1.1 404 Not Found");
+}
+
+/// Calls that `/metrics` must not name: 2,000 invented paths, half of
+/// them invented methods of our own service, half invented services, some
+/// with long names (as an attacker would make them, to make each series
+/// cost more).
+fn invented_paths() -> impl Iterator<Item = String> {
+    (0..2_000).map(|i| {
+        if i % 2 == 0 {
+            format!("/hello.DoStuff/invented_{i}")
+        } else {
+            format!("/invented{i}.Service/{}", "x".repeat(i % 500))
+        }
+    })
+}
+
+/// `/metrics` may not be larger than this after the 2,000 invented names:
+/// it is 3.5 KB; labelled by the path, as it was, 7.1 MB.
+const METRICS_LIMIT: usize = 100_000;
+
+#[tokio::test]
+async fn invented_method_names_are_counted_as_other_and_metrics_stay_small() {
+    let (server, _spans) = server(None).await;
+    let mut stub = connect(&client_args(&server)).await.unwrap();
+    stub.say_hello(HelloRequest { pid: 1 }).await.unwrap();
+
+    // Raw calls, to paths no generated stub has; 50 at a time on one channel.
+    let channel =
+        tonic::transport::Endpoint::from_shared(format!("http://{}", server.server.listening()))
+            .unwrap()
+            .connect()
+            .await
+            .unwrap();
+    let codes: Vec<Code> = futures::stream::iter(invented_paths())
+        .map(|path| {
+            let mut grpc = tonic::client::Grpc::new(channel.clone());
+            async move {
+                grpc.ready().await.unwrap();
+                let codec = tonic_prost::ProstCodec::<HelloRequest, HelloReply>::default();
+                let path = PathAndQuery::try_from(path).unwrap();
+                let answer = grpc.unary(Request::new(HelloRequest { pid: 1 }), path, codec);
+                answer.await.unwrap_err().code()
+            }
+        })
+        .buffer_unordered(50)
+        .collect()
+        .await;
+    assert!(codes.iter().all(|code| *code == Code::Unimplemented));
+
+    let (status, _, body) = http_get(server.metrics_addr, "/metrics").await;
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert!(
+        body.len() < METRICS_LIMIT,
+        "/metrics is {} bytes",
+        body.len()
+    );
+    assert!(!body.contains("invented"));
+    let samples = parse_metrics(&body);
+    // Our own method, by name; every invented one, under "other".
+    let say_hello = labels("say_hello", "OK", &[]);
+    let other: Vec<(String, String)> = [
+        ("grpc_code", "UNIMPLEMENTED"),
+        ("grpc_method", "other"),
+        ("grpc_service", "other"),
+    ]
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .into();
+    let handled = |labels| samples.get(&("grpc_server_handled_total".to_owned(), labels));
+    assert_eq!(handled(say_hello), Some(&1.0));
+    assert_eq!(handled(other), Some(&2_000.0));
+}
+
+/// How long the read of a connection to `addr` that sent `bytes` took to
+/// end (the server closed it), or `None` if it was still open after 5 s.
+async fn closed_after_sending(addr: SocketAddr, bytes: &[u8]) -> Option<Duration> {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream.write_all(bytes).await.unwrap();
+    let started = std::time::Instant::now();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut answer));
+    // An error (the connection reset) is closed too.
+    read.await.ok().map(|_| started.elapsed())
+}
+
+#[tokio::test]
+async fn a_metrics_connection_that_sends_no_request_is_closed_after_the_handshake_timeout() {
+    let (telemetry, _spans) = recorded("server");
+    let args = Args {
+        common: ServerArgs {
+            addr: Some("127.0.0.1:0".to_owned()),
+            handshake_timeout_ms: 300,
+            ..ServerArgs::default()
+        },
+        metrics_addr: "127.0.0.1:0".to_owned(),
+        otlp: None,
+        backend: None,
+    };
+    let server = server::start(&args, &telemetry).await.unwrap();
+    // Silent; and a request line sent, its headers never finished.
+    for bytes in [&b""[..], b"GET /metrics HTTP/1.1\r\nHost: x\r\n"] {
+        let took = closed_after_sending(server.metrics_addr, bytes).await;
+        let took = took.unwrap_or_else(|| panic!("{bytes:?}: still open after 5 s"));
+        assert!(
+            took < Duration::from_secs(3),
+            "{bytes:?}: closed after {took:?}"
+        );
+    }
+    // And the metrics are still served.
+    let (status, _, _) = http_get(server.metrics_addr, "/metrics").await;
+    assert_eq!(status, "HTTP/1.1 200 OK");
+}
+
+/// Sends `request` as it is on a new connection to `addr`; returns all the
+/// server wrote before it closed the connection (within 5 s).
+async fn exchange(addr: SocketAddr, request: &str) -> String {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut answer));
+    read.await
+        .expect("the server closes the connection")
+        .unwrap();
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[tokio::test]
+async fn a_path_that_climbs_out_is_just_another_404() {
+    let (server, _spans) = server(None).await;
+    // The server reads no files: only the path `/metrics` has an answer.
+    for path in [
+        "/../../../../etc/passwd",
+        "/metrics/../../../etc/passwd",
+        "/%2e%2e/%2e%2e/etc/passwd",
+        "/..%2f..%2fetc%2fpasswd",
+        "//etc/passwd",
+    ] {
+        let request = format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        let answer = exchange(server.metrics_addr, &request).await;
+        assert!(
+            answer.starts_with("HTTP/1.1 404 Not Found"),
+            "{path}: {answer}"
+        );
+        assert!(!answer.contains("root:"), "{path}: {answer}");
+    }
+}
+
+#[tokio::test]
+async fn content_length_with_transfer_encoding_gets_one_answer_then_the_connection_closes() {
+    let (server, _spans) = server(None).await;
+    // The request smuggling probe: a proxy that goes by Content-Length
+    // would see one request; a server that goes by Transfer-Encoding, two
+    // (the chunked body ends at once, and `GET /smuggled` follows). hyper
+    // goes by Transfer-Encoding, as RFC 9112 says, and then closes the
+    // connection, as it also says: the bytes after the body are never read
+    // as a request.
+    let request = "POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 40\r\n\
+                   Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n\
+                   GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n";
+    let answer = exchange(server.metrics_addr, request).await;
+    assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
+    assert_eq!(answer.matches("HTTP/1.1 ").count(), 1, "{answer}");
 }
 
 /// A fake OpenTelemetry collector: hands each export it receives to the test.

@@ -10,6 +10,7 @@
 //! outcome, and so is an attempt the client cancels.
 
 use std::{
+    collections::VecDeque,
     sync::{Arc, Mutex, PoisonError},
     time::Duration,
 };
@@ -82,6 +83,12 @@ impl Default for Args {
     }
 }
 
+/// How many attempts the server remembers ([`Flaky::arrivals`]): the last
+/// ones. A test makes a handful of calls and reads them all; a server left
+/// running for days keeps no more than this, where a list of every call
+/// would grow by each one (about 33 bytes a call, forever).
+pub const KEPT_ARRIVALS: usize = 100;
+
 /// One attempt as the server saw it arrive (for tests, and the log).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Arrival {
@@ -106,10 +113,22 @@ pub struct Flaky {
     pub slow_every: Option<u32>,
     /// `--pushback-ms`.
     pub pushback_ms: Option<i32>,
-    /// Every attempt that arrived, in order, shared by all clones of the
-    /// service (tonic clones it for each connection). A `std` mutex: it is
-    /// held for a push, never across an `.await`.
-    pub arrivals: Arc<Mutex<Vec<Arrival>>>,
+    /// The attempts that arrived, shared by all clones of the service
+    /// (tonic clones it for each connection). A `std` mutex: it is held to
+    /// record one, never across an `.await`.
+    arrivals: Arc<Mutex<Arrivals>>,
+}
+
+/// What the server remembers of the attempts: how many, and the last few.
+#[derive(Debug, Default)]
+struct Arrivals {
+    /// How many attempts arrived since the server started: it numbers the
+    /// calls for `--slow-every`. A `u64` never wraps (at a million calls a
+    /// second, it would take 584,000 years).
+    count: u64,
+    /// The last [`KEPT_ARRIVALS`] attempts, oldest first: a ring, the
+    /// oldest dropped as each new one comes, so memory stays flat.
+    last: VecDeque<Arrival>,
 }
 
 impl Flaky {
@@ -125,30 +144,33 @@ impl Flaky {
         }
     }
 
-    /// The attempts that arrived so far.
+    /// The last attempts that arrived (at most [`KEPT_ARRIVALS`]), in order.
     pub fn arrivals(&self) -> Vec<Arrival> {
-        self.arrivals
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        let arrivals = self.arrivals.lock().unwrap_or_else(PoisonError::into_inner);
+        arrivals.last.iter().copied().collect()
     }
 
     /// Records an arrival; returns the call's number on this server, from 1.
-    fn arrived(&self, arrival: Arrival) -> u32 {
+    fn arrived(&self, arrival: Arrival) -> u64 {
         let mut arrivals = self.arrivals.lock().unwrap_or_else(PoisonError::into_inner);
-        arrivals.push(arrival);
-        u32::try_from(arrivals.len()).unwrap_or(u32::MAX)
+        if arrivals.last.len() == KEPT_ARRIVALS {
+            arrivals.last.pop_front();
+        }
+        arrivals.last.push_back(arrival);
+        arrivals.count += 1;
+        arrivals.count
     }
 
-    /// Whether call number `call` waits `--delay-ms`: with `--slow-every K`,
-    /// calls 1, K+1, 2K+1...; without it, all.
-    fn is_slow(&self, call: u32) -> bool {
-        self.slow_every.is_none_or(|k| (call - 1).is_multiple_of(k))
+    /// Whether call number `call` (from 1) waits `--delay-ms`: with
+    /// `--slow-every K`, calls 1, K+1, 2K+1...; without it, all.
+    fn is_slow(&self, call: u64) -> bool {
+        self.slow_every
+            .is_none_or(|k| (call - 1).is_multiple_of(u64::from(k)))
     }
 
     /// The failure of `attempt`: `--fail-code`, with the pushback, if any,
     /// in both of its forms.
-    fn failure(&self, attempt: u32) -> Status {
+    fn failure(&self, attempt: u64) -> Status {
         let message = format!(
             "attempt {attempt} fails on purpose: the server runs with --fail-attempts {}",
             self.fail_attempts
@@ -183,7 +205,10 @@ impl DoStuff for Flaky {
                 .and_then(|value| parse_grpc_timeout(value.as_bytes())),
         };
         let call = self.arrived(arrival);
-        let attempt = arrival.previous_attempts.unwrap_or(0) + 1;
+        // The header is the client's to write, up to `u32::MAX`: counted in
+        // a `u64`, its "+ 1" cannot overflow (in a `u32` it would: a panic
+        // in a debug build, attempt 0 in a release one).
+        let attempt = u64::from(arrival.previous_attempts.unwrap_or(0)) + 1;
         let label = describe(&arrival, attempt);
 
         // If the client cancels this attempt (a hedged copy that lost, a
@@ -196,7 +221,7 @@ impl DoStuff for Flaky {
         if self.is_slow(call) {
             simulate_work(self.delay).await;
         }
-        let outcome = if attempt <= self.fail_attempts {
+        let outcome = if attempt <= u64::from(self.fail_attempts) {
             Err(self.failure(attempt))
         } else {
             Ok(Response::new(HelloReply {
@@ -218,7 +243,7 @@ fn previous_attempts(metadata: &MetadataMap) -> Option<u32> {
 }
 
 /// `say_hello pid 42, attempt 2 (grpc-previous-rpc-attempts: 1, grpc-timeout: 812 ms)`.
-fn describe(arrival: &Arrival, attempt: u32) -> String {
+fn describe(arrival: &Arrival, attempt: u64) -> String {
     let previous = arrival
         .previous_attempts
         .map_or("none".to_owned(), |n| n.to_string());

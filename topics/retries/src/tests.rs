@@ -3,6 +3,8 @@
 //! on the wire; a non-retryable code is never retried; the server's
 //! pushback sets the wait; all attempts share one deadline; a hedged call
 //! takes the first success and the server sees the other copies cancelled.
+//! And what the server survives: an attempt header at its largest value,
+//! and a long run (it remembers only the last attempts).
 
 use std::time::{Duration, Instant};
 
@@ -448,4 +450,40 @@ fn the_client_flags_keep_to_a6s_limits() {
     assert!(parse(&["--retry-on", "UNAVAILABEL"]).is_err());
     let defaults = parse(&[]).unwrap();
     assert_eq!(defaults.policy(), Args::default().policy());
+}
+
+#[tokio::test]
+async fn an_attempt_header_at_u32_max_is_answered_not_a_panic() {
+    let (server, service) = serve(failing(2, Code::Unavailable)).await;
+    let mut stub = client::connect(&server.client_args).await.unwrap();
+    // What a hostile (or broken) client may send: the largest number the
+    // header can hold. The attempt after it, 4,294,967,296, is past
+    // --fail-attempts: answered.
+    let mut request = tonic::Request::new(HelloRequest { pid: 113 });
+    (request.metadata_mut()).insert(server::PREVIOUS_ATTEMPTS, "4294967295".parse().unwrap());
+    let reply = stub.say_hello(request).await.unwrap().into_inner();
+    assert_eq!(reply.retval, "Hello, 113!");
+    assert_eq!(previous_attempts(&service), [Some(u32::MAX)]);
+    let line = "say_hello pid 113, attempt 4294967296 (grpc-previous-rpc-attempts: 4294967295): OK";
+    assert!(wait_for_log(&[line]).await.is_some(), "{}", captured_logs());
+
+    // And the next call is served as any other.
+    let (outcome, _) = retried(&server, 114, &policy(5), None).await;
+    assert_eq!(outcome.unwrap(), "Hello, 114!");
+}
+
+#[tokio::test]
+async fn the_server_remembers_only_its_last_arrivals() {
+    let (server, service) = serve(server::Args::default()).await;
+    let mut stub = client::connect(&server.client_args).await.unwrap();
+    let calls = server::KEPT_ARRIVALS + 20;
+    for pid in 0..calls {
+        let pid = i32::try_from(pid).unwrap();
+        stub.say_hello(HelloRequest { pid }).await.unwrap();
+    }
+    // The oldest 20 were dropped as the newer ones came: what it keeps is
+    // bounded, however long it runs.
+    let pids: Vec<i32> = service.arrivals().iter().map(|a| a.pid).collect();
+    let expected: Vec<i32> = (20..i32::try_from(calls).unwrap()).collect();
+    assert_eq!(pids, expected);
 }
