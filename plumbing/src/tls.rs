@@ -19,14 +19,17 @@
 //! anyone with `client.key` as your client.
 
 mod make;
+mod server;
 
 use std::{
     fs,
     path::{Path, PathBuf},
+    sync::Arc,
 };
 
 use make::{generate, is_empty_dir};
-use tonic::transport::{Certificate, CertificateDer, ClientTlsConfig, Identity, ServerTlsConfig};
+use rustls::ServerConfig;
+use tonic::transport::{Certificate, CertificateDer, ClientTlsConfig, Identity};
 
 /// The name in the development client certificate (its subject alternative
 /// name, and its common name), which an `--mtls` server logs.
@@ -68,8 +71,9 @@ fn cargo_target_dir(program: &Path) -> Option<PathBuf> {
 /// development CA and certificates first if `dir` does not exist yet. With
 /// `mtls`, the server also demands a client certificate that CA signed.
 ///
-/// Returns the TLS settings and whether the files were just created.
-pub fn server_config(dir: &Path, mtls: bool) -> Result<(ServerTlsConfig, bool), String> {
+/// Returns rustls's settings, which the server's own TLS handshake uses
+/// (`server::handshake`), and whether the files were just created.
+pub fn server_config(dir: &Path, mtls: bool) -> Result<(Arc<ServerConfig>, bool), String> {
     let created = !dir.exists() || is_empty_dir(dir);
     if created {
         generate(dir)?;
@@ -81,19 +85,25 @@ pub fn server_config(dir: &Path, mtls: bool) -> Result<(ServerTlsConfig, bool), 
             dir.display()
         ));
     }
-    let identity = Identity::from_pem(read(&cert)?, read(&key)?);
-    let mut config = ServerTlsConfig::new().identity(identity);
     if mtls && !dir.join("client.pem").exists() {
         return Err(format!(
             "{} has no client certificate for --mtls (it was made before --mtls existed); delete the directory to make new ones (clients must then trust the new ca.pem)",
             dir.display()
         ));
     }
-    if mtls {
-        // Trust for clients: a client must show a certificate this CA
-        // signed, or the handshake fails.
-        config = config.client_ca_root(Certificate::from_pem(read(&dir.join("ca.pem"))?));
-    }
+    // Trust for clients, with --mtls: a client must show a certificate
+    // this CA signed, or the handshake fails.
+    let client_ca = if mtls {
+        Some(read(&dir.join("ca.pem"))?)
+    } else {
+        None
+    };
+    let pems = server::Pems {
+        cert: read(&cert)?,
+        key: read(&key)?,
+        client_ca,
+    };
+    let (config, _) = server::config(&pems).map_err(|e| format!("{}: {e}", dir.display()))?;
     Ok((config, created))
 }
 
