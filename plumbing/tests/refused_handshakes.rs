@@ -1,8 +1,9 @@
 //! Mutual TLS refusing a client, as the operator sees it: one log line per
 //! refused handshake, at the default level, naming the caller and the
-//! reason; and no flood when refusals come by the hundred. Each handshake
-//! is made over a real socket by rustls's client, so that the test knows
-//! the caller's address the server logs.
+//! reason; no flood when refusals come by the hundred; and the server's own
+//! certificate refused as a client's. Each handshake is made over a real
+//! socket by rustls's client, so that the test knows the caller's address
+//! the server logs.
 
 // Test code: a helper that cannot do its job fails the test, with the
 // reason in the panic message.
@@ -119,6 +120,16 @@ async fn each_refused_client_certificate_is_one_line_naming_the_caller_and_the_c
     let line = the_refusal_of(client).await;
     assert!(line.contains("a CA this server does not trust"), "{line}");
     std::fs::remove_dir_all(&other).unwrap();
+
+    // The server's own certificate, presented as a client's: it says it
+    // is for servers.
+    let server_files = Identity {
+        cert: &certs.join("server.pem"),
+        key: &certs.join("server.key"),
+    };
+    let client = handshake(&server, &ca, Some(server_files)).await;
+    let line = the_refusal_of(client).await;
+    assert!(line.contains("not a client's"), "{line}");
 
     // The client's own certificate still goes through, and calls.
     let client_files = Identity {
