@@ -21,7 +21,7 @@
 //! - [`feed`]: how the events reach every page without a slow page ever
 //!   slowing a call, or growing the server's memory;
 //! - [`page`]: the page's files (in `web/assets/`, compiled in) and the
-//!   Server-Sent Events feed.
+//!   Server-Sent Events feed, to at most [`feed::MAX_PAGES`] pages at once.
 //! - [`client`]: calls of all four kinds, to fill the Live panel.
 
 pub mod client;

@@ -21,7 +21,7 @@ use tonic_types::StatusExt as _;
 
 use crate::{
     client,
-    feed::Feed,
+    feed::{Feed, MAX_PAGES},
     server::{self, Args},
 };
 
@@ -393,4 +393,54 @@ async fn a_page_that_opens_late_is_shown_the_last_calls_kept() {
         .map(|e| e["text"].as_str().unwrap())
         .collect();
     assert_eq!(pids, ["pid 2", "pid 3"], "the oldest call was let go");
+}
+
+/// `GET path` on a connection of its own, with `host`: the status and the
+/// body (which must end: not for `/events` answered with the feed).
+async fn get_with_host(server: &TestServer, path: &str, host: &str) -> (http::StatusCode, String) {
+    let request = http::Request::get(path)
+        .header("host", host)
+        .body(Full::default())
+        .unwrap();
+    let response = http1(server, request).await;
+    let status = response.status();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8(body.to_vec()).unwrap())
+}
+
+#[tokio::test]
+async fn one_page_over_the_cap_is_refused_with_why_and_a_closed_page_frees_its_place() {
+    let server = start(10).await;
+    let mut pages = Vec::new();
+    for _ in 0..MAX_PAGES {
+        pages.push(Events::open(&server).await);
+    }
+    let (status, why) = get_with_host(&server, "/events", "localhost").await;
+    assert_eq!(status, http::StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        why.contains(&format!("already serves {MAX_PAGES} pages")) && why.contains("close a tab"),
+        "{why}"
+    );
+    assert_eq!(why.lines().count(), 1, "{why}");
+    // The page itself, and calls, are not refused.
+    let mut stub = server.stub().await;
+    stub.say_hello(HelloRequest { pid: 1 }).await.unwrap();
+
+    // A page that closes frees its place: the next one is fed.
+    drop(pages.pop());
+    let fed = async {
+        loop {
+            let request = http::Request::get("/events")
+                .header("host", "localhost")
+                .body(Full::default())
+                .unwrap();
+            if http1(&server, request).await.status() == http::StatusCode::OK {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(5), fed)
+        .await
+        .expect("a closed page's place freed within 5 s");
 }
