@@ -19,8 +19,8 @@
 //! `broadcast` drops the *oldest* events for the slow reader alone.
 //!
 //! The server's memory is fixed, but each page's connection has socket
-//! buffers in the kernel, which a page that never reads fills (about
-//! 2.8 MB each, measured): so at most [`MAX_PAGES`] pages are fed at once.
+//! buffers in the kernel, which a page that never reads fills (several MB
+//! each): so at most [`MAX_PAGES`] pages are fed at once.
 
 use std::{
     collections::VecDeque,
@@ -35,11 +35,13 @@ use tokio::sync::broadcast;
 pub const CHANNEL_CAPACITY: usize = 1024;
 
 /// How many pages the feed serves at once; one more is refused (`/events`
-/// answers 503). A class of thirty with the page open, some in two tabs,
-/// fits; sixty-four pages that never read hold at most about 180 MB of
-/// kernel socket buffers (2.8 MB each), where without a cap fifty of them
-/// already halved the speed of calls through the same port.
-pub const MAX_PAGES: usize = 64;
+/// answers 503). A page that never reads fills its connection's kernel
+/// socket buffers with events, about 3.8 MB a page (measured): 32 such
+/// pages hold about 120 MB, 64 about 240 MB, and while their buffers fill,
+/// calls through the same port run at half speed or less. Thirty-two
+/// covers a class of thirty and the projector; a page refused still makes
+/// its calls, only its Live panel stays empty.
+pub const MAX_PAGES: usize = 32;
 
 /// How many events of one call the ring keeps for a late page; a longer
 /// stream keeps its first ones and its end, which is what the page needs.
