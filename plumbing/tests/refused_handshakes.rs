@@ -1,7 +1,7 @@
 //! Mutual TLS refusing a client, as the operator sees it: one log line per
 //! refused handshake, at the default level, naming the caller and the
-//! reason; no flood when refusals come by the hundred; and the server's own
-//! certificate refused as a client's. Each handshake is made over a real
+//! reason; no flood when refusals come by the hundred; the server's own
+//! certificate refused as a client's; and a stalled handshake closed. Each handshake is made over a real
 //! socket by rustls's client, so that the test knows the caller's address
 //! the server logs.
 
@@ -13,7 +13,7 @@ use std::{
     net::SocketAddr,
     path::{Path, PathBuf},
     sync::Arc,
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use rustls::{
@@ -22,7 +22,10 @@ use rustls::{
     pki_types::{CertificateDer, PrivateKeyDer, ServerName, pem::PemObject as _},
 };
 use test_support::{TestServer, captured_logs, say_hello, wait_for_log};
-use tokio::{io::AsyncReadExt as _, net::TcpStream};
+use tokio::{
+    io::{AsyncReadExt as _, AsyncWriteExt as _},
+    net::TcpStream,
+};
 use tokio_rustls::TlsConnector;
 
 /// What the client presents: a certificate and its key, as PEM files.
@@ -178,4 +181,35 @@ async fn a_flood_of_refused_handshakes_is_logged_ten_a_second_then_counted() {
         .expect("every refusal logged or counted within 10 s");
     assert!(counted > 0, "{one_by_one} lines, none counted");
     println!("{REFUSED} refused handshakes: {one_by_one} lines, {counted} counted");
+}
+
+#[tokio::test]
+async fn a_handshake_that_stalls_is_closed_after_the_handshake_timeout_and_said_so() {
+    test_support::capture_logs(tracing::Level::INFO);
+    let args = plumbing::cli::ServerArgs {
+        handshake_timeout_ms: 300,
+        ..test_support::mutual_tls()
+    };
+    let server = test_support::start(args).await;
+    let mut stalled = TcpStream::connect(server.addr()).await.unwrap();
+    let me = stalled.local_addr().unwrap();
+    // The start of a TLS record announcing a 512-byte ClientHello, then
+    // nothing more: past the accept loop's first bytes, into the handshake.
+    let mut hello = vec![0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc];
+    hello.resize(40, 0);
+    stalled.write_all(&hello).await.unwrap();
+    let started = Instant::now();
+    let mut buffer = [0; 64];
+    let read = tokio::time::timeout(Duration::from_secs(5), stalled.read(&mut buffer)).await;
+    assert!(
+        matches!(read, Ok(Ok(0) | Err(_))),
+        "still open after 5 s: {read:?}"
+    );
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(250),
+        "closed after {waited:?}"
+    );
+    let line = the_refusal_of(me).await;
+    assert!(line.contains("not finished within 300 ms"), "{line}");
 }
