@@ -18,7 +18,7 @@
 //! 3. the page's routes (an axum `Router`, which is what tonic's `Routes`
 //!    is made of) merged with the gRPC services: one port, one origin;
 //!    all behind the check of the name a browser addressed
-//!    ([`host`](crate::host): IP addresses, `localhost` and `--allow-host`
+//!    ([`crate::host`]: IP addresses, `localhost` and `--allow-host`
 //!    names only, against DNS rebinding);
 //! 4. bind, serve in the background, as every lesson's.
 
