@@ -104,7 +104,7 @@ impl DoStuff for BidiStreamingService {
 /// returns once it is listening: each step as in `unary/src/server.rs`,
 /// which says why.
 pub async fn start(service: impl DoStuff, args: &ServerArgs) -> Result<RunningServer, StartError> {
-    // `grpc.server(...)`: tonic's server, with the flags' limits, keepalive and TLS.
+    // `grpc.server(...)`: tonic's server, with the flags' limits and keepalive.
     let lifecycle = Lifecycle::new();
     let mut builder = server::configure(Server::builder(), args, &lifecycle)?;
     // `add_DoStuffServicer_to_server(...)`: our service, its message-size

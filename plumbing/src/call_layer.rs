@@ -56,6 +56,7 @@ use tower::{Layer, Service};
 use crate::{
     grpc_timeout::parse_grpc_timeout,
     observed_body::{ObservedBody, Observer, Prefix},
+    server::ConnectionInfo,
 };
 use body::GuardedBody;
 
@@ -138,7 +139,12 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, request: http::Request<Body>) -> Self::Future {
+    fn call(&mut self, mut request: http::Request<Body>) -> Self::Future {
+        // Who calls, where tonic's `request.remote_addr()` and
+        // `request.peer_certs()` look for it (see `ConnectionInfo`).
+        if let Some(info) = request.extensions_mut().remove::<ConnectionInfo>() {
+            info.into_extensions(request.extensions_mut());
+        }
         let timeout = request
             .headers()
             .get(&GRPC_TIMEOUT)

@@ -5,15 +5,16 @@
 //!
 //! 1. `grpc.server(futures.ThreadPoolExecutor(max_workers=10))`: the pool
 //!    is the tokio [`runtime`] the `server` binary builds; the server is
-//!    tonic's `Server::builder()`, on which [`configure`] sets the limits,
-//!    keepalive and TLS that the flags ask for;
+//!    tonic's `Server::builder()`, on which [`configure`] sets the limits
+//!    and keepalive that the flags ask for;
 //! 2. `add_DoStuffServicer_to_server(DoStuff(), server)`:
 //!    `.add_service(DoStuffServer::new(...))`, behind the [`token_check`]
 //!    interceptor, beside [`Lifecycle::health_and_reflection`], which tools use;
 //!    a lesson's service inside the [`WrongKindLayer`], which answers a call
 //!    of another lesson's method with the lesson to start;
-//! 3. `server.add_insecure_port('[::]:PORT')`: [`bind`] the port, which
-//!    gives the [`Listener::incoming`] connections;
+//! 3. `server.add_insecure_port('[::]:PORT')` (with `--tls`,
+//!    `add_secure_port`): [`bind`] the port with its TLS, which gives the
+//!    [`Port::incoming`] connections;
 //! 4. `server.start()`: the lesson spawns tonic's
 //!    serving call on those connections, with `lifecycle.stop_signal()`,
 //!    then [`Lifecycle::started`] reports SERVING, announces the server in
@@ -28,9 +29,12 @@ mod accept;
 mod addresses;
 mod configure;
 mod error;
+mod handshake;
 mod incoming;
 mod lifecycle;
 mod listener;
+mod port;
+mod refusal;
 mod running;
 mod wrong_kind;
 
@@ -43,9 +47,12 @@ use tracing::{error, info};
 
 pub use configure::{configure, with_keepalive, with_limits_per_connection};
 pub use error::StartError;
-pub use incoming::{Connection, Incoming};
+pub use handshake::Handshake;
+pub use incoming::{Connection, ConnectionInfo, Incoming};
 pub use lifecycle::Lifecycle;
 pub use listener::{Listener, Listening};
+pub use port::Port;
+pub use refusal::Refusal;
 pub use running::RunningServer;
 pub use wrong_kind::{Answer, WrongKind, WrongKindLayer};
 
@@ -129,8 +136,14 @@ pub fn with_token_check_and_limits<S: DoStuff>(
 
 /// Binds the listening socket: `--addr`, or `program`'s default address; or
 /// with `--addr unix:PATH`, a unix domain socket. A busy port is reported
-/// now, in one line, before anything is served.
-pub async fn bind(program: Program, args: &ServerArgs) -> Result<Listener, StartError> {
+/// now, in one line, before anything is served. With `--tls`, the port
+/// speaks TLS: the certificates are made or read now.
+pub async fn bind(program: Program, args: &ServerArgs) -> Result<Port, StartError> {
+    port::with_tls(bind_socket(program, args).await?, args)
+}
+
+/// The socket alone, TCP or unix, for [`bind`].
+async fn bind_socket(program: Program, args: &ServerArgs) -> Result<Listener, StartError> {
     let addr = args.addr.as_deref().unwrap_or(program.default_addr);
     addr::check(addr, true).map_err(StartError::BadAddr)?;
     if let Some(path) = addr::unix_path(addr) {

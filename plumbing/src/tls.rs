@@ -10,7 +10,10 @@
 //! for a certificate, and accepts only one the same CA signed. So the CA
 //! also signs a client certificate, whose name (`hello-client`) the server
 //! logs with each call: the server now knows *who* calls, not just that the
-//! line is private.
+//! line is private. Each certificate also says what it is for (its
+//! *extended key usage*: `serverAuth` for the server's, `clientAuth` for the
+//! client's), so a client presenting `server.pem` is refused: holding the
+//! server's files must not make one a client too.
 //!
 //! The files (`ca.pem`, `server.pem`, `server.key`, `client.pem`,
 //! `client.key`) go to `target/dev-certs/` of the workspace
@@ -19,14 +22,18 @@
 //! anyone with `client.key` as your client.
 
 mod make;
+mod server;
 
 use std::{
     fs,
     path::{Path, PathBuf},
+    sync::Arc,
 };
 
 use make::{generate, is_empty_dir};
-use tonic::transport::{Certificate, CertificateDer, ClientTlsConfig, Identity, ServerTlsConfig};
+use rustls::ServerConfig;
+use server::ServerCertAsClient;
+use tonic::transport::{Certificate, CertificateDer, ClientTlsConfig, Identity};
 
 /// The name in the development client certificate (its subject alternative
 /// name, and its common name), which an `--mtls` server logs.
@@ -66,10 +73,12 @@ fn cargo_target_dir(program: &Path) -> Option<PathBuf> {
 
 /// Loads the server's certificate and key from `dir`, creating the
 /// development CA and certificates first if `dir` does not exist yet. With
-/// `mtls`, the server also demands a client certificate that CA signed.
+/// `mtls`, the server also demands a client certificate that CA signed for
+/// a client (not `server.pem`, which says it is for servers).
 ///
-/// Returns the TLS settings and whether the files were just created.
-pub fn server_config(dir: &Path, mtls: bool) -> Result<(ServerTlsConfig, bool), String> {
+/// Returns rustls's settings, which the server's own TLS handshake uses
+/// (`server::handshake`), and whether the files were just created.
+pub fn server_config(dir: &Path, mtls: bool) -> Result<(Arc<ServerConfig>, bool), String> {
     let created = !dir.exists() || is_empty_dir(dir);
     if created {
         generate(dir)?;
@@ -81,18 +90,31 @@ pub fn server_config(dir: &Path, mtls: bool) -> Result<(ServerTlsConfig, bool), 
             dir.display()
         ));
     }
-    let identity = Identity::from_pem(read(&cert)?, read(&key)?);
-    let mut config = ServerTlsConfig::new().identity(identity);
     if mtls && !dir.join("client.pem").exists() {
         return Err(format!(
             "{} has no client certificate for --mtls (it was made before --mtls existed); delete the directory to make new ones (clients must then trust the new ca.pem)",
             dir.display()
         ));
     }
-    if mtls {
-        // Trust for clients: a client must show a certificate this CA
-        // signed, or the handshake fails.
-        config = config.client_ca_root(Certificate::from_pem(read(&dir.join("ca.pem"))?));
+    // Trust for clients, with --mtls: a client must show a certificate
+    // this CA signed, or the handshake fails.
+    let client_ca = if mtls {
+        Some(read(&dir.join("ca.pem"))?)
+    } else {
+        None
+    };
+    let pems = server::Pems {
+        cert: read(&cert)?,
+        key: read(&key)?,
+        client_ca,
+    };
+    let (config, server_as_client) =
+        server::config(&pems).map_err(|e| format!("{}: {e}", dir.display()))?;
+    if server_as_client == Some(ServerCertAsClient::Accepted) {
+        return Err(format!(
+            "{} holds certificates made before each said what it is for, so server.pem would pass as a client's under --mtls; delete the directory to make new ones (clients must then trust the new ca.pem)",
+            dir.display()
+        ));
     }
     Ok((config, created))
 }
@@ -195,6 +217,38 @@ mod tests {
         let pem = fs::read_to_string(dir.join("client.pem")).unwrap();
         let der = pem_body(&pem);
         assert_eq!(client_name(&[CertificateDer::from(der)]), CLIENT_NAME);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn certificates_made_before_they_said_their_purpose_are_refused_under_mtls() {
+        use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+        let dir = std::env::temp_dir().join(format!("hello-old-certs-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        // As `make.rs` made them before: no extended key usage anywhere.
+        let ca_key = KeyPair::generate().unwrap();
+        let mut ca_params = CertificateParams::default();
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+        let ca = Issuer::new(ca_params, ca_key);
+        fs::write(dir.join("ca.pem"), ca_cert.pem()).unwrap();
+        for (name, dns) in [("server", "localhost"), ("client", CLIENT_NAME)] {
+            let key = KeyPair::generate().unwrap();
+            let params = CertificateParams::new(vec![dns.to_owned()]).unwrap();
+            let cert = params.signed_by(&key, &ca).unwrap();
+            fs::write(dir.join(format!("{name}.pem")), cert.pem()).unwrap();
+            fs::write(dir.join(format!("{name}.key")), key.serialize_pem()).unwrap();
+        }
+        let refused = server_config(&dir, true).unwrap_err();
+        assert!(
+            refused.contains("server.pem would pass as a client's")
+                && refused.contains("delete the directory to make new ones")
+                && !refused.contains('\n'),
+            "{refused}"
+        );
+        // TLS alone asks no client for a certificate: nothing to refuse.
+        assert!(server_config(&dir, false).is_ok());
         fs::remove_dir_all(&dir).unwrap();
     }
 

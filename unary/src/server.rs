@@ -98,7 +98,7 @@ pub async fn start(service: impl DoStuff, args: &ServerArgs) -> Result<RunningSe
 
     // `grpc.server(futures.ThreadPoolExecutor(max_workers=10))`: tonic's
     // server. `configure` sets on it what the flags ask for: the calls per
-    // connection, keepalive pings, TLS; and a layer around every call that
+    // connection, keepalive pings; and a layer around every call that
     // enforces its deadline and ends it at shutdown. (The pool is tokio's
     // runtime, which the `server` binary built before calling us.)
     let mut builder = server::configure(Server::builder(), args, &lifecycle)?;
@@ -124,7 +124,10 @@ pub async fn start(service: impl DoStuff, args: &ServerArgs) -> Result<RunningSe
 
     // `server.add_insecure_port('localhost:8888')`: bind the port
     // (`--addr`, 127.0.0.1:8888 by default), so a port in use is reported
-    // now. (Or with `--addr unix:PATH`, a unix domain socket.)
+    // now. (Or with `--addr unix:PATH`, a unix domain socket.) With `--tls`
+    // it is `add_secure_port`: TLS belongs to the port, as in gRPC's other
+    // languages, and each connection makes its handshake before tonic
+    // serves it (a refused one is logged, with the reason).
     let listener = server::bind(PROGRAM, args).await?;
     let listening = listener.listening();
 

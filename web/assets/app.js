@@ -165,5 +165,10 @@ const feed = new EventSource("/events");
 feed.addEventListener("open", () => { calls.clear(); missed = 0; received = 0; drawLive(); });
 feed.addEventListener("message", (message) => onEvent(JSON.parse(message.data)));
 feed.addEventListener("error", () => {
-  $("#feed-state").replaceChildren(el("span", { class: "missed" }, "live feed lost: reconnecting…"));
+  // CLOSED: the server answered something other than the feed (503 when
+  // it already feeds as many pages as it will), and the browser gives up.
+  const text = feed.readyState === EventSource.CLOSED
+    ? "live feed refused by the server (GET /events says why): reload to try again"
+    : "live feed lost: reconnecting…";
+  $("#feed-state").replaceChildren(el("span", { class: "missed" }, text));
 });

@@ -17,6 +17,10 @@
 //! Compare a `mpsc` channel per page: a full one would have to make the
 //! call wait (a stuck browser slows gRPC) or grow (memory without bound).
 //! `broadcast` drops the *oldest* events for the slow reader alone.
+//!
+//! The server's memory is fixed, but each page's connection has socket
+//! buffers in the kernel, which a page that never reads fills (several MB
+//! each): so at most [`MAX_PAGES`] pages are fed at once.
 
 use std::{
     collections::VecDeque,
@@ -30,6 +34,15 @@ use tokio::sync::broadcast;
 /// calls a second (4 events each), about a quarter of a second of them.
 pub const CHANNEL_CAPACITY: usize = 1024;
 
+/// How many pages the feed serves at once; one more is refused (`/events`
+/// answers 503). A page that never reads fills its connection's kernel
+/// socket buffers with events, about 3.8 MB a page (measured): 32 such
+/// pages hold about 120 MB, 64 about 240 MB, and while their buffers fill,
+/// calls through the same port run at half speed or less. Thirty-two
+/// covers a class of thirty and the projector; a page refused still makes
+/// its calls, only its Live panel stays empty.
+pub const MAX_PAGES: usize = 32;
+
 /// How many events of one call the ring keeps for a late page; a longer
 /// stream keeps its first ones and its end, which is what the page needs.
 pub const EVENTS_KEPT_PER_CALL: usize = 64;
@@ -42,6 +55,16 @@ pub struct Event {
     pub seq: u64,
     /// The event as the page reads it, e.g. `{"type":"end","call":3,...}`.
     pub json: String,
+}
+
+/// What a page subscribed to the feed gets.
+#[derive(Debug)]
+pub struct Subscription {
+    /// The events of the calls kept, oldest first, to show at once.
+    pub kept: Vec<Arc<Event>>,
+    /// Every event published from now on; dropping it frees the page's
+    /// place in the feed.
+    pub receiver: broadcast::Receiver<Arc<Event>>,
 }
 
 /// The feed: cheap to clone, each clone publishing into the same channel and ring.
@@ -148,9 +171,16 @@ impl Feed {
     }
 
     /// Subscribes a page: the kept events (oldest first), and a receiver
-    /// of every later one.
-    pub fn subscribe(&self) -> (Vec<Arc<Event>>, broadcast::Receiver<Arc<Event>>) {
+    /// of every later one; or `None` if [`MAX_PAGES`] pages are already
+    /// subscribed. A page's place is freed when its receiver is dropped,
+    /// which is when its connection closes.
+    pub fn subscribe(&self) -> Option<Subscription> {
         let ring = self.lock();
+        // The count and the subscription under the same lock, so that two
+        // pages arriving at once cannot both take the last place.
+        if self.shared.channel.receiver_count() >= MAX_PAGES {
+            return None;
+        }
         // Both under the lock: nothing is published in between, so nothing
         // is missed or sent twice.
         let receiver = self.shared.channel.subscribe();
@@ -158,7 +188,7 @@ impl Feed {
             .flat_map(|call| call.events.iter().cloned())
             .collect();
         kept.sort_by_key(|event| event.seq);
-        (kept, receiver)
+        Some(Subscription { kept, receiver })
     }
 
     /// How many calls have started since the server did.

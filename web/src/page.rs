@@ -8,16 +8,17 @@
 //! `/events` is the Live panel's feed, as Server-Sent Events: one HTTP
 //! response that never ends, one `data: {json}` line per event, which the
 //! browser's `EventSource` reads (and reconnects by itself if the server
-//! restarts).
+//! restarts). At most [`MAX_PAGES`] pages are fed at once: one more gets
+//! `503 Service Unavailable` and a line saying why.
 
 use std::{convert::Infallible, sync::Arc};
 
 use axum::{
     Router,
     extract::State,
-    http::header,
+    http::{StatusCode, header},
     response::{
-        IntoResponse,
+        IntoResponse, Response,
         sse::{Event as SseEvent, Sse},
     },
     routing::get,
@@ -25,7 +26,11 @@ use axum::{
 use futures::{Stream, StreamExt as _, stream};
 use tokio::sync::broadcast::{Receiver, error::RecvError};
 
-use crate::feed::{Event, Feed};
+use crate::feed::{Event, Feed, MAX_PAGES, Subscription};
+
+/// How long a page refused for want of room is asked to wait before it
+/// tries again (`Retry-After`, in seconds).
+const RETRY_AFTER_SECS: &str = "10";
 
 /// The page, its style, and its two scripts: paths and contents.
 const ASSETS: [(&str, &str, &str); 4] = [
@@ -68,11 +73,27 @@ pub fn routes(feed: Feed) -> Router {
     router.route("/events", get(events)).with_state(feed)
 }
 
-/// `GET /events`: the calls kept so far, then every event as it happens.
-async fn events(State(feed): State<Feed>) -> impl IntoResponse {
-    let (kept, receiver) = feed.subscribe();
+/// `GET /events`: the calls kept so far, then every event as it happens;
+/// or, with [`MAX_PAGES`] pages already fed, 503 and why.
+async fn events(State(feed): State<Feed>) -> Response {
+    let Some(Subscription { kept, receiver }) = feed.subscribe() else {
+        return too_many_pages();
+    };
     let kept = stream::iter(kept).map(|event| Ok(sse(&event)));
-    Sse::new(kept.chain(live(receiver)))
+    Sse::new(kept.chain(live(receiver))).into_response()
+}
+
+/// The answer to one page too many: 503 (the server is at capacity, not
+/// the client at fault), when to try again, and what to do, in one line.
+fn too_many_pages() -> Response {
+    let why = format!(
+        "the live feed already serves {MAX_PAGES} pages, the most it feeds at once; close a tab that has this page open, then reload\n"
+    );
+    let headers = [
+        (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+        (header::RETRY_AFTER, RETRY_AFTER_SECS),
+    ];
+    (StatusCode::SERVICE_UNAVAILABLE, headers, why).into_response()
 }
 
 /// The events published from now on. A page that reads too slowly (or not

@@ -17,8 +17,12 @@
 //!    gRPC-Web, so on the whole server it would refuse the page itself;
 //! 3. the page's routes (an axum `Router`, which is what tonic's `Routes`
 //!    is made of) merged with the gRPC services: one port, one origin;
+//!    all behind the check of the name a browser addressed
+//!    ([`crate::host`]: IP addresses, `localhost` and `--allow-host`
+//!    names only, against DNS rebinding);
 //! 4. bind, serve in the background, as every lesson's.
 
+use axum::middleware;
 use clap::Parser;
 use plumbing::{
     cli::ServerArgs,
@@ -29,7 +33,14 @@ use tonic_web::GrpcWebLayer;
 use tower::ServiceBuilder;
 use tracing::info;
 
-use crate::{TOPIC, feed::Feed, page, service::Lessons, watch::WatchLayer};
+use crate::{
+    TOPIC,
+    feed::Feed,
+    host::{self, AllowedHosts},
+    page,
+    service::Lessons,
+    watch::WatchLayer,
+};
 
 /// Flags of the web server.
 #[derive(Parser, Debug, Clone)]
@@ -44,6 +55,12 @@ pub struct Args {
     /// How many of the last calls the Live panel is shown when it opens
     #[arg(long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(u16).range(1..))]
     pub keep_calls: u16,
+
+    /// A name the page may be opened by, besides IP addresses and localhost
+    /// (say, this machine's name on the LAN); repeat for several. Browsers
+    /// asking by any other name are refused, against DNS rebinding
+    #[arg(long = "allow-host", value_name = "NAME")]
+    pub allow_hosts: Vec<String>,
 }
 
 impl Default for Args {
@@ -51,6 +68,7 @@ impl Default for Args {
         Self {
             common: ServerArgs::default(),
             keep_calls: 50,
+            allow_hosts: Vec::new(),
         }
     }
 }
@@ -71,13 +89,18 @@ pub async fn start(feed: Feed, args: &Args) -> Result<RunningServer, StartError>
         .layer(WatchLayer::new(feed.clone()))
         .service(Lessons::new(common));
 
-    // 3. gRPC and the page side by side, routed by path.
-    //    Reflection also describes the BadRequest a refused stream carries.
+    // 3. gRPC and the page side by side, routed by path, behind the check
+    //    of the name a browser asked for (`host.rs` says why). Reflection
+    //    also describes the BadRequest a refused stream carries.
     let tools =
         lifecycle.health_and_reflection_describing(&[tonic_types::pb::FILE_DESCRIPTOR_SET])?;
     let grpc = tools.add_service(hello);
-    let routes = Routes::from(grpc.into_axum_router().merge(page::routes(feed)));
-    let router = builder.add_routes(routes);
+    let hosts = AllowedHosts::new(&args.allow_hosts);
+    let routes = grpc
+        .into_axum_router()
+        .merge(page::routes(feed))
+        .layer(middleware::from_fn_with_state(hosts, host::check));
+    let router = builder.add_routes(Routes::from(routes));
 
     // 4. Bind and serve.
     let listener = server::bind(TOPIC, common).await?;

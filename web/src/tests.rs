@@ -21,19 +21,28 @@ use tonic_types::StatusExt as _;
 
 use crate::{
     client,
-    feed::Feed,
+    feed::{Feed, MAX_PAGES},
     server::{self, Args},
 };
 
 /// Starts the web server on a free port, keeping `keep_calls` calls.
 async fn start(keep_calls: u16) -> TestServer {
+    start_with(Args {
+        keep_calls,
+        ..Args::default()
+    })
+    .await
+}
+
+/// Starts the web server on a free port with `args` (its address replaced).
+async fn start_with(args: Args) -> TestServer {
     capture_logs(tracing::Level::INFO);
     TestServer::start(ServerArgs::default(), async |common| {
         let args = Args {
             common: common.clone(),
-            keep_calls,
+            ..args
         };
-        server::start(Feed::new(keep_calls.into()), &args).await
+        server::start(Feed::new(args.keep_calls.into()), &args).await
     })
     .await
 }
@@ -418,4 +427,112 @@ fn the_proto_crates_table_of_lessons_says_what_each_lesson_says_of_itself() {
             lesson.name
         );
     }
+}
+
+/// `GET path` on a connection of its own, with `host`: the status and the
+/// body (which must end: not for `/events` answered with the feed).
+async fn get_with_host(server: &TestServer, path: &str, host: &str) -> (http::StatusCode, String) {
+    let request = http::Request::get(path)
+        .header("host", host)
+        .body(Full::default())
+        .unwrap();
+    let response = http1(server, request).await;
+    let status = response.status();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8(body.to_vec()).unwrap())
+}
+
+#[tokio::test]
+async fn one_page_over_the_cap_is_refused_with_why_and_a_closed_page_frees_its_place() {
+    let server = start(10).await;
+    let mut pages = Vec::new();
+    for _ in 0..MAX_PAGES {
+        pages.push(Events::open(&server).await);
+    }
+    let (status, why) = get_with_host(&server, "/events", "localhost").await;
+    assert_eq!(status, http::StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        why.contains(&format!("already serves {MAX_PAGES} pages")) && why.contains("close a tab"),
+        "{why}"
+    );
+    assert_eq!(why.lines().count(), 1, "{why}");
+    // The page itself, and calls, are not refused.
+    let mut stub = server.stub().await;
+    stub.say_hello(HelloRequest { pid: 1 }).await.unwrap();
+
+    // A page that closes frees its place: the next one is fed.
+    drop(pages.pop());
+    let fed = async {
+        loop {
+            let request = http::Request::get("/events")
+                .header("host", "localhost")
+                .body(Full::default())
+                .unwrap();
+            if http1(&server, request).await.status() == http::StatusCode::OK {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(5), fed)
+        .await
+        .expect("a closed page's place freed within 5 s");
+}
+
+#[tokio::test]
+async fn a_browser_asking_by_a_foreign_name_is_refused_and_by_an_address_or_allowed_name_is_served()
+{
+    let server = start_with(Args {
+        allow_hosts: vec!["instructor.local".to_owned()],
+        ..Args::default()
+    })
+    .await;
+    let port = server.addr().port();
+    // DNS rebinding: the browser asks for the attacker's name, which now
+    // points here. The page, the feed and gRPC-Web are all refused.
+    for (path, host) in [
+        ("/", "evil.example".to_owned()),
+        ("/app.js", format!("evil.example:{port}")),
+        ("/events", format!("rebind.evil.example:{port}")),
+    ] {
+        let (status, why) = get_with_host(&server, path, &host).await;
+        assert_eq!(status, http::StatusCode::FORBIDDEN, "GET {path} as {host}");
+        assert!(why.contains(&host) && why.contains("--allow-host"), "{why}");
+        assert_eq!(why.lines().count(), 1, "{why}");
+    }
+    let call = http::Request::post("/hello.DoStuff/say_hello")
+        .header("host", "evil.example")
+        .header("content-type", "application/grpc-web+proto")
+        .header("x-grpc-web", "1")
+        .body(Full::new(Bytes::from_static(&[0, 0, 0, 0, 0])))
+        .unwrap();
+    assert_eq!(
+        http1(&server, call).await.status(),
+        http::StatusCode::FORBIDDEN
+    );
+
+    // What a rebinding page cannot forge: an IP address (the class typing
+    // the instructor's LAN address), localhost; and a name allowed by flag.
+    for host in [
+        format!("127.0.0.1:{port}"),
+        format!("192.168.1.20:{port}"),
+        format!("[::1]:{port}"),
+        format!("localhost:{port}"),
+        format!("instructor.local:{port}"),
+    ] {
+        let (status, _) = get_with_host(&server, "/", &host).await;
+        assert_eq!(status, http::StatusCode::OK, "GET / as {host}");
+    }
+
+    // A CLI client speaks HTTP/2, which no browser does without TLS: the
+    // name it dialled (its `:authority`) is not checked.
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://{}", server.addr()))
+        .unwrap()
+        .origin("http://instructor-laptop.example:8080".parse().unwrap())
+        .connect()
+        .await
+        .unwrap();
+    let mut stub = hello_proto::pb::do_stuff_client::DoStuffClient::new(channel);
+    let reply = stub.say_hello(HelloRequest { pid: 3 }).await.unwrap();
+    assert_eq!(reply.into_inner().retval, "Hello, 3!");
 }

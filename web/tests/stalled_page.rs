@@ -39,6 +39,7 @@ async fn a_page_that_never_reads_neither_slows_calls_nor_grows_memory() {
         let args = Args {
             common: common.clone(),
             keep_calls: 50,
+            ..Args::default()
         };
         server::start(feed.clone(), &args).await
     })

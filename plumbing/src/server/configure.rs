@@ -3,15 +3,14 @@
 use std::time::Duration;
 
 use tonic::transport::Server;
-use tracing::info;
 
 use super::{Builder, Lifecycle, StartError};
 use crate::{call_layer::CallLayer, cli::ServerArgs};
 
 /// Sets up tonic's server `builder` as the flags ask: the limits per
-/// connection, keepalive, and TLS; and puts every call behind our
-/// [`CallLayer`] (deadlines, callers that leave, the end of shutdown, a
-/// request over the size limit).
+/// connection and keepalive; and puts every call behind our [`CallLayer`]
+/// (deadlines, callers that leave, the end of shutdown, a request over the
+/// size limit). TLS is the port's, not the builder's: [`super::bind`].
 pub fn configure(
     builder: Server,
     args: &ServerArgs,
@@ -21,7 +20,6 @@ pub fn configure(
     super::listener::check_unix_flags(args)?;
     let builder = with_limits_per_connection(builder, args);
     let builder = with_keepalive(builder, args);
-    let builder = with_tls(builder, args)?;
     // The layer also refuses a request message over `--max-message-bytes`
     // by its length, with RESOURCE_EXHAUSTED (see `call_layer`).
     let calls = CallLayer::new(lifecycle.cutoff.clone()).with_message_limit(args.max_message_bytes);
@@ -50,30 +48,4 @@ pub fn with_keepalive(builder: Server, args: &ServerArgs) -> Server {
     builder
         .http2_keepalive_interval(Some(keepalive))
         .http2_keepalive_timeout(Some(keepalive.min(LONGEST_PING_WAIT)))
-}
-
-/// With `--tls`: serve TLS with the development certificates, made on
-/// first use. The handshake timeout covers TLS too: a client that starts a
-/// TLS handshake and stalls is dropped like a silent one.
-fn with_tls(builder: Server, args: &ServerArgs) -> Result<Server, StartError> {
-    if !args.speaks_tls() {
-        return Ok(builder);
-    }
-    let dir = args.certs.clone().unwrap_or_else(crate::tls::default_dir);
-    let (tls, created) = crate::tls::server_config(&dir, args.mtls).map_err(StartError::Tls)?;
-    let verb = if created { "created" } else { "using" };
-    info!(
-        "TLS: {verb} development certificates in {}; clients trust {}",
-        dir.display(),
-        dir.join("ca.pem").display()
-    );
-    if args.mtls {
-        info!(
-            "mutual TLS: clients must present a certificate this CA signed (theirs: {}, with --mtls)",
-            dir.join("client.pem").display()
-        );
-    }
-    builder
-        .tls_config(tls.timeout(args.handshake_timeout()))
-        .map_err(|e| StartError::Tls(format!("TLS setup failed: {e}")))
 }

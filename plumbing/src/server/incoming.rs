@@ -1,6 +1,6 @@
 //! The connections a server accepts, as one stream for tonic to serve
-//! (with a shutdown signal), whether they come over TCP or a unix domain
-//! socket.
+//! (with a shutdown signal), whether they come over TCP (with TLS or
+//! without) or a unix domain socket.
 
 use std::{
     io,
@@ -12,44 +12,91 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 #[cfg(unix)]
 use tokio::net::UnixStream;
+use tokio_rustls::server::TlsStream;
 use tokio_stream::Stream;
-use tonic::transport::server::{Connected, TcpConnectInfo};
+use tonic::transport::server::{Connected, TcpConnectInfo, TlsConnectInfo};
 
 use super::listener::SocketFile;
 
-/// One accepted connection: TCP, or a unix domain socket.
+/// One accepted connection: TCP, TLS over TCP, or a unix domain socket.
 ///
 /// tonic serves any stream of connections that can be read, written and
-/// asked who is on the other end ([`Connected`]); one type for both kinds
+/// asked who is on the other end ([`Connected`]); one type for all kinds
 /// lets a lesson make tonic's one serving call, whichever
 /// `--addr` says.
 #[derive(Debug)]
 pub enum Connection {
-    /// A TCP connection (with TLS, tonic wraps it after the handshake).
+    /// A TCP connection.
     Tcp(TcpStream),
+    /// A TCP connection after its TLS handshake (`--tls`, `--mtls`), which
+    /// plumbing makes itself (see `handshake.rs`): boxed, as its buffers
+    /// make it large.
+    Tls(Box<TlsStream<TcpStream>>),
     /// A connection to a unix domain socket, from this machine.
     #[cfg(unix)]
     Unix(UnixStream),
 }
 
-impl Connected for Connection {
-    /// The caller's address, as tonic records it for a TCP connection; a
-    /// unix socket's caller has none, and [`super::caller`] says so.
-    type ConnectInfo = TcpConnectInfo;
+/// Who is on the other end of a [`Connection`], as tonic records it for
+/// each request: the TCP addresses, and over TLS the certificates the
+/// client presented.
+///
+/// tonic puts one value of a connection's `ConnectInfo` type in each
+/// request's extensions, and finds the caller's address and certificates
+/// (`request.remote_addr()`, `request.peer_certs()`) by *two* types:
+/// `TcpConnectInfo`, and `TlsConnectInfo<TcpConnectInfo>`, which only a
+/// TLS stream can make. One type serves all kinds of connection, so this
+/// one holds both, and [`crate::call_layer::CallLayer`] (which every
+/// server's `configure` adds) puts each in the request as tonic would have
+/// ([`ConnectionInfo::into_extensions`]), before any handler looks.
+#[derive(Debug, Clone)]
+pub struct ConnectionInfo {
+    /// The addresses at both ends; none for a unix socket, whose caller has
+    /// no address ([`super::caller`] says so).
+    tcp: TcpConnectInfo,
+    /// Over TLS: the addresses again, and the client's certificates.
+    tls: Option<TlsConnectInfo<TcpConnectInfo>>,
+}
 
-    fn connect_info(&self) -> TcpConnectInfo {
+impl ConnectionInfo {
+    /// Puts into `extensions` what tonic itself would put there for this
+    /// connection: its `TcpConnectInfo`, and over TLS its
+    /// `TlsConnectInfo<TcpConnectInfo>` as well.
+    pub fn into_extensions(self, extensions: &mut http::Extensions) {
+        extensions.insert(self.tcp);
+        if let Some(tls) = self.tls {
+            extensions.insert(tls);
+        }
+    }
+}
+
+impl Connected for Connection {
+    /// The caller's address and, over TLS, its certificates.
+    type ConnectInfo = ConnectionInfo;
+
+    fn connect_info(&self) -> ConnectionInfo {
         match self {
-            Connection::Tcp(stream) => stream.connect_info(),
+            Connection::Tcp(stream) => ConnectionInfo {
+                tcp: stream.connect_info(),
+                tls: None,
+            },
+            Connection::Tls(stream) => ConnectionInfo {
+                tcp: stream.get_ref().0.connect_info(),
+                tls: Some(stream.connect_info()),
+            },
             #[cfg(unix)]
-            Connection::Unix(_) => TcpConnectInfo {
-                local_addr: None,
-                remote_addr: None,
+            Connection::Unix(_) => ConnectionInfo {
+                tcp: TcpConnectInfo {
+                    local_addr: None,
+                    remote_addr: None,
+                },
+                tls: None,
             },
         }
     }
 }
 
-// Reading and writing go to whichever stream it is. Both are `Unpin`, so
+// Reading and writing go to whichever stream it is. All are `Unpin`, so
 // each can be pinned where it lies.
 impl AsyncRead for Connection {
     fn poll_read(
@@ -59,6 +106,7 @@ impl AsyncRead for Connection {
     ) -> Poll<io::Result<()>> {
         match self.get_mut() {
             Connection::Tcp(stream) => Pin::new(stream).poll_read(cx, buf),
+            Connection::Tls(stream) => Pin::new(stream).poll_read(cx, buf),
             #[cfg(unix)]
             Connection::Unix(stream) => Pin::new(stream).poll_read(cx, buf),
         }
@@ -73,6 +121,7 @@ impl AsyncWrite for Connection {
     ) -> Poll<io::Result<usize>> {
         match self.get_mut() {
             Connection::Tcp(stream) => Pin::new(stream).poll_write(cx, buf),
+            Connection::Tls(stream) => Pin::new(stream).poll_write(cx, buf),
             #[cfg(unix)]
             Connection::Unix(stream) => Pin::new(stream).poll_write(cx, buf),
         }
@@ -85,6 +134,7 @@ impl AsyncWrite for Connection {
     ) -> Poll<io::Result<usize>> {
         match self.get_mut() {
             Connection::Tcp(stream) => Pin::new(stream).poll_write_vectored(cx, bufs),
+            Connection::Tls(stream) => Pin::new(stream).poll_write_vectored(cx, bufs),
             #[cfg(unix)]
             Connection::Unix(stream) => Pin::new(stream).poll_write_vectored(cx, bufs),
         }
@@ -93,6 +143,7 @@ impl AsyncWrite for Connection {
     fn is_write_vectored(&self) -> bool {
         match self {
             Connection::Tcp(stream) => stream.is_write_vectored(),
+            Connection::Tls(stream) => stream.is_write_vectored(),
             #[cfg(unix)]
             Connection::Unix(stream) => stream.is_write_vectored(),
         }
@@ -101,6 +152,7 @@ impl AsyncWrite for Connection {
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         match self.get_mut() {
             Connection::Tcp(stream) => Pin::new(stream).poll_flush(cx),
+            Connection::Tls(stream) => Pin::new(stream).poll_flush(cx),
             #[cfg(unix)]
             Connection::Unix(stream) => Pin::new(stream).poll_flush(cx),
         }
@@ -109,6 +161,7 @@ impl AsyncWrite for Connection {
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         match self.get_mut() {
             Connection::Tcp(stream) => Pin::new(stream).poll_shutdown(cx),
+            Connection::Tls(stream) => Pin::new(stream).poll_shutdown(cx),
             #[cfg(unix)]
             Connection::Unix(stream) => Pin::new(stream).poll_shutdown(cx),
         }
@@ -116,7 +169,8 @@ impl AsyncWrite for Connection {
 }
 
 /// The stream of accepted connections that a lesson hands to tonic's
-/// serving call. Made by [`super::Listener::incoming`].
+/// serving call. Made by [`super::Listener::incoming`], and with TLS, by
+/// [`super::Port::incoming`].
 pub struct Incoming {
     /// The connections, as the accept loop hands them over.
     pub(super) connections: Pin<Box<dyn Stream<Item = io::Result<Connection>> + Send>>,

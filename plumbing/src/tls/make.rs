@@ -2,11 +2,20 @@
 
 use std::{fs, io::Write, path::Path};
 
-use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+};
 
 use super::CLIENT_NAME;
 
 /// Makes a development CA and a server certificate signed by it, in `dir`.
+///
+/// Each certificate says what it is for (its *extended key usage*): the
+/// server's `serverAuth`, the client's `clientAuth`. Without it, a
+/// certificate is good for any purpose, and a client holding `server.pem`
+/// and `server.key` could present them as its own under `--mtls` (it would
+/// be "called by localhost"). With it, the verifier on either side refuses a
+/// certificate made for the other.
 ///
 /// The files are written to a fresh directory beside `dir`, which is then
 /// renamed to `dir` in one step: two servers started at once cannot mix
@@ -26,21 +35,25 @@ pub(super) fn generate(dir: &Path) -> Result<(), String> {
 
     // The server certificate: valid for the names clients dial. Each string
     // that parses as an IP address becomes an IP entry, the rest DNS names.
+    // For serving only: a client presenting it is refused.
     let server_key = KeyPair::generate().map_err(failed)?;
-    let server_params = CertificateParams::new(vec![
+    let mut server_params = CertificateParams::new(vec![
         "localhost".to_owned(),
         "127.0.0.1".to_owned(),
         "::1".to_owned(),
     ])
     .map_err(failed)?;
+    server_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
     let server_cert = server_params.signed_by(&server_key, &ca).map_err(failed)?;
 
-    // The client certificate, for mutual TLS: its name says who calls.
+    // The client certificate, for mutual TLS: its name says who calls. For
+    // calling only: a server presenting it is refused.
     let client_key = KeyPair::generate().map_err(failed)?;
     let mut client_params = CertificateParams::new(vec![CLIENT_NAME.to_owned()]).map_err(failed)?;
     client_params
         .distinguished_name
         .push(DnType::CommonName, CLIENT_NAME);
+    client_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
     let client_cert = client_params.signed_by(&client_key, &ca).map_err(failed)?;
 
     let staging = dir.with_extension(format!("new-{}", std::process::id()));
