@@ -177,31 +177,31 @@ impl<F: Future, R: Future<Output = F::Output>> Future for Answer<F, R> {
 mod tests {
     use super::*;
 
-    const UNARY: Program = Program::new("unary", "127.0.0.1:8888", &["say_hello"]);
+    const GREETER: Program = Program::new("greeter", "127.0.0.1:50051", &["greet"]);
     const LESSONS: &[Lesson] = &[
         Lesson {
-            name: "unary",
-            default_addr: "127.0.0.1:8888",
-            methods: &["say_hello"],
+            name: "greeter",
+            default_addr: "127.0.0.1:50051",
+            methods: &["greet"],
         },
         Lesson {
             name: "streaming",
-            default_addr: "127.0.0.1:8889",
-            methods: &["say_hello_stream"],
+            default_addr: "127.0.0.1:50052",
+            methods: &["greet_stream"],
         },
     ];
 
     #[test]
     fn another_lessons_method_is_refused_with_that_lessons_command() {
-        let layer = WrongKindLayer::new(UNARY, LESSONS);
+        let layer = WrongKindLayer::new(GREETER, LESSONS);
         assert_eq!(
-            layer.served_elsewhere("say_hello_stream").as_deref(),
+            layer.served_elsewhere("greet_stream").as_deref(),
             Some(
-                "the unary server does not serve say_hello_stream: the streaming lesson does (cargo run -p streaming --bin server, on 127.0.0.1:8889)"
+                "the greeter server does not serve greet_stream: the streaming lesson does (cargo run -p streaming --bin server, on 127.0.0.1:50052)"
             )
         );
         // Its own method, and one no lesson serves, go on to the service.
-        assert_eq!(layer.served_elsewhere("say_hello"), None);
-        assert_eq!(layer.served_elsewhere("say_goodbye"), None);
+        assert_eq!(layer.served_elsewhere("greet"), None);
+        assert_eq!(layer.served_elsewhere("say_goodbye_forever"), None);
     }
 }
