@@ -536,3 +536,60 @@ async fn a_browser_asking_by_a_foreign_name_is_refused_and_by_an_address_or_allo
     let reply = stub.say_hello(HelloRequest { pid: 3 }).await.unwrap();
     assert_eq!(reply.into_inner().retval, "Hello, 3!");
 }
+
+/// Sends `request` (raw HTTP/1.1 bytes) on a connection of its own and
+/// returns all the server answers, until it closes the connection.
+async fn exchange(server: &TestServer, request: &str) -> String {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let mut stream = TcpStream::connect(server.addr()).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut answer));
+    read.await
+        .expect("the server closes the connection")
+        .unwrap();
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[tokio::test]
+async fn a_path_that_climbs_out_of_the_page_reads_no_file() {
+    let server = start(10).await;
+    // The page's files are compiled into the program: no path reaches the
+    // disk, however it climbs. A path the page does not know goes on to
+    // gRPC, which has no such method either: UNIMPLEMENTED.
+    for path in [
+        "/../../../../etc/passwd",
+        "/assets/../../../etc/passwd",
+        "/%2e%2e/%2e%2e/etc/passwd",
+        "/..%2f..%2fCargo.toml",
+        "//etc/passwd",
+    ] {
+        let request =
+            format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+        let answer = exchange(&server, &request).await;
+        let unimplemented = answer.contains("grpc-status: 12");
+        assert!(
+            answer.starts_with("HTTP/1.1 404 Not Found") || unimplemented,
+            "{path}: {answer}"
+        );
+        assert!(
+            !answer.contains("root:") && !answer.contains("[workspace]"),
+            "{path}: {answer}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn content_length_with_transfer_encoding_on_the_page_gets_one_answer_then_the_connection_closes()
+ {
+    let server = start(10).await;
+    // The request smuggling probe (see the observability topic's test of
+    // the same): read by Transfer-Encoding, answered once, then closed, so
+    // `GET /smuggled` is never read as a request.
+    let request = "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 40\r\n\
+                   Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n\
+                   GET /smuggled HTTP/1.1\r\nHost: localhost\r\n\r\n";
+    let answer = exchange(&server, request).await;
+    assert!(answer.starts_with("HTTP/1.1 "), "{answer}");
+    assert_eq!(answer.matches("HTTP/1.1 ").count(), 1, "{answer}");
+}
