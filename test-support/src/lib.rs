@@ -147,6 +147,29 @@ pub async fn say_hello(
     unary::client::say_hello(stub, pid, timeout).await
 }
 
+/// Sends `request` (raw bytes, HTTP/1.1 say) as it is on a new connection
+/// to `addr`; returns all the server wrote before it closed the connection
+/// (within 5 s: a server that keeps it open fails the test).
+pub async fn exchange(addr: SocketAddr, request: &str) -> String {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let mut stream = tokio::net::TcpStream::connect(addr)
+        .await
+        .expect("the server accepts connections");
+    stream
+        .write_all(request.as_bytes())
+        .await
+        .expect("the request is sent");
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        stream.read_to_end(&mut answer),
+    );
+    read.await
+        .expect("the server closes the connection")
+        .expect("the answer is read");
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
 /// An address where nothing listens: a port just released by the system.
 pub fn closed_addr() -> SocketAddr {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");

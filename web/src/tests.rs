@@ -537,20 +537,6 @@ async fn a_browser_asking_by_a_foreign_name_is_refused_and_by_an_address_or_allo
     assert_eq!(reply.into_inner().retval, "Hello, 3!");
 }
 
-/// Sends `request` (raw HTTP/1.1 bytes) on a connection of its own and
-/// returns all the server answers, until it closes the connection.
-async fn exchange(server: &TestServer, request: &str) -> String {
-    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-    let mut stream = TcpStream::connect(server.addr()).await.unwrap();
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut answer = Vec::new();
-    let read = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut answer));
-    read.await
-        .expect("the server closes the connection")
-        .unwrap();
-    String::from_utf8_lossy(&answer).into_owned()
-}
-
 #[tokio::test]
 async fn a_path_that_climbs_out_of_the_page_reads_no_file() {
     let server = start(10).await;
@@ -566,7 +552,7 @@ async fn a_path_that_climbs_out_of_the_page_reads_no_file() {
     ] {
         let request =
             format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
-        let answer = exchange(&server, &request).await;
+        let answer = test_support::exchange(server.addr(), &request).await;
         let unimplemented = answer.contains("grpc-status: 12");
         assert!(
             answer.starts_with("HTTP/1.1 404 Not Found") || unimplemented,
@@ -589,7 +575,7 @@ async fn content_length_with_transfer_encoding_on_the_page_gets_one_answer_then_
     let request = "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 40\r\n\
                    Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n\
                    GET /smuggled HTTP/1.1\r\nHost: localhost\r\n\r\n";
-    let answer = exchange(&server, request).await;
+    let answer = test_support::exchange(server.addr(), request).await;
     assert!(answer.starts_with("HTTP/1.1 "), "{answer}");
     assert_eq!(answer.matches("HTTP/1.1 ").count(), 1, "{answer}");
 }

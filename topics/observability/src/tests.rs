@@ -461,19 +461,6 @@ async fn a_metrics_connection_that_sends_no_request_is_closed_after_the_handshak
     assert_eq!(status, "HTTP/1.1 200 OK");
 }
 
-/// Sends `request` as it is on a new connection to `addr`; returns all the
-/// server wrote before it closed the connection (within 5 s).
-async fn exchange(addr: SocketAddr, request: &str) -> String {
-    let mut stream = TcpStream::connect(addr).await.unwrap();
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut answer = Vec::new();
-    let read = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut answer));
-    read.await
-        .expect("the server closes the connection")
-        .unwrap();
-    String::from_utf8_lossy(&answer).into_owned()
-}
-
 #[tokio::test]
 async fn a_path_that_climbs_out_is_just_another_404() {
     let (server, _spans) = server(None).await;
@@ -486,7 +473,7 @@ async fn a_path_that_climbs_out_is_just_another_404() {
         "//etc/passwd",
     ] {
         let request = format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-        let answer = exchange(server.metrics_addr, &request).await;
+        let answer = test_support::exchange(server.metrics_addr, &request).await;
         assert!(
             answer.starts_with("HTTP/1.1 404 Not Found"),
             "{path}: {answer}"
@@ -507,7 +494,7 @@ async fn content_length_with_transfer_encoding_gets_one_answer_then_the_connecti
     let request = "POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 40\r\n\
                    Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n\
                    GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n";
-    let answer = exchange(server.metrics_addr, request).await;
+    let answer = test_support::exchange(server.metrics_addr, request).await;
     assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
     assert_eq!(answer.matches("HTTP/1.1 ").count(), 1, "{answer}");
 }
