@@ -1,6 +1,11 @@
 //! Making the development CA and its certificates, on first use.
 
-use std::{fs, io::Write, path::Path};
+use std::{
+    fs,
+    io::Write,
+    path::Path,
+    sync::atomic::{AtomicUsize, Ordering},
+};
 
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
@@ -56,7 +61,12 @@ pub(super) fn generate(dir: &Path) -> Result<(), String> {
     client_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
     let client_cert = client_params.signed_by(&client_key, &ca).map_err(failed)?;
 
-    let staging = dir.with_extension(format!("new-{}", std::process::id()));
+    // A staging directory of this call's own: two servers (or two threads
+    // of one test program) making certificates at once must not write into
+    // the same one, or a key could end up beside another's certificate.
+    static MADE: AtomicUsize = AtomicUsize::new(0);
+    let call = MADE.fetch_add(1, Ordering::Relaxed);
+    let staging = dir.with_extension(format!("new-{}-{call}", std::process::id()));
     fs::create_dir_all(&staging).map_err(|e| cannot_write(&staging, &e))?;
     write(&staging.join("ca.pem"), &ca_cert.pem(), false)?;
     write(&staging.join("server.pem"), &server_cert.pem(), false)?;
