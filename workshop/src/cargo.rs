@@ -77,6 +77,12 @@ pub fn run_check_program(args: &[String]) -> Ran {
     // Your terminal's input goes to the check program (the chat room reads
     // it), and so does its output; only the errors are read on the way.
     command.stderr(Stdio::piped());
+    crate::interrupt::while_child_runs(|| run_and_read(command))
+}
+
+/// Runs `command` (cargo, asked to run the check program), passing its
+/// errors on to the terminal and reading them on the way.
+fn run_and_read(mut command: Command) -> Ran {
     let mut child = match command.spawn() {
         Ok(child) => child,
         Err(e) => return Ran::CannotStart(e),

@@ -35,6 +35,7 @@
 pub mod app;
 pub mod cargo;
 pub mod catalog;
+pub mod interrupt;
 pub mod progress;
 pub mod reset;
 pub mod text;

@@ -81,6 +81,8 @@ enum Command {
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    // Ctrl-C is the check program's to handle while it runs (see the module).
+    workshop::interrupt::install();
     let lang = (args.lang.as_deref())
         .and_then(Lang::parse)
         .unwrap_or_else(Lang::from_locale);

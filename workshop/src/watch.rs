@@ -81,7 +81,11 @@ pub fn watch(only: Option<u8>) -> ExitCode {
                 args
             }
         };
-        match run_check_program(&args) {
+        let ran = run_check_program(&args);
+        if crate::interrupt::pressed() {
+            return ExitCode::from(crate::interrupt::EXIT_CODE);
+        }
+        match ran {
             Ran::Finished(_) => {
                 if only.is_none() {
                     previous = WatchState::read(&state_file)

@@ -14,11 +14,14 @@ use std::{
     path::PathBuf,
     process::ExitCode,
     task::{Context, Poll},
+    time::Duration,
 };
 
 use futures::{FutureExt, future::BoxFuture};
+use plumbing::call_layer::CallLayer;
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
+use tokio_util::sync::CancellationToken;
 use tonic::{
     Status,
     body::Body,
@@ -60,6 +63,14 @@ pub const BASE_PORT: u16 = 50050;
 
 /// The exercise whose server is your own `serve_tls`, over TLS.
 const TLS_EXERCISE: u8 = 10;
+
+/// At Ctrl-C, how long the calls still open get to finish: as long as the
+/// lesson servers give them (`--grace-ms`'s default).
+const GRACE: Duration = Duration::from_secs(5);
+
+/// Once the calls still open are told to end, how long their connections
+/// get to close before the program ends anyway.
+const CLOSING: Duration = Duration::from_secs(1);
 
 /// A server builder with the panic net, and (for `serve`) a line per call.
 pub fn builder(log_calls: bool) -> Server<Stack<CatchPanicLayer, Identity>> {
@@ -156,19 +167,71 @@ pub fn serve(number: u8, addr: Option<String>, ca_out: Option<PathBuf>) -> ExitC
     })
 }
 
-/// Serves exercises 1 to 9: your service, behind the panic net.
+/// Serves exercises 1 to 9: your service, behind the panic net, until
+/// Ctrl-C.
+///
+/// Ctrl-C stops it as the lesson servers stop: no new calls, and the calls
+/// still open get [`GRACE`] to finish. A chat or a countdown may never
+/// finish by itself, so when the grace is over (or at a second Ctrl-C)
+/// each call still open ends with UNAVAILABLE, a status its caller can act
+/// on, and the program ends: no server is left behind in the background.
 async fn serve_plain(number: u8, listener: TcpListener) -> Result<(), String> {
     let routes = routes(number).ok_or_else(|| ui::NO_SUCH_EXERCISE.with(&[("number", &number)]))?;
     println!("{}", ui::SERVE_STOP);
-    builder(true)
+    // Two signals: `stop` makes tonic stop accepting and tell each
+    // connection (an HTTP/2 GOAWAY) to start no new call; `cutoff` makes
+    // the shared call layer end every call still open with UNAVAILABLE.
+    let stop = CancellationToken::new();
+    let cutoff = CancellationToken::new();
+    let server = builder(true)
+        .layer(CallLayer::new(cutoff.clone()))
         .add_routes(routes)
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), ctrl_c())
-        .await
-        .map_err(|e| e.to_string())
+        .serve_with_incoming_shutdown(
+            TcpListenerStream::new(listener),
+            stop.clone().cancelled_owned(),
+        );
+    let mut serving = tokio::spawn(server);
+    tokio::select! {
+        served = &mut serving => return ended(served),
+        () = ctrl_c() => {}
+    }
+    println!(
+        "{}",
+        ui::SERVE_STOPPING.with(&[("seconds", &GRACE.as_secs())])
+    );
+    stop.cancel();
+    tokio::select! {
+        served = &mut serving => {
+            println!("{}", ui::SERVE_STOPPED);
+            return ended(served);
+        }
+        () = tokio::time::sleep(GRACE) => println!("{}", ui::SERVE_GRACE_OVER),
+        () = ctrl_c() => println!("{}", ui::SERVE_STOP_NOW),
+    }
+    cutoff.cancel();
+    // The callers are told; their connections close a moment later. One
+    // that does not is left to the system, which closes it as we exit.
+    if let Ok(served) = tokio::time::timeout(CLOSING, &mut serving).await {
+        ended(served)?;
+    }
+    println!("{}", ui::SERVE_STOPPED);
+    Ok(())
+}
+
+/// What the serving task came to, as `serve`'s result.
+fn ended(
+    served: Result<Result<(), tonic::transport::Error>, tokio::task::JoinError>,
+) -> Result<(), String> {
+    match served {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(error_chain(&e)),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 /// Serves exercise 10 with your `serve_tls`, after writing the CA that
-/// callers must trust where they can be given it.
+/// callers must trust where they can be given it. Your `serve_tls` has no
+/// shutdown signal to be given, so Ctrl-C ends it at once.
 async fn serve_over_tls(listener: TcpListener, ca_out: Option<PathBuf>) -> Result<(), String> {
     let certs = make_certificates().map_err(|e| e.to_string())?;
     let ca_file = ca_out.unwrap_or_else(|| std::env::temp_dir().join("workshop-ca.pem"));
@@ -185,7 +248,10 @@ async fn serve_over_tls(listener: TcpListener, ca_out: Option<PathBuf>) -> Resul
             // Its one line is printed already.
             Err(_panicked) => Err(String::new()),
         },
-        () = ctrl_c() => Ok(()),
+        () = ctrl_c() => {
+            println!("{}", ui::SERVE_STOPPED);
+            Ok(())
+        }
     }
 }
 

@@ -126,6 +126,18 @@ texts! {
     SERVE_STOP:
         "Each call is shown here as it comes. Ctrl-C stops."
         "Cada chamada aparece aqui quando chega. Ctrl-C para o servidor.";
+    SERVE_STOPPING:
+        "stopping: no new calls; the calls still open get {seconds} s to finish (Ctrl-C again: stop now)"
+        "parando: nenhuma chamada nova; as chamadas ainda abertas têm {seconds} s para terminar (Ctrl-C de novo: parar já)";
+    SERVE_GRACE_OVER:
+        "the grace period is over: the calls still open end with UNAVAILABLE"
+        "o prazo acabou: as chamadas ainda abertas terminam com UNAVAILABLE";
+    SERVE_STOP_NOW:
+        "Ctrl-C again: the calls still open end with UNAVAILABLE now"
+        "Ctrl-C de novo: as chamadas ainda abertas terminam com UNAVAILABLE agora";
+    SERVE_STOPPED:
+        "server stopped"
+        "servidor parado";
     SERVE_CALL:
         "call {method} from {from}"
         "chamada {method} de {from}";
