@@ -12,16 +12,59 @@ use std::fmt;
 pub struct BadAddr {
     /// The value given.
     pub addr: String,
-    /// What is wrong with it, in words a student can act on.
-    pub why: &'static str,
+    /// What is wrong with it.
+    pub problem: AddrProblem,
+}
+
+/// What is wrong with an address: a type, so that a program speaking
+/// another language (the workshop's Portuguese) can say it in its own
+/// words; [`fmt::Display`] says it in English.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddrProblem {
+    /// `localhost`: no `:PORT` (a client would silently dial port 80).
+    NoPort,
+    /// `127.0.0.1;50051`: a `;` where the `:` goes.
+    Semicolon,
+    /// `:50051`: no host before the port.
+    NoHost,
+    /// `::1:50051`: an IPv6 host without its brackets.
+    Ipv6WithoutBrackets,
+    /// `127.0.0.1:99999`: a port no TCP socket can have.
+    BadPort,
+    /// `127.0.0.1:0` given to a client: port 0 cannot be dialled.
+    PortZero,
+    /// `http://127.0.0.1:50051`: a URL where HOST:PORT goes.
+    Scheme,
+    /// `unix:`: a unix socket without its path.
+    UnixWithoutPath,
+    /// Something a particular program found wrong, in its words.
+    Other(&'static str),
+}
+
+impl fmt::Display for AddrProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            AddrProblem::NoPort => "it has no port",
+            AddrProblem::Semicolon => "a ';' where the ':' before the port goes",
+            AddrProblem::NoHost => "it has no host",
+            AddrProblem::Ipv6WithoutBrackets => "an IPv6 host goes in brackets, as in [::1]:50051",
+            AddrProblem::BadPort => "its port must be a number from 1 to 65535",
+            AddrProblem::PortZero => {
+                "port 0 cannot be dialled; it only asks a server for any free port"
+            }
+            AddrProblem::Scheme => "drop the scheme (http://, https://); for TLS, add --tls",
+            AddrProblem::UnixWithoutPath => "a unix socket is unix:PATH, e.g. unix:/tmp/hello.sock",
+            AddrProblem::Other(why) => why,
+        })
+    }
 }
 
 impl fmt::Display for BadAddr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let Self { addr, why } = self;
+        let Self { addr, problem } = self;
         write!(
             f,
-            "--addr {addr} is not HOST:PORT: {why}; e.g. --addr 127.0.0.1:50051"
+            "--addr {addr} is not HOST:PORT: {problem}; e.g. --addr 127.0.0.1:50051"
         )
     }
 }
@@ -38,13 +81,13 @@ pub fn unix_path(addr: &str) -> Option<&str> {
 /// for any free port), or `unix:PATH`, a unix domain socket (port 0).
 /// IPv6 hosts are written in brackets: `[::1]:50051`. Returns the port.
 pub fn check(addr: &str, port_zero_allowed: bool) -> Result<u16, BadAddr> {
-    let bad = |why| BadAddr {
+    let bad = |problem| BadAddr {
         addr: addr.to_owned(),
-        why,
+        problem,
     };
     if let Some(path) = unix_path(addr) {
         return if path.is_empty() || path.starts_with("//") {
-            Err(bad("a unix socket is unix:PATH, e.g. unix:/tmp/hello.sock"))
+            Err(bad(AddrProblem::UnixWithoutPath))
         } else {
             Ok(0)
         };
@@ -52,27 +95,25 @@ pub fn check(addr: &str, port_zero_allowed: bool) -> Result<u16, BadAddr> {
     // What a server's log prints (`listening on http://...`) is a URL; the
     // flag wants what comes after the scheme.
     if addr.contains("://") {
-        return Err(bad(
-            "drop the scheme (http://, https://); for TLS, add --tls",
-        ));
+        return Err(bad(AddrProblem::Scheme));
     }
     let Some((host, port)) = addr.rsplit_once(':') else {
-        return Err(bad("it has no port"));
+        return Err(bad(if addr.contains(';') {
+            AddrProblem::Semicolon
+        } else {
+            AddrProblem::NoPort
+        }));
     };
     if host.is_empty() {
-        return Err(bad("it has no host"));
+        return Err(bad(AddrProblem::NoHost));
     }
     // An IPv6 address without brackets splits at its own last colon.
     if host.contains(':') && !(host.starts_with('[') && host.ends_with(']')) {
-        return Err(bad("an IPv6 host goes in brackets, as in [::1]:50051"));
+        return Err(bad(AddrProblem::Ipv6WithoutBrackets));
     }
-    let port: u16 = port
-        .parse()
-        .map_err(|_| bad("its port must be a number from 1 to 65535"))?;
+    let port: u16 = port.parse().map_err(|_| bad(AddrProblem::BadPort))?;
     if port == 0 && !port_zero_allowed {
-        return Err(bad(
-            "port 0 cannot be dialled; it only asks a server for any free port",
-        ));
+        return Err(bad(AddrProblem::PortZero));
     }
     Ok(port)
 }
@@ -91,6 +132,7 @@ mod tests {
         assert_eq!(check("unix:hello.sock", false), Ok(0));
         for (addr, why) in [
             ("localhost", "no port"),
+            ("127.0.0.1;50051", "a ';' where the ':'"),
             ("127.0.0.1:99999", "from 1 to 65535"),
             ("127.0.0.1:", "from 1 to 65535"),
             (":50051", "no host"),

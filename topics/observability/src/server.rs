@@ -26,7 +26,7 @@ use hello_proto::pb::{
 use opentelemetry::Context;
 use opentelemetry_sdk::trace::SdkTracer;
 use plumbing::{
-    addr::{self, BadAddr},
+    addr::{self, AddrProblem, BadAddr},
     cli::ServerArgs,
     server::{self, Lifecycle, RunningServer, StartError},
 };
@@ -78,7 +78,7 @@ pub struct Args {
 fn parse_addr(text: &str) -> Result<String, String> {
     match addr::check(text, false) {
         Ok(_) => Ok(text.to_owned()),
-        Err(BadAddr { why, .. }) => Err(format!("not HOST:PORT: {why}")),
+        Err(BadAddr { problem, .. }) => Err(format!("not HOST:PORT: {problem}")),
     }
 }
 
@@ -114,7 +114,7 @@ impl Greeter {
                 let endpoint = Endpoint::from_shared(format!("http://{addr}")).map_err(|_| {
                     StartError::BadAddr(BadAddr {
                         addr: addr.to_owned(),
-                        why: "not a valid address for the backend",
+                        problem: AddrProblem::Other("not a valid address for the backend"),
                     })
                 })?;
                 Some((DoStuffClient::new(endpoint.connect_lazy()), addr.to_owned()))
@@ -253,7 +253,7 @@ pub fn run(args: &Args) -> ExitCode {
                 Telemetry::new(process, Sink::Stdout, args.otlp.as_deref()).map_err(|_| {
                     StartError::BadAddr(BadAddr {
                         addr: args.otlp.clone().unwrap_or_default(),
-                        why: "not a URL the OTLP exporter accepts",
+                        problem: AddrProblem::Other("not a URL the OTLP exporter accepts"),
                     })
                 })?;
             let started = start(args, &telemetry).await?;

@@ -37,7 +37,7 @@ use hello_proto::pb::{
     do_stuff_server::{DoStuff, DoStuffServer},
 };
 use plumbing::{
-    addr::{self, BadAddr},
+    addr::{self, AddrProblem, BadAddr},
     cli::ServerArgs,
     client, code_name,
     server::{self, Lifecycle, RunningServer, StartError, simulate_work},
@@ -87,7 +87,7 @@ pub struct Args {
 fn parse_backend(text: &str) -> Result<String, String> {
     match addr::check(text, false) {
         Ok(_) => Ok(text.to_owned()),
-        Err(BadAddr { why, .. }) => Err(format!("not HOST:PORT: {why}")),
+        Err(BadAddr { problem, .. }) => Err(format!("not HOST:PORT: {problem}")),
     }
 }
 
@@ -214,7 +214,7 @@ impl Relay {
         let endpoint = Endpoint::from_shared(format!("http://{}", args.backend)).map_err(|_| {
             StartError::BadAddr(BadAddr {
                 addr: args.backend.clone(),
-                why: "not a valid address for the backend",
+                problem: AddrProblem::Other("not a valid address for the backend"),
             })
         })?;
         let channel = endpoint.connect_timeout(CONNECT_TIMEOUT).connect_lazy();
