@@ -1,4 +1,5 @@
-//! Turns `proto/workshop.proto` into Rust, as `hello-proto/build.rs` does
+//! Writes your files from the starters where they are missing, then turns
+//! `proto/workshop.proto` into Rust, as `hello-proto/build.rs` does
 //! for `proto/hello.proto` (with tonic's default codec here: the workshop
 //! holds no thousands of streams): protox parses it (no system `protoc`), and
 //! tonic-prost-build writes the messages, clients and servers.
@@ -22,6 +23,7 @@ const PROTO: &str = "proto/workshop.proto";
 const STARTER_PROTO: &str = "starters/workshop.proto";
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    write_missing_files()?;
     println!("cargo:rerun-if-changed={PROTO}");
     println!("cargo:rerun-if-changed={STARTER_PROTO}");
     let out_dir = PathBuf::from(std::env::var("OUT_DIR")?);
@@ -51,6 +53,32 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     tonic_prost_build::configure()
         .generate_default_stubs(true)
         .compile_fds(descriptors)?;
+    Ok(())
+}
+
+/// Makes your files from the starters where they are missing: in a fresh
+/// clone, `exercises/` and `proto/` do not exist yet (they are yours, and
+/// never committed), and the check program cannot compile without them.
+/// The `workshop` program does the same before each check, for a file
+/// deleted later; this script runs only when a starter changes.
+fn write_missing_files() -> std::io::Result<()> {
+    println!("cargo:rerun-if-changed=starters");
+    for entry in std::fs::read_dir("starters")? {
+        let starter = entry?.path();
+        let Some(name) = starter.file_name() else {
+            continue;
+        };
+        let dir = if starter.extension().is_some_and(|e| e == "proto") {
+            "proto"
+        } else {
+            "exercises"
+        };
+        let file = PathBuf::from(dir).join(name);
+        if !file.exists() {
+            std::fs::create_dir_all(dir)?;
+            std::fs::copy(&starter, &file)?;
+        }
+    }
     Ok(())
 }
 

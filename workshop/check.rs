@@ -94,7 +94,7 @@ mod serve;
 pub use plumbing::code_name;
 
 fn main() -> ExitCode {
-    let args = commands::Args::parse();
+    let args = workshop::cli::Args::parse();
     workshop::text::set_lang(args.lang());
-    commands::run(args.command)
+    commands::run(args.command.unwrap_or(workshop::cli::Command::List))
 }

@@ -35,8 +35,11 @@
 pub mod app;
 pub mod cargo;
 pub mod catalog;
+pub mod cli;
 pub mod interrupt;
 pub mod progress;
 pub mod reset;
+pub mod seen;
+pub mod starters;
 pub mod text;
 pub mod watch;

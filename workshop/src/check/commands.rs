@@ -3,10 +3,10 @@
 
 use std::{path::PathBuf, process::ExitCode};
 
-use clap::{Parser, Subcommand};
 use workshop::{
     catalog::{self, EXERCISES, Exercise},
-    text::{Lang, lang, ui},
+    cli::Command,
+    text::{lang, ui},
     watch::WatchState,
 };
 
@@ -17,82 +17,8 @@ use crate::{
     serve::{BASE_PORT, serve},
 };
 
-/// Your ten exercises, compiled with their checks. `cargo run -p workshop`
-/// runs this for you: see WORKSHOP.md.
-#[derive(Parser, Debug)]
-#[command(about)]
-pub struct Args {
-    /// en or pt [default: from LANG, else en]
-    #[arg(long, global = true)]
-    lang: Option<String>,
-    /// What to do.
-    #[command(subcommand)]
-    pub command: Command,
-}
-
-impl Args {
-    /// The language asked for, else the locale's.
-    pub fn lang(&self) -> Lang {
-        (self.lang.as_deref())
-            .and_then(Lang::parse)
-            .unwrap_or_else(Lang::from_locale)
-    }
-}
-
-/// The check program's commands.
-#[derive(Subcommand, Debug)]
-pub enum Command {
-    /// Check exercise N and say what is still wrong
-    Check {
-        /// The exercise, 1 to 10
-        number: u8,
-    },
-    /// Every exercise, done or not yet, and the next
-    List,
-    /// One line: the exercises done and the next (--json for a script)
-    Progress {
-        /// As JSON: {"compiles":true,"done":[1,2],"next":3}
-        #[arg(long)]
-        json: bool,
-    },
-    /// What `watch` runs after each save: the next exercise's check
-    #[command(hide = true)]
-    WatchStep {
-        /// The exercise checked last time: if it is done now, show it
-        #[arg(long)]
-        after: Option<u8>,
-        /// Where to write which exercise was checked, and whether it is done
-        #[arg(long)]
-        state: PathBuf,
-    },
-    /// Serve your exercise N for a classmate to call
-    Serve {
-        /// The exercise, 1 to 10
-        number: u8,
-        /// Where to listen [default: 127.0.0.1:5005N]
-        #[arg(long)]
-        addr: Option<String>,
-        /// Exercise 10: where to write the CA certificate callers must trust
-        #[arg(long)]
-        ca_out: Option<PathBuf>,
-    },
-    /// Call a classmate's `serve N` with your client
-    Call {
-        /// The exercise, 1 to 10
-        number: u8,
-        /// The server, HOST:PORT
-        #[arg(long)]
-        addr: String,
-        /// Exercise 10: the CA certificate the server's `serve 10` wrote
-        #[arg(long)]
-        ca: Option<PathBuf>,
-        /// The exercise's own arguments (see WORKSHOP.md)
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-        args: Vec<String>,
-    },
-}
-
-/// Runs `command`.
+/// Runs `command`: what needs your files compiled here; the rest (`hint`,
+/// `reset`, `restore`, `watch`), which `workshop` does itself, the same way.
 pub fn run(command: Command) -> ExitCode {
     match command {
         Command::Check { number } => check(number),
@@ -115,6 +41,10 @@ pub fn run(command: Command) -> ExitCode {
             ca,
             args,
         }),
+        Command::Hint { number } => workshop::app::hint(number),
+        Command::Reset { number } => workshop::app::reset(number),
+        Command::Restore { number } => workshop::app::restore(number),
+        Command::Watch { number } => workshop::watch::watch(number),
     }
 }
 
