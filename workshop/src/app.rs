@@ -4,19 +4,19 @@
 //! cargo ([`crate::cargo`]), which rebuilds it first; `watch` does that
 //! after every save ([`crate::watch`]).
 
-use std::{path::Path, process::ExitCode};
+use std::{ffi::OsStr, path::Path, process::ExitCode};
 
 use crate::{
     cargo::{Broken, Ran, run_check_program},
     catalog::{self, Exercise},
     progress,
-    reset::{self, Reset},
+    reset::{self, Reset, Restore},
     text::ui,
 };
 
 /// Runs the check program with `args`, and turns what came of it into this
 /// program's exit code, with advice if your files do not compile.
-pub fn forward(args: &[String]) -> ExitCode {
+pub fn forward<S: AsRef<OsStr>>(args: &[S]) -> ExitCode {
     match run_check_program(args) {
         Ran::Finished(status) if status.success() => ExitCode::SUCCESS,
         Ran::Finished(_) => ExitCode::FAILURE,
@@ -33,15 +33,18 @@ pub fn forward(args: &[String]) -> ExitCode {
 
 /// `progress`, which must print its JSON even when nothing compiles.
 pub fn progress(json: bool) -> ExitCode {
-    let mut args = vec!["progress".to_owned()];
-    if json {
-        args.push("--json".to_owned());
-    }
-    match run_check_program(&args) {
+    let args: &[&str] = if json {
+        &["progress", "--json"]
+    } else {
+        &["progress"]
+    };
+    match run_check_program(args) {
         Ran::DidNotCompile(broken) => {
             advise_compile_errors(&broken, false);
             if json {
                 println!("{}", progress::JSON_DOES_NOT_COMPILE);
+            } else {
+                println!("{}", ui::PROGRESS_DOES_NOT_COMPILE);
             }
             ExitCode::FAILURE
         }
@@ -102,29 +105,36 @@ pub fn hint(number: u8) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// The workshop directory, and a path shown from the repository's root,
+/// as everywhere else.
+fn workshop_dir() -> (&'static Path, impl Fn(&Path) -> String) {
+    let workshop = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root: &'static Path = workshop.parent().unwrap_or(workshop);
+    let show = move |path: &Path| {
+        path.strip_prefix(root)
+            .unwrap_or(path)
+            .display()
+            .to_string()
+    };
+    (workshop, show)
+}
+
 /// Puts exercise `number`'s starter back, keeping the current file.
 pub fn reset(number: u8) -> ExitCode {
     let Some(exercise) = exercise(number) else {
         return ExitCode::FAILURE;
     };
-    let workshop = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let (workshop, show) = workshop_dir();
     let done = match reset::reset(workshop, number, exercise.file_name()) {
         Ok(done) => done,
         Err(e) => {
+            let e = crate::text::os_error(&e);
             eprintln!(
                 "{}",
                 ui::RESET_FAILED.with(&[("number", &number), ("error", &e)])
             );
             return ExitCode::FAILURE;
         }
-    };
-    // Paths from the repository's root, as everywhere else.
-    let root = workshop.parent().unwrap_or(workshop);
-    let show = |path: &Path| {
-        path.strip_prefix(root)
-            .unwrap_or(path)
-            .display()
-            .to_string()
     };
     for reset in done {
         match reset {
@@ -133,8 +143,48 @@ pub fn reset(number: u8) -> ExitCode {
             }
             Reset::Restored { file, kept } => println!(
                 "{}",
-                ui::RESET_DONE.with(&[("file", &show(&file)), ("kept", &show(&kept))])
+                ui::RESET_DONE.with(&[
+                    ("file", &show(&file)),
+                    ("kept", &show(&kept)),
+                    ("number", &number)
+                ])
             ),
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// Brings back the attempt `reset` kept of exercise `number`.
+pub fn restore(number: u8) -> ExitCode {
+    let Some(exercise) = exercise(number) else {
+        return ExitCode::FAILURE;
+    };
+    let (workshop, show) = workshop_dir();
+    let done = match reset::restore(workshop, number, exercise.file_name()) {
+        Ok(done) => done,
+        Err(e) => {
+            let e = crate::text::os_error(&e);
+            eprintln!(
+                "{}",
+                ui::RESTORE_FAILED.with(&[("number", &number), ("error", &e)])
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    for restored in done {
+        match restored {
+            Restore::NothingKept(file) => {
+                println!("{}", ui::RESTORE_NOTHING.with(&[("file", &show(&file))]));
+            }
+            Restore::Back { file, from, kept } => {
+                println!(
+                    "{}",
+                    ui::RESTORE_DONE.with(&[("file", &show(&file)), ("from", &show(&from))])
+                );
+                if let Some(kept) = kept {
+                    println!("{}", ui::RESTORE_KEPT.with(&[("kept", &show(&kept))]));
+                }
+            }
         }
     }
     ExitCode::SUCCESS

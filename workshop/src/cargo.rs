@@ -6,12 +6,18 @@
 //! so that the advice after them can name it.
 
 use std::{
+    ffi::OsStr,
     io::{self, BufRead, BufReader, IsTerminal, Write},
-    path::Path,
+    path::{Path, PathBuf},
     process::{Command, ExitStatus, Stdio},
 };
 
-use crate::text::lang;
+use crate::text::{lang, ui};
+
+/// The directories of the files you edit, under the workshop directory.
+pub fn yours(workshop: &Path) -> [PathBuf; 2] {
+    [workshop.join("exercises"), workshop.join("proto")]
+}
 
 /// What `cargo run` sets for the program it runs (us) and a cargo of our
 /// own must not inherit: its build scripts' fingerprints track some of
@@ -48,8 +54,22 @@ pub struct Broken {
 }
 
 /// Runs `workshop-check ARGS` through cargo, in this run's language.
-pub fn run_check_program(args: &[String]) -> Ran {
+///
+/// First, a file of yours that is missing (deleted) gets its starter back,
+/// so that the check program compiles, and a file whose content changed
+/// gets a new time, so that cargo sees the change ([`crate::seen`]).
+pub fn run_check_program<S: AsRef<OsStr>>(args: &[S]) -> Ran {
     let workshop = Path::new(env!("CARGO_MANIFEST_DIR"));
+    match crate::starters::write_missing(workshop) {
+        Ok(written) => {
+            for file in written {
+                let file = file.strip_prefix(workshop).unwrap_or(&file).display();
+                eprintln!("{}", ui::STARTER_WRITTEN.with(&[("file", &file)]));
+            }
+        }
+        Err(e) => return Ran::CannotStart(e),
+    }
+    crate::seen::mark_changed(&yours(workshop));
     // `cargo run` sets CARGO to the cargo that runs us: use the same one.
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(cargo);

@@ -6,11 +6,7 @@
 //! program through cargo ([`crate::cargo`]): a save that does not compile
 //! shows the compiler's errors, the next good save shows the verdict.
 
-use std::{
-    path::{Path, PathBuf},
-    process::ExitCode,
-    time::{Duration, SystemTime},
-};
+use std::{path::Path, process::ExitCode, time::Duration};
 
 use crate::{
     app,
@@ -19,8 +15,9 @@ use crate::{
     text::ui,
 };
 
-/// How often to look at the files' times. A few file times every 300 ms
-/// cost nothing, and polling works the same on every system and editor.
+/// How often to look at the files. Reading a dozen small files every
+/// 300 ms costs nothing, and polling works the same on every system and
+/// editor.
 const POLL: Duration = Duration::from_millis(300);
 
 /// What one step of `watch` checked: the check program writes it, `watch`
@@ -60,14 +57,14 @@ pub fn watch(only: Option<u8>) -> ExitCode {
         return ExitCode::FAILURE;
     }
     let workshop = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let watched = [workshop.join("exercises"), workshop.join("proto")];
+    let watched = crate::cargo::yours(workshop);
     let state_file =
         std::env::temp_dir().join(format!("workshop-watch-{}.txt", std::process::id()));
     // The exercise the last check was about, while it is not done: once it
     // passes, the next check shows it done before moving on.
     let mut previous: Option<u8> = None;
     loop {
-        let seen = snapshot(&watched);
+        let seen = crate::seen::contents(&watched);
         // A state left from the last step must not pass for this one's.
         let _ = std::fs::remove_file(&state_file);
         let args = match (only, previous) {
@@ -100,27 +97,13 @@ pub fn watch(only: Option<u8>) -> ExitCode {
             }
         }
         println!("\n{}", ui::WATCHING);
-        while snapshot(&watched) == seen {
+        // By content, not time: a file put back with an old time counts,
+        // an editor saving the same text again does not.
+        while crate::seen::contents(&watched) == seen {
             std::thread::sleep(POLL);
         }
         println!("\n{}\n", ui::WATCH_CHANGED);
     }
-}
-
-/// The files under `dirs`, each with its modification time.
-fn snapshot(dirs: &[PathBuf]) -> Vec<(PathBuf, Option<SystemTime>)> {
-    let mut files: Vec<_> = dirs
-        .iter()
-        .filter_map(|dir| std::fs::read_dir(dir).ok())
-        .flatten()
-        .filter_map(Result::ok)
-        .map(|entry| {
-            let modified = entry.metadata().and_then(|m| m.modified()).ok();
-            (entry.path(), modified)
-        })
-        .collect();
-    files.sort();
-    files
 }
 
 #[cfg(test)]
