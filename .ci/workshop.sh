@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
 # The workshop, proven as rustlings proves its exercises in CI, and more:
-# 1. with the starter files, every exercise's check FAILS (a check that
-#    passes unsolved is a defect), with its file named as students see it,
-#    and the starters kept for `reset` are the committed exercises;
+# 1. the students' files are not committed: the first build makes them
+#    from the starters; with them, every exercise's check FAILS (a check
+#    that passes unsolved is a defect), with its file named as students see
+#    it, and `call` explains a wrong address in both languages;
 # 2. in a copy of the repository: `watch` started on a file that does not
 #    compile shows rustc's errors, keeps running, and gives the verdict once
 #    the file is fixed; `reset` puts a starter back and keeps the attempt;
+#    a backup moved back with its old time is judged by its content, and
+#    `restore` brings the attempt back;
 # 3. with four solutions applied, `progress` and `check` agree on what is
 #    next; with all ten, every check PASSES, the solutions are fmt- and
 #    clippy-clean, and the tests pass with the exercises' included;
 # 4. for every exercise, `serve N` in one process answers `call N` in
-#    another, the chat room with two members.
+#    another, the chat room with two members; Ctrl-C on `serve 5` with a
+#    chat open stops the server (grace, then UNAVAILABLE for the chat), a
+#    second Ctrl-C at once, and no process outlives the command.
 # Every wait is on a line of output (lib.sh's wait_for_line), never a sleep.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,7 +34,9 @@ fi
 # build: here by touching the roots, in the copy by extracting with -m.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
 bin="$CARGO_TARGET_DIR/debug"
-touch workshop/check.rs workshop/src/lib.rs workshop/proto/workshop.proto
+touch workshop/check.rs workshop/src/lib.rs
+# The proto is made by the first build; if it exists, newer too.
+if [[ -e workshop/proto/workshop.proto ]]; then touch workshop/proto/workshop.proto; fi
 
 # Background processes of this script, still running: stopped whatever
 # happens, each by its own id.
@@ -53,17 +60,22 @@ stop() {
   forget "$1"
 }
 
-echo "workshop: the starters kept for reset are the exercises as committed"
-for file in workshop/exercises/*.rs workshop/proto/workshop.proto; do
-  cmp -s "$file" "workshop/starters/$(basename "$file")" \
-    || fail "workshop/starters/$(basename "$file") differs from $file: change both"
-done
+echo "workshop: the students' files are not committed"
+if git ls-files --error-unmatch workshop/exercises workshop/proto >/dev/null 2>&1; then
+  fail "workshop/exercises or workshop/proto is committed: the one copy is workshop/starters"
+fi
 
 echo "workshop: the solutions are formatted"
 rustfmt --edition 2024 --check workshop/solutions/*.rs
 
 echo "workshop: every starter fails its check, naming its file as workshop/exercises/..."
 cargo build --quiet -p workshop --bins
+for file in workshop/starters/*; do
+  name=$(basename "$file")
+  case $name in *.proto) mine=workshop/proto/$name ;; *) mine=workshop/exercises/$name ;; esac
+  # In CI's clean clone, the build just made them; here they are the starters.
+  cmp -s "$file" "$mine" || fail "$mine is not its starter (run this on a clean clone)"
+done
 for n in $(seq 1 10); do
   if out=$("$bin/workshop-check" --lang en check "$n"); then
     echo "$out"
@@ -81,10 +93,31 @@ grep -q "^0 de 10 feitos" <<<"$out" || fail "LANG=pt_BR.UTF-8: the list is not i
 [[ $("$bin/workshop" --lang en progress) == "done: none; next: 1" ]] || fail "progress of the starters"
 [[ $("$bin/workshop" progress --json) == '{"compiles":true,"done":[],"next":1}' ]] || fail "progress --json of the starters"
 
-echo "workshop: watch and reset (in a copy of the repository)"
+echo "workshop: call explains a wrong address and a wrong server, in both languages"
+# expect_refusal LANG TEXT ARGS...: `call ARGS` fails with a line with TEXT.
+expect_refusal() {
+  local lang=$1 text=$2
+  shift 2
+  if out=$("$bin/workshop-check" --lang "$lang" call "$@" 2>&1); then fail "call $* succeeded: $out"; fi
+  grep -qF -- "$text" <<<"$out" || fail "call $* ($lang): no '$text' in: $out"
+  echo "  $lang, call $*: $out"
+}
+expect_refusal en "a ';' where the ':' before the port goes" 1 --addr '127.0.0.1;50051'
+expect_refusal pt "um ';' onde vai o ':' antes da porta" 1 --addr '127.0.0.1;50051'
+expect_refusal en "drop the scheme" 1 --addr http://127.0.0.1:50051
+expect_refusal pt "tire o esquema" 1 --addr http://127.0.0.1:50051
+expect_refusal en "it has no port" 1 --addr localhost
+expect_refusal pt "falta a porta" 1 --addr localhost
+closed=$(free_port)
+expect_refusal en "nothing listens at 127.0.0.1:$closed (connection refused)" 3 --addr "127.0.0.1:$closed"
+expect_refusal pt "nada escuta em 127.0.0.1:$closed (conexão recusada)" 3 --addr "127.0.0.1:$closed"
+
+echo "workshop: watch, reset and restore (in a copy of the repository)"
 git archive HEAD | tar -x -m -C "$copy"
 cd "$copy"
+[[ ! -e workshop/exercises ]] || fail "a fresh copy has workshop/exercises: it must be made by the build"
 cargo build --quiet -p workshop --bins
+cmp -s workshop/exercises/03_countdown.rs workshop/starters/03_countdown.rs || fail "the build did not make exercise 3 from its starter"
 ex3=workshop/exercises/03_countdown.rs
 cp "$ex3" "$copy/03.starter"
 # A type error, before watch starts: it must start anyway. Timed against
@@ -116,8 +149,31 @@ out=$("$bin/workshop" --lang en reset 3)
 grep -q "kept as workshop/exercises/03_countdown.rs.bak" <<<"$out" || fail "reset 3 does not say where the attempt is: $out"
 cmp -s "$ex3" "$copy/03.starter" || fail "reset 3 did not put the starter back"
 cmp -s "$ex3.bak" "$copy/03.broken" || fail "reset 3 did not keep the attempt as .rs.bak"
-rm "$ex3.bak"
 echo "  reset 3 put the starter back and kept the attempt as 03_countdown.rs.bak"
+# The starter is checked (and so built); then the attempt is moved back by
+# hand with the time it had long ago. cargo alone would not rebuild.
+"$bin/workshop" --lang en check 3 >/dev/null 2>&1 && fail "check 3 passed on the starter"
+touch -d '2001-01-01' "$ex3.bak"
+mv "$ex3.bak" "$ex3"
+if out=$("$bin/workshop" --lang en check 3 2>&1); then fail "check 3 passed on the broken attempt: $out"; fi
+grep -qF "error[E0308]" <<<"$out" || fail "check 3 judged the starter, not the attempt moved back with an old time: $out"
+echo "  a backup moved back with an old time is judged by its content (rustc's error, not the starter's verdict)"
+"$bin/workshop" --lang en reset 3 >/dev/null
+out=$("$bin/workshop" --lang pt restore 3)
+grep -qF "a sua tentativa está de volta (de workshop/exercises/03_countdown.rs.bak)" <<<"$out" || fail "restore 3: $out"
+cmp -s "$ex3" "$copy/03.broken" || fail "restore 3 did not bring the attempt back"
+[[ ! -e "$ex3.bak" ]] || fail "restore 3 left its .bak behind"
+if out=$("$bin/workshop" --lang en check 3 2>&1); then fail "check 3 passed after restore: $out"; fi
+grep -qF "error[E0308]" <<<"$out" || fail "check 3 after restore did not judge the attempt: $out"
+out=$("$bin/workshop" --lang pt progress 2>&1 || true)
+grep -q "^feitos: desconhecido" <<<"$out" || fail "progress on a broken file says no feitos: line: $out"
+echo "  restore 3 brought the attempt back, and check 3 judged it; progress says why nothing is known"
+"$bin/workshop" --lang en reset 3 >/dev/null
+rm "$ex3".*bak
+rm workshop/exercises/04_stats.rs
+out=$("$bin/workshop" --lang en progress 2>&1)
+grep -qF "workshop/exercises/04_stats.rs was missing: its starter is back." <<<"$out" || fail "a deleted exercise was not put back: $out"
+echo "  a deleted exercise is put back before the check program is built"
 
 echo "workshop: with solutions 1, 2, 3 and 5, every command says 4 is next"
 for n in 01_unary 02_status 03_countdown 05_chat_room; do cp "$root/workshop/solutions/$n.rs" workshop/exercises/; done
@@ -198,6 +254,47 @@ forget "$bruno"
 grep -q "^call /workshop.ChatRoom/chat from 127.0.0.1:" "$copy/serve-5.out" || fail "serve 5 logged no call"
 stop "${pids[-1]}"
 echo "  5: ana and bruno, two processes, heard each other"
+
+echo "workshop: Ctrl-C on serve stops it, with a chat held open"
+# ctrl_c_serve PRESSES: `workshop serve 5` in a session of its own (as a
+# terminal runs a command), a chat joined and held open, then Ctrl-C
+# (SIGINT to the whole process group, as a terminal sends it) PRESSES times.
+ctrl_c_serve() {
+  local presses=$1 out=$copy/ctrl-c-$1
+  setsid "$bin/workshop" --lang en serve 5 --addr 127.0.0.1:0 >"$out.serve" 2>&1 &
+  local leader=$!
+  pids+=("$leader")
+  wait_for_line "$out.serve" "Each call is shown here"
+  addr=$(grep -o "on 127\.0\.0\.1:[0-9]*" "$out.serve" | head -n 1 | cut -c 4-)
+  mkfifo "$out.in"
+  "$bin/workshop-check" --lang en call 5 --addr "$addr" carla <"$out.in" >"$out.chat" 2>&1 &
+  local chat=$!
+  pids+=("$chat")
+  exec 5>"$out.in"
+  wait_for_line "$out.chat" "in the room as carla"
+  wait_for_line "$out.serve" "call /workshop.ChatRoom/chat"
+  local started
+  started=$(date +%s%N)
+  kill -INT -- "-$leader"
+  if [[ $presses == 2 ]]; then
+    wait_for_line "$out.serve" "stopping: no new calls"
+    kill -INT -- "-$leader"
+  fi
+  wait "$leader" 2>/dev/null || true
+  forget "$leader"
+  local ms=$(( ($(date +%s%N) - started) / 1000000 ))
+  wait "$chat" 2>/dev/null && fail "the chat ended well although its server stopped"
+  forget "$chat"
+  exec 5>&-
+  grep -qF "server stopped" "$out.serve" || fail "serve 5 did not say it stopped: $(cat "$out.serve")"
+  grep -qF "UNAVAILABLE: the server is shutting down" "$out.chat" || fail "the open chat did not end with UNAVAILABLE: $(cat "$out.chat")"
+  if pgrep -g "$leader" >/dev/null; then fail "a process of serve 5 outlived its command: $(pgrep -a -g "$leader")"; fi
+  echo "  $presses Ctrl-C: stopped after ${ms} ms, the chat ended with UNAVAILABLE, no process left"
+}
+ctrl_c_serve 1
+grep -qF "the grace period is over" "$copy/ctrl-c-1.serve" || fail "one Ctrl-C: no grace period: $(cat "$copy/ctrl-c-1.serve")"
+ctrl_c_serve 2
+grep -qF "Ctrl-C again" "$copy/ctrl-c-2.serve" || fail "two Ctrl-C: not stopped at once: $(cat "$copy/ctrl-c-2.serve")"
 
 echo "workshop: the tests, the exercises' checks included"
 cargo test --quiet -p workshop -- --include-ignored

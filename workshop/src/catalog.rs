@@ -258,6 +258,9 @@ client's messages (`while let Ok(Some(message)) = incoming.message().await`)
 and sends each to the room. Do not read them in the handler itself: that
 loop ends only when the client leaves, and until the handler returns, the
 client gets no reply stream at all.
+The task outlives the handler, so it must own what it uses: give it its own
+handle on the room (`let room = self.room.clone();`, then `move` it in). A
+task that borrows `self` is rustc's E0521, `borrowed data escapes`.
 Reply with the receiver as a stream: `BroadcastStream::new(receiver)`,
 keeping only the Ok messages (a slow client can miss some: Lagged).
 When a client leaves, its reader task ends and tonic drops its stream;
@@ -273,6 +276,10 @@ tarefa com um laço sobre as mensagens do cliente
 uma à sala. Não as leia no próprio handler: esse laço só termina quando o
 cliente sai, e até o handler retornar o cliente não recebe stream nenhum
 de resposta.
+A tarefa vive mais que o handler, então precisa ser dona do que usa: dê a
+ela a sua própria alça para a sala (`let room = self.room.clone();`, e
+depois `move` para dentro). Uma tarefa que pega `self` emprestado é o E0521
+do rustc, `borrowed data escapes`.
 Responda com o receptor como stream: `BroadcastStream::new(receiver)`,
 mantendo só as mensagens Ok (um cliente lento pode perder algumas: Lagged).
 Quando um cliente sai, a tarefa que lê as mensagens dele termina e o tonic

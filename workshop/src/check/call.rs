@@ -22,10 +22,11 @@ use std::{
     time::{Duration, Instant},
 };
 
+use plumbing::addr::AddrProblem;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{
-    Status,
+    Code, Status,
     transport::{Channel, Endpoint},
 };
 use workshop::text::ui;
@@ -87,19 +88,137 @@ pub fn call(args: CallArgs) -> ExitCode {
     crate::serve::print_panics_as_one_line(ui::CALL_PANIC);
     // In a task, so that a panic in your client code (a `todo!()` not done
     // yet) ends this call with its one line, not the program with a trace.
+    let (number, addr) = (args.number, args.addr.clone());
     let called = runtime.block_on(async move { tokio::spawn(call_exercise(args)).await });
     match called {
         Ok(Ok(())) => ExitCode::SUCCESS,
-        Ok(Err(why)) => {
-            eprintln!("{why}");
+        Ok(Err(failure)) => {
+            eprintln!("{}", failure.explain(number, &addr));
             ExitCode::FAILURE
         }
         Err(_panicked) => ExitCode::FAILURE,
     }
 }
 
+/// Why a call did not go as it should: classified first, so that the
+/// advice printed is true of the case at hand.
+#[derive(Debug)]
+pub enum Failure {
+    /// The server answered the call with this status.
+    Status(Status),
+    /// `--addr` is not HOST:PORT, for this reason (the lesson clients'
+    /// reading of an address: `plumbing::addr`).
+    BadAddr(AddrProblem),
+    /// This machine knows no host of that name.
+    UnknownHost(String),
+    /// The connection could not be made: nothing listens there, no answer
+    /// in time, or another reason (the error, on one line).
+    CannotConnect(Unreachable),
+    /// Something else, already said in words.
+    Said(String),
+}
+
+/// Why a connection could not be made.
+#[derive(Debug)]
+pub enum Unreachable {
+    /// The machine answered, but nothing listens on that port.
+    Refused,
+    /// No answer within [`CONNECT_TIMEOUT`]: a firewall, or an address of
+    /// another network.
+    NoAnswer,
+    /// Another reason: the error and its causes.
+    Other(String),
+}
+
+impl From<String> for Failure {
+    fn from(said: String) -> Self {
+        Failure::Said(said)
+    }
+}
+
+impl Failure {
+    /// The one line to print about a call of exercise `number` to `addr`.
+    pub fn explain(&self, number: u8, addr: &str) -> String {
+        let number = &number;
+        match self {
+            Failure::Status(status) => match status.code() {
+                // tonic's generated default for an rpc the proto declares
+                // and the Rust code does not implement yet.
+                Code::Unimplemented if status.message() == DEFAULT_STUB => {
+                    ui::CALL_NOT_WRITTEN_YET.with(&[("addr", &addr), ("number", number)])
+                }
+                Code::Unimplemented => ui::CALL_WRONG_SERVER.with(&[
+                    ("addr", &addr),
+                    ("number", number),
+                    ("service", &service_of(*number)),
+                ]),
+                _ => ui::CALL_FAILED.with(&[("status", &status_line(status))]),
+            },
+            Failure::BadAddr(problem) => ui::CALL_BAD_ADDR.with(&[
+                ("addr", &addr),
+                ("why", &address_problem(*problem)),
+                ("number", number),
+                ("port", &(crate::serve::BASE_PORT + u16::from(*number))),
+            ]),
+            Failure::UnknownHost(host) => {
+                ui::CALL_UNKNOWN_HOST.with(&[("host", host), ("number", number)])
+            }
+            Failure::CannotConnect(Unreachable::Refused) => {
+                ui::CALL_REFUSED.with(&[("addr", &addr), ("number", number)])
+            }
+            Failure::CannotConnect(Unreachable::NoAnswer) => ui::CALL_NO_ANSWER.with(&[
+                ("addr", &addr),
+                ("number", number),
+                ("seconds", &CONNECT_TIMEOUT.as_secs()),
+            ]),
+            Failure::CannotConnect(Unreachable::Other(error)) => ui::CALL_CANNOT_CONNECT.with(&[
+                ("addr", &addr),
+                ("number", number),
+                ("error", error),
+            ]),
+            Failure::Said(said) => said.clone(),
+        }
+    }
+}
+
+/// The message of the UNIMPLEMENTED that tonic's generated code answers
+/// for an rpc of the proto not written in Rust yet (the default stubs
+/// build.rs asks for).
+const DEFAULT_STUB: &str = "Not yet implemented";
+
+/// The gRPC service that exercise `number`'s `serve` offers.
+fn service_of(number: u8) -> &'static str {
+    use crate::pb;
+    match number {
+        1 => pb::greeter_server::SERVICE_NAME,
+        2 => pb::pids_server::SERVICE_NAME,
+        3 => pb::countdown_server::SERVICE_NAME,
+        4 => pb::stats_server::SERVICE_NAME,
+        5 => pb::chat_room_server::SERVICE_NAME,
+        6 => pb::slow_server::SERVICE_NAME,
+        7 => pb::worker_server::SERVICE_NAME,
+        8 => pb::traced_server::SERVICE_NAME,
+        _ => pb::vault_server::SERVICE_NAME,
+    }
+}
+
+/// What is wrong with an address, in this run's language.
+fn address_problem(problem: AddrProblem) -> String {
+    let words = match problem {
+        AddrProblem::NoPort => ui::ADDR_NO_PORT,
+        AddrProblem::Semicolon => ui::ADDR_SEMICOLON,
+        AddrProblem::NoHost => ui::ADDR_NO_HOST,
+        AddrProblem::Ipv6WithoutBrackets => ui::ADDR_IPV6,
+        AddrProblem::BadPort | AddrProblem::PortZero => ui::ADDR_BAD_PORT,
+        AddrProblem::Scheme => ui::ADDR_SCHEME,
+        AddrProblem::UnixWithoutPath => ui::ADDR_UNIX,
+        AddrProblem::Other(why) => return why.to_owned(),
+    };
+    words.to_string()
+}
+
 /// Calls the server of `args.number`; the error is the line to print.
-async fn call_exercise(args: CallArgs) -> Result<(), String> {
+async fn call_exercise(args: CallArgs) -> Result<(), Failure> {
     let CallArgs {
         number,
         addr,
@@ -109,7 +228,7 @@ async fn call_exercise(args: CallArgs) -> Result<(), String> {
     if number == 10 {
         return call_tls(&addr, ca).await;
     }
-    let channel = connect(number, &addr).await?;
+    let channel = connect(&addr).await?;
     match number {
         1 => {
             let name = args.first().map_or("world", String::as_str);
@@ -168,27 +287,55 @@ async fn call_exercise(args: CallArgs) -> Result<(), String> {
             );
         }
         9 => vault(channel).await?,
-        _ => return Err(ui::NO_SUCH_EXERCISE.with(&[("number", &number)])),
+        _ => return Err(ui::NO_SUCH_EXERCISE.with(&[("number", &number)]).into()),
     }
     Ok(())
 }
 
-/// A channel to `addr`, or the words that say why there is none.
-async fn connect(number: u8, addr: &str) -> Result<Channel, String> {
-    let cannot = |error: &dyn std::fmt::Display| {
-        ui::CALL_CANNOT_CONNECT.with(&[("addr", &addr), ("number", &number), ("error", error)])
-    };
-    Endpoint::from_shared(format!("http://{addr}"))
-        .map_err(|e| cannot(&e))?
+/// A channel to `addr`, connected, or why there is none.
+///
+/// The address is read as the lesson clients read it, the name is looked up
+/// here, and only then is the connection made: so a typo in the address, a
+/// name this machine does not know and a server that is not there are each
+/// told apart, with the advice that fits.
+async fn connect(addr: &str) -> Result<Channel, Failure> {
+    let resolved = resolve(addr).await?;
+    Endpoint::from_shared(format!("http://{resolved}"))
+        .map_err(|e| Failure::CannotConnect(Unreachable::Other(e.to_string())))?
         .connect_timeout(CONNECT_TIMEOUT)
         .connect()
         .await
-        .map_err(|e| cannot(&crate::serve::error_chain(&e)))
+        .map_err(|e| Failure::CannotConnect(unreachable(&e)))
 }
 
-/// A failed call, as the line to print.
-fn failed(status: Status) -> String {
-    ui::CALL_FAILED.with(&[("status", &status_line(&status))])
+/// `addr` (HOST:PORT) checked and looked up.
+async fn resolve(addr: &str) -> Result<SocketAddr, Failure> {
+    plumbing::addr::check(addr, false).map_err(|bad| Failure::BadAddr(bad.problem))?;
+    let host = addr.rsplit_once(':').map_or(addr, |(host, _)| host);
+    let unknown = || Failure::UnknownHost(host.to_owned());
+    let mut found = tokio::net::lookup_host(addr).await.map_err(|_| unknown())?;
+    found.next().ok_or_else(unknown)
+}
+
+/// Why a connection failed, from the error and its causes.
+fn unreachable(error: &(dyn std::error::Error + 'static)) -> Unreachable {
+    let mut cause = Some(error);
+    while let Some(error) = cause {
+        if let Some(io) = error.downcast_ref::<std::io::Error>() {
+            match io.kind() {
+                std::io::ErrorKind::ConnectionRefused => return Unreachable::Refused,
+                std::io::ErrorKind::TimedOut => return Unreachable::NoAnswer,
+                _ => return Unreachable::Other(workshop::text::os_error(io)),
+            }
+        }
+        cause = error.source();
+    }
+    Unreachable::Other(crate::serve::error_chain(error))
+}
+
+/// A failed call.
+fn failed(status: Status) -> Failure {
+    Failure::Status(status)
 }
 
 /// Argument `index` parsed, or `default` when there is none.
@@ -203,7 +350,7 @@ fn parse<T: FromStr>(arg: &str) -> Result<T, String> {
 }
 
 /// Exercise 3: prints each tick as it comes.
-async fn countdown(channel: Channel, from: u32, interval_ms: u32) -> Result<(), String> {
+async fn countdown(channel: Channel, from: u32, interval_ms: u32) -> Result<(), Failure> {
     let request = CountdownRequest { from, interval_ms };
     let mut ticks = CountdownClient::new(channel)
         .countdown(request)
@@ -218,7 +365,7 @@ async fn countdown(channel: Channel, from: u32, interval_ms: u32) -> Result<(), 
 }
 
 /// Exercise 6: your two ways of making the same three calls, timed.
-async fn futures(channel: Channel) -> Result<(), String> {
+async fn futures(channel: Channel) -> Result<(), Failure> {
     let requests = || {
         [("slow", 900), ("medium", 450), ("fast", 30)].map(|(text, delay_ms)| EchoRequest {
             text: text.to_owned(),
@@ -248,7 +395,7 @@ async fn futures(channel: Channel) -> Result<(), String> {
 }
 
 /// Exercise 9: refused without the token, let in with your `attach_token`.
-async fn vault(channel: Channel) -> Result<(), String> {
+async fn vault(channel: Channel) -> Result<(), Failure> {
     let without = VaultClient::new(channel.clone())
         .open(HelloRequest::default())
         .await;
@@ -269,23 +416,14 @@ async fn vault(channel: Channel) -> Result<(), String> {
 }
 
 /// Exercise 10: your `connect_tls`, trusting the CA in `ca`.
-async fn call_tls(addr: &str, ca: Option<PathBuf>) -> Result<(), String> {
+async fn call_tls(addr: &str, ca: Option<PathBuf>) -> Result<(), Failure> {
     let ca = ca.ok_or_else(|| ui::CALL_NEEDS_CA.to_string())?;
-    let ca_cert = std::fs::read_to_string(&ca).map_err(|e| format!("{}: {e}", ca.display()))?;
-    let resolved: Option<SocketAddr> = tokio::net::lookup_host(addr)
+    let ca_cert = std::fs::read_to_string(&ca)
+        .map_err(|e| format!("{}: {}", ca.display(), workshop::text::os_error(&e)))?;
+    let resolved = resolve(addr).await?;
+    let mut client = connect_tls(resolved, &ca_cert)
         .await
-        .map_err(|e| {
-            ui::CALL_CANNOT_CONNECT.with(&[("addr", &addr), ("number", &10), ("error", &e)])
-        })?
-        .next();
-    let resolved = resolved.ok_or_else(|| ui::CALL_NOT_AN_ADDRESS.with(&[("addr", &addr)]))?;
-    let mut client = connect_tls(resolved, &ca_cert).await.map_err(|e| {
-        ui::CALL_CANNOT_CONNECT.with(&[
-            ("addr", &addr),
-            ("number", &10),
-            ("error", &crate::serve::error_chain(&e)),
-        ])
-    })?;
+        .map_err(|e| Failure::CannotConnect(unreachable(&e)))?;
     let reply = client
         .whisper(HelloRequest::default())
         .await
@@ -318,7 +456,7 @@ fn printable(text: &str) -> String {
 
 /// Exercise 5: joins the room as `name`; each line typed goes to the room,
 /// each line from someone else is printed; end of input leaves.
-async fn chat(channel: Channel, name: String) -> Result<(), String> {
+async fn chat(channel: Channel, name: String) -> Result<(), Failure> {
     let (says, said) = mpsc::channel(16);
     let mut hears = ChatRoomClient::new(channel)
         .chat(ReceiverStream::new(said))
@@ -386,6 +524,109 @@ mod tests {
     fn a_classmates_escape_codes_are_shown_not_obeyed() {
         assert_eq!(printable("hi\u{1b}[2Jthere"), "hi\\u{1b}[2Jthere");
         assert_eq!(printable("olá, ação"), "olá, ação");
+    }
+
+    /// Runs `check` on a runtime of its own.
+    fn block_on<F: std::future::Future>(check: F) -> F::Output {
+        tokio::runtime::Runtime::new().unwrap().block_on(check)
+    }
+
+    #[test]
+    fn an_address_that_is_not_host_port_says_what_is_wrong_with_it() {
+        for (addr, problem, words) in [
+            (
+                "127.0.0.1;50051",
+                AddrProblem::Semicolon,
+                "a ';' where the ':'",
+            ),
+            ("localhost", AddrProblem::NoPort, "it has no port"),
+            (
+                "http://127.0.0.1:50051",
+                AddrProblem::Scheme,
+                "drop the scheme",
+            ),
+        ] {
+            let failure = block_on(resolve(addr)).unwrap_err();
+            assert!(
+                matches!(failure, Failure::BadAddr(found) if found == problem),
+                "{addr}: {failure:?}"
+            );
+            let line = failure.explain(1, addr);
+            assert!(line.contains(words), "{addr}: {line}");
+            assert!(line.contains("is not HOST:PORT"), "{addr}: {line}");
+        }
+    }
+
+    #[test]
+    fn a_name_this_machine_does_not_know_is_told_apart() {
+        // `.invalid` never resolves (RFC 6761), with a network or without.
+        let failure = block_on(resolve("no-such-classmate.invalid:50051")).unwrap_err();
+        assert!(matches!(failure, Failure::UnknownHost(_)), "{failure:?}");
+        let line = failure.explain(1, "no-such-classmate.invalid:50051");
+        assert!(
+            line.contains("does not know a host named no-such-classmate.invalid"),
+            "{line}"
+        );
+    }
+
+    #[test]
+    fn a_port_nothing_listens_on_is_refused() {
+        let addr = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .unwrap()
+            .to_string();
+        // The listener is closed: nothing listens there now.
+        let failure = block_on(connect(&addr)).unwrap_err();
+        assert!(
+            matches!(failure, Failure::CannotConnect(Unreachable::Refused)),
+            "{failure:?}"
+        );
+        let line = failure.explain(3, &addr);
+        assert!(line.contains("nothing listens at"), "{line}");
+        assert!(line.contains("serve 3"), "{line}");
+    }
+
+    #[test]
+    fn another_exercises_server_is_named_the_wrong_server() {
+        use crate::{e02_status::PidsService, harness, pb::pids_server::PidsServer};
+        let failure = block_on(async {
+            let routes = tonic::service::Routes::new(PidsServer::new(PidsService));
+            let server = harness::serve(routes).await.unwrap();
+            let channel = connect(&server.addr.to_string()).await.unwrap();
+            GreeterClient::new(channel)
+                .say_hello(HelloRequest::default())
+                .await
+                .map_err(failed)
+                .unwrap_err()
+        });
+        let line = failure.explain(1, "127.0.0.1:50051");
+        assert!(
+            line.contains("does not serve workshop.Greeter (UNIMPLEMENTED): it is not a `serve 1`"),
+            "{line}"
+        );
+    }
+
+    #[test]
+    fn an_rpc_declared_but_not_written_is_not_the_wrong_server() {
+        use crate::{
+            harness,
+            pb::greeter_server::{Greeter, GreeterServer},
+        };
+        /// A greeter that writes none of its rpcs: tonic's default stubs answer.
+        struct NothingWritten;
+        impl Greeter for NothingWritten {}
+        let failure = block_on(async {
+            let routes = tonic::service::Routes::new(GreeterServer::new(NothingWritten));
+            let server = harness::serve(routes).await.unwrap();
+            let channel = connect(&server.addr.to_string()).await.unwrap();
+            GreeterClient::new(channel)
+                .say_hello(HelloRequest::default())
+                .await
+                .map_err(failed)
+                .unwrap_err()
+        });
+        let line = failure.explain(1, "127.0.0.1:50051");
+        assert!(line.contains("has no Rust code for it yet"), "{line}");
     }
 
     #[test]

@@ -122,7 +122,8 @@ pub fn serve(number: u8, addr: Option<String>, ca_out: Option<PathBuf>) -> ExitC
             Err(e) => {
                 eprintln!(
                     "{}",
-                    ui::SERVE_CANNOT_LISTEN.with(&[("addr", &addr), ("error", &e)])
+                    ui::SERVE_CANNOT_LISTEN
+                        .with(&[("addr", &addr), ("error", &workshop::text::os_error(&e))])
                 );
                 return ExitCode::FAILURE;
             }

@@ -40,17 +40,25 @@ impl Lang {
         }
     }
 
-    /// The language of the locale: the first of `LC_ALL`, `LC_MESSAGES` and
-    /// `LANG` that is set (POSIX's order); Portuguese if it names
-    /// Portuguese, English otherwise.
+    /// The language of the environment, as gettext reads it: `LANGUAGE`
+    /// first (a list, `pt_BR:en`, whose first language we speak wins),
+    /// then the first of `LC_ALL`, `LC_MESSAGES` and `LANG` that is set;
+    /// Portuguese if that names Portuguese, English otherwise.
     pub fn from_locale() -> Lang {
-        let locale = ["LC_ALL", "LC_MESSAGES", "LANG"]
-            .into_iter()
-            .filter_map(|name| std::env::var(name).ok())
-            .find(|value| !value.is_empty());
-        locale
-            .and_then(|value| Lang::parse(&value))
-            .unwrap_or(Lang::En)
+        Lang::from_env(|name| std::env::var(name).ok())
+    }
+
+    /// [`Lang::from_locale`], reading the environment through `var`.
+    fn from_env(var: impl Fn(&str) -> Option<String>) -> Lang {
+        let listed = var("LANGUAGE").and_then(|list| list.split(':').find_map(Lang::parse));
+        let locale = || {
+            ["LC_ALL", "LC_MESSAGES", "LANG"]
+                .into_iter()
+                .filter_map(&var)
+                .find(|value| !value.is_empty())
+                .and_then(|value| Lang::parse(&value))
+        };
+        listed.or_else(locale).unwrap_or(Lang::En)
     }
 
     /// The value of `--lang` that selects this language.
@@ -59,6 +67,29 @@ impl Lang {
             Lang::En => "en",
             Lang::Pt => "pt",
         }
+    }
+}
+
+/// An error of the system (a file, a socket) in this run's language: the
+/// ones a student meets (an address in use, a connection refused, a
+/// permission denied, a file not found) in words of the sentence's
+/// language, with the system's own number for searching; others as the
+/// system says them.
+pub fn os_error(error: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    let words = match error.kind() {
+        ErrorKind::AddrInUse => ui::OS_ADDR_IN_USE,
+        ErrorKind::AddrNotAvailable => ui::OS_ADDR_NOT_AVAILABLE,
+        ErrorKind::ConnectionRefused => ui::OS_CONNECTION_REFUSED,
+        ErrorKind::ConnectionReset => ui::OS_CONNECTION_RESET,
+        ErrorKind::PermissionDenied => ui::OS_PERMISSION_DENIED,
+        ErrorKind::NotFound => ui::OS_NOT_FOUND,
+        ErrorKind::TimedOut => ui::OS_TIMED_OUT,
+        _ => return error.to_string(),
+    };
+    match error.raw_os_error() {
+        Some(code) => format!("{words} (os error {code})"),
+        None => words.to_string(),
     }
 }
 
@@ -241,6 +272,45 @@ mod tests {
         assert_eq!(
             placeholders("{b} and {a} and {b} but not { x } nor {}"),
             ["a", "b"]
+        );
+    }
+
+    #[test]
+    fn language_comes_first_then_lc_all_lc_messages_lang() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                (pairs.iter())
+                    .find(|(key, _)| *key == name)
+                    .map(|(_, value)| (*value).to_owned())
+            }
+        };
+        assert_eq!(Lang::from_env(env(&[])), Lang::En);
+        assert_eq!(Lang::from_env(env(&[("LANG", "pt_BR.UTF-8")])), Lang::Pt);
+        assert_eq!(
+            Lang::from_env(env(&[("LANGUAGE", "pt_BR:en"), ("LANG", "C.UTF-8")])),
+            Lang::Pt
+        );
+        assert_eq!(
+            Lang::from_env(env(&[("LANGUAGE", "de:en"), ("LANG", "pt_BR.UTF-8")])),
+            Lang::En
+        );
+        assert_eq!(
+            Lang::from_env(env(&[("LC_ALL", "en_US.UTF-8"), ("LANG", "pt_BR.UTF-8")])),
+            Lang::En
+        );
+    }
+
+    #[test]
+    fn errors_students_meet_are_said_in_the_sentences_language() {
+        let in_use = std::io::Error::from_raw_os_error(if cfg!(windows) { 10048 } else { 98 });
+        let said = os_error(&in_use);
+        if cfg!(target_os = "linux") {
+            assert_eq!(said, "address already in use (os error 98)");
+        }
+        assert_eq!(
+            os_error(&std::io::Error::other("odd")),
+            "odd",
+            "an error we have no words for is the system's"
         );
     }
 

@@ -96,8 +96,23 @@ texts! {
         "{file} is already the starter: nothing to do."
         "{file} já é o arquivo inicial: nada a fazer.";
     RESET_DONE:
-        "{file}: the starter is back; your version is kept as {kept}."
-        "{file}: o arquivo inicial está de volta; a sua versão ficou guardada como {kept}.";
+        "{file}: the starter is back; your version is kept as {kept} (`cargo run -p workshop -- restore {number}` brings it back)."
+        "{file}: o arquivo inicial está de volta; a sua versão ficou guardada como {kept} (`cargo run -p workshop -- restore {number}` a traz de volta).";
+    RESTORE_NOTHING:
+        "{file}: reset kept no attempt of it (no .bak): nothing to bring back."
+        "{file}: o reset não guardou nenhuma tentativa dele (nenhum .bak): nada a trazer de volta.";
+    RESTORE_DONE:
+        "{file}: your attempt is back (from {from})."
+        "{file}: a sua tentativa está de volta (de {from}).";
+    RESTORE_KEPT:
+        "  What was there is kept as {kept}."
+        "  O que estava lá ficou guardado como {kept}.";
+    RESTORE_FAILED:
+        "error: cannot restore exercise {number}: {error}"
+        "erro: não foi possível restaurar o exercício {number}: {error}";
+    STARTER_WRITTEN:
+        "{file} was missing: its starter is back."
+        "{file} não existia: o arquivo inicial está de volta.";
     RESET_FAILED:
         "error: cannot reset exercise {number}: {error}"
         "erro: não foi possível reiniciar o exercício {number}: {error}";
@@ -106,6 +121,9 @@ texts! {
     PROGRESS_LINE:
         "done: {done}; next: {next}"
         "feitos: {done}; próximo: {next}";
+    PROGRESS_DOES_NOT_COMPILE:
+        "done: unknown (nothing can be checked until your files compile); next: fix the file named above"
+        "feitos: desconhecido (nada pode ser verificado até os seus arquivos compilarem); próximo: corrija o arquivo indicado acima";
     PROGRESS_NONE:
         "none"
         "nenhum";
@@ -155,6 +173,45 @@ texts! {
         "erro: não foi possível escutar em {addr}: {error}";
 
     // call
+    CALL_BAD_ADDR:
+        "--addr {addr} is not HOST:PORT: {why}. Copy the address `serve {number}` printed on your classmate's screen, e.g. --addr 192.168.0.7:{port}"
+        "--addr {addr} não é HOST:PORTA: {why}. Copie o endereço que o `serve {number}` mostrou na tela do colega, p.ex. --addr 192.168.0.7:{port}";
+    ADDR_NO_PORT:
+        "it has no port (the number after the ':')"
+        "falta a porta (o número depois do ':')";
+    ADDR_SEMICOLON:
+        "a ';' where the ':' before the port goes"
+        "um ';' onde vai o ':' antes da porta";
+    ADDR_NO_HOST:
+        "it has no host before the ':'"
+        "falta o host antes do ':'";
+    ADDR_IPV6:
+        "an IPv6 host goes in brackets, as in [::1]:50051"
+        "um host IPv6 vai entre colchetes, como em [::1]:50051";
+    ADDR_BAD_PORT:
+        "its port must be a number from 1 to 65535"
+        "a porta deve ser um número de 1 a 65535";
+    ADDR_SCHEME:
+        "drop the scheme (http://, https://): only HOST:PORT"
+        "tire o esquema (http://, https://): só HOST:PORTA";
+    ADDR_UNIX:
+        "call takes HOST:PORT, not a unix socket"
+        "o call aceita HOST:PORTA, não um socket unix";
+    CALL_UNKNOWN_HOST:
+        "this machine does not know a host named {host}: check its spelling, or use the IP address `serve {number}` printed on your classmate's screen"
+        "esta máquina não conhece um host chamado {host}: confira a grafia, ou use o endereço IP que o `serve {number}` mostrou na tela do colega";
+    CALL_REFUSED:
+        "nothing listens at {addr} (connection refused): is `cargo run -p workshop -- serve {number}` running there, on that port?"
+        "nada escuta em {addr} (conexão recusada): o `cargo run -p workshop -- serve {number}` está rodando lá, nessa porta?";
+    CALL_NO_ANSWER:
+        "no answer from {addr} in {seconds} s: a firewall between you, or an address of another network; on that side, `serve {number}` must listen on --addr 0.0.0.0:PORT"
+        "nenhuma resposta de {addr} em {seconds} s: um firewall entre vocês, ou um endereço de outra rede; do lado de lá, o `serve {number}` deve escutar em --addr 0.0.0.0:PORTA";
+    CALL_WRONG_SERVER:
+        "the server at {addr} does not serve {service} (UNIMPLEMENTED): it is not a `serve {number}`; another exercise's serve, or another program, listens there"
+        "o servidor em {addr} não serve {service} (UNIMPLEMENTED): não é um `serve {number}`; ali escuta o serve de outro exercício, ou outro programa";
+    CALL_NOT_WRITTEN_YET:
+        "the server at {addr} declares this rpc in its proto but has no Rust code for it yet (UNIMPLEMENTED: tonic's default stub): their exercise {number} is not done"
+        "o servidor em {addr} declara este rpc no seu proto mas ainda não tem código Rust para ele (UNIMPLEMENTED: o stub padrão do tonic): o exercício {number} de lá não está feito";
     CALL_CANNOT_CONNECT:
         "cannot reach {addr}: {error}. Is `cargo run -p workshop -- serve {number}` running there, on an address you can reach (--addr 0.0.0.0:PORT on that side)?"
         "não foi possível alcançar {addr}: {error}. O `cargo run -p workshop -- serve {number}` está rodando lá, num endereço que você alcança (--addr 0.0.0.0:PORTA do lado de lá)?";
@@ -167,9 +224,6 @@ texts! {
     CALL_NOT_A_NUMBER:
         "{arg} is not a number"
         "{arg} não é um número";
-    CALL_NOT_AN_ADDRESS:
-        "{addr} is not an address (HOST:PORT)"
-        "{addr} não é um endereço (HOST:PORTA)";
     CALL_SUMMARY:
         "count {count}, min {min}, max {max}, mean {mean}"
         "quantidade {count}, mínimo {min}, máximo {max}, média {mean}";
@@ -203,4 +257,27 @@ texts! {
     CALL_CHAT_LEFT:
         "(you left the room)"
         "(você saiu da sala)";
+
+    // Errors of the system, in the sentence's language (text::os_error).
+    OS_ADDR_IN_USE:
+        "address already in use"
+        "endereço já em uso";
+    OS_ADDR_NOT_AVAILABLE:
+        "address not available on this machine"
+        "endereço não disponível nesta máquina";
+    OS_CONNECTION_REFUSED:
+        "connection refused (nothing listens there)"
+        "conexão recusada (nada escuta lá)";
+    OS_CONNECTION_RESET:
+        "connection reset by the other side"
+        "conexão encerrada pelo outro lado";
+    OS_PERMISSION_DENIED:
+        "permission denied"
+        "permissão negada";
+    OS_NOT_FOUND:
+        "no such file or directory"
+        "arquivo ou diretório inexistente";
+    OS_TIMED_OUT:
+        "timed out"
+        "tempo esgotado";
 }
