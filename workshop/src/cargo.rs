@@ -63,7 +63,9 @@ pub fn run_check_program<S: AsRef<OsStr>>(args: &[S]) -> Ran {
     match crate::starters::write_missing(workshop) {
         Ok(written) => {
             for file in written {
-                let file = file.strip_prefix(workshop).unwrap_or(&file).display();
+                // From the repository's root, as every path the workshop shows.
+                let root = workshop.parent().unwrap_or(workshop);
+                let file = file.strip_prefix(root).unwrap_or(&file).display();
                 eprintln!("{}", ui::STARTER_WRITTEN.with(&[("file", &file)]));
             }
         }
