@@ -257,27 +257,4 @@ texts! {
     CALL_CHAT_LEFT:
         "(you left the room)"
         "(você saiu da sala)";
-
-    // Errors of the system, in the sentence's language (text::os_error).
-    OS_ADDR_IN_USE:
-        "address already in use"
-        "endereço já em uso";
-    OS_ADDR_NOT_AVAILABLE:
-        "address not available on this machine"
-        "endereço não disponível nesta máquina";
-    OS_CONNECTION_REFUSED:
-        "connection refused (nothing listens there)"
-        "conexão recusada (nada escuta lá)";
-    OS_CONNECTION_RESET:
-        "connection reset by the other side"
-        "conexão encerrada pelo outro lado";
-    OS_PERMISSION_DENIED:
-        "permission denied"
-        "permissão negada";
-    OS_NOT_FOUND:
-        "no such file or directory"
-        "arquivo ou diretório inexistente";
-    OS_TIMED_OUT:
-        "timed out"
-        "tempo esgotado";
 }
