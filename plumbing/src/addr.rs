@@ -16,9 +16,9 @@ pub struct BadAddr {
     pub problem: AddrProblem,
 }
 
-/// What is wrong with an address: a type, so that a program speaking
-/// another language (the workshop's Portuguese) can say it in its own
-/// words; [`fmt::Display`] says it in English.
+/// What is wrong with an address: a type, so that each program can say it
+/// in the words that fit its case (the workshop's `call` has no `--tls` to
+/// advise); [`fmt::Display`] says it as the lesson programs do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AddrProblem {
     /// `localhost`: no `:PORT` (a client would silently dial port 80).
@@ -41,31 +41,17 @@ pub enum AddrProblem {
     Other(&'static str),
 }
 
+/// What is wrong, in this run's language ([`crate::words`]).
 impl fmt::Display for AddrProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            AddrProblem::NoPort => "it has no port",
-            AddrProblem::Semicolon => "a ';' where the ':' before the port goes",
-            AddrProblem::NoHost => "it has no host",
-            AddrProblem::Ipv6WithoutBrackets => "an IPv6 host goes in brackets, as in [::1]:50051",
-            AddrProblem::BadPort => "its port must be a number from 1 to 65535",
-            AddrProblem::PortZero => {
-                "port 0 cannot be dialled; it only asks a server for any free port"
-            }
-            AddrProblem::Scheme => "drop the scheme (http://, https://); for TLS, add --tls",
-            AddrProblem::UnixWithoutPath => "a unix socket is unix:PATH, e.g. unix:/tmp/hello.sock",
-            AddrProblem::Other(why) => why,
-        })
+        f.write_str(&crate::words::address_problem(*self))
     }
 }
 
 impl fmt::Display for BadAddr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let Self { addr, problem } = self;
-        write!(
-            f,
-            "--addr {addr} is not HOST:PORT: {problem}; e.g. --addr 127.0.0.1:50051"
-        )
+        f.write_str(&crate::words::BAD_ADDR.with(&[("addr", addr), ("why", problem)]))
     }
 }
 

@@ -31,6 +31,8 @@
 //!   log, observability and the page's live feed all use.
 //! - [`Program`]: what messages need to know of the program they come
 //!   from (its crate, its default port, its methods), passed by it.
+//! - [`words`]: every sentence these programs say to a student, in English
+//!   and Brazilian Portuguese (the `lang` crate's one language setting).
 //! - [`addr`], [`grpc_timeout`], [`logging`], [`code_name`]: small pieces
 //!   the others use.
 //!
@@ -49,6 +51,7 @@ pub mod observed_body;
 mod program;
 pub mod server;
 pub mod tls;
+pub mod words;
 
 pub use codes::code_name;
 pub use program::{Program, REGISTRY_PREFIX};

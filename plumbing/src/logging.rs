@@ -7,7 +7,12 @@ use tracing_subscriber::{filter::Targets, fmt, prelude::*};
 /// Sends `tracing` logs to stderr, at `default_level` unless `RUST_LOG` says
 /// otherwise (`RUST_LOG=warn cargo run ...` hides the per-call lines,
 /// `RUST_LOG=info,h2=debug` adds the HTTP/2 library's).
+///
+/// Every program calls this first, so this is also where the language of
+/// what it says is chosen, once: the environment's (`LANG=pt_BR.UTF-8`,
+/// `LANGUAGE`, `LC_ALL`), as the workshop chooses when given no `--lang`.
 pub fn init(default_level: &str) {
+    lang::set_lang(lang::Lang::from_locale());
     let filter: Targets = std::env::var("RUST_LOG")
         .ok()
         .and_then(|directives| directives.parse().ok())

@@ -99,12 +99,15 @@ pub fn runtime(program: Program, args: &ServerArgs) -> Result<tokio::runtime::Ru
     }
     let runtime = runtime.build().map_err(StartError::Runtime)?;
     let workers = runtime.metrics().num_workers();
-    let threads = if workers == 1 {
-        "thread runs"
+    let text = if workers == 1 {
+        crate::words::ONE_WORKER
     } else {
-        "threads run"
+        crate::words::WORKERS
     };
-    info!("{program} server: {workers} worker {threads} the calls as tasks");
+    info!(
+        "{}",
+        text.with(&[("program", &program), ("workers", &workers)])
+    );
     Ok(runtime)
 }
 

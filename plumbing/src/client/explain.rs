@@ -10,7 +10,7 @@ use super::{
     ClientError, Context,
     advice::{Advice, causes, classify},
 };
-use crate::code_name;
+use crate::{code_name, words};
 
 /// Ends a client: exit code 0, or one line on stderr that says what went
 /// wrong and what to do (never a panic or a backtrace), and exit code 1.
@@ -20,7 +20,7 @@ pub fn report(outcome: Result<(), ClientError>, context: &Context<'_>) -> ExitCo
         Err(error) => {
             // One line, whatever a message or a flag's value carried.
             let line = explain(&error, context).replace(['\r', '\n'], " ");
-            eprintln!("error: {line}");
+            eprintln!("{}", words::ERROR.with(&[("line", &line)]));
             ExitCode::FAILURE
         }
     }
@@ -55,11 +55,11 @@ pub fn explain(error: &ClientError, context: &Context<'_>) -> String {
             last_succeeded,
         } => {
             let last = if *last_succeeded {
-                "the last call succeeded"
+                words::LAST_SUCCEEDED
             } else {
-                "the last call failed too"
+                words::LAST_FAILED
             };
-            format!("{failed} of {made} calls failed, each reported above; {last}")
+            words::SOME_CALLS_FAILED.with(&[("failed", failed), ("made", made), ("last", &last)])
         }
     }
 }
@@ -68,40 +68,41 @@ pub fn explain(error: &ClientError, context: &Context<'_>) -> String {
 fn explain_registry(error: &FollowError, context: &Context<'_>) -> String {
     let program = context.program;
     let url = context.args.registry().unwrap_or_default();
-    let start_one = format!(
-        "start one with: {} -- --addr 127.0.0.1:0 --registry {url}",
-        program.server_command()
-    );
+    let start_one = words::START_ONE.with(&[("command", &program.server_command()), ("url", &url)]);
     match error {
         FollowError::Etcd(bad @ EtcdError::BadUrl(_)) => format!("--registry {bad}"),
         FollowError::Etcd(error @ EtcdError::Unreachable { .. }) => {
-            format!("{error}; is etcd running? start it as the README's section Registry shows")
+            words::ETCD_UNREACHABLE.with(&[("error", error)])
         }
-        FollowError::Etcd(error) => format!(
-            "{error}; is it etcd 3.4 or later, which serves the JSON gateway this client speaks?"
-        ),
-        FollowError::NoneRegistered => {
-            format!("no {program} server is registered in etcd at {url}; {start_one}")
-        }
+        FollowError::Etcd(error) => words::ETCD_OTHER.with(&[("error", error)]),
+        FollowError::NoneRegistered => words::NONE_REGISTERED.with(&[
+            ("program", &program),
+            ("url", &url),
+            ("start_one", &start_one),
+        ]),
         FollowError::NoneAnswers { registered, silent } => {
-            let none = format!(
-                "{registered} {program} server(s) registered in etcd at {url}, but none answers"
-            );
-            let killed =
-                format!("killed servers stay registered until their lease expires; {start_one}");
+            let none = words::NONE_ANSWERS.with(&[
+                ("registered", registered),
+                ("program", &program),
+                ("url", &url),
+            ]);
+            let killed = words::KILLED_STAY.with(&[("start_one", &start_one)]);
             let Some((addr, status)) = silent.first() else {
-                return format!("{none}: {killed}");
+                return words::NONE_ANSWERS_ONLY.with(&[("none", &none), ("killed", &killed)]);
             };
             let failure = format!("{}: {}", code_name(status.code()), with_causes(status));
+            let ca = context.args.ca();
+            let values: [(&str, &dyn std::fmt::Display); 5] = [
+                ("none", &none),
+                ("addr", addr),
+                ("failure", &failure),
+                ("ca", &ca.display()),
+                ("killed", &killed),
+            ];
             match classify(status, context) {
-                Advice::FixRegisteredTls => format!(
-                    "{none}: {addr} does not speak what its entry says about TLS ({failure}); start it again, with --tls only if it should speak TLS"
-                ),
-                Advice::TrustServersCa => format!(
-                    "{none}: {addr} has a certificate that {ca} did not sign ({failure}); pass the CA the server uses: --ca DIR/ca.pem, where DIR is the server's --certs",
-                    ca = context.args.ca().display()
-                ),
-                _ => format!("{none}: {addr} did not answer ({failure}); {killed}"),
+                Advice::FixRegisteredTls => words::NONE_ANSWERS_TLS.with(&values),
+                Advice::TrustServersCa => words::NONE_ANSWERS_CA.with(&values),
+                _ => words::NONE_ANSWERS_SILENT.with(&values),
             }
         }
     }
@@ -120,118 +121,91 @@ fn explain_call(status: &Status, context: &Context<'_>) -> String {
 /// a connection lost); `None` if the server was reached and answered.
 fn reaching(advice: Advice, failure: &str, context: &Context<'_>) -> Option<String> {
     let Context { program, args, .. } = *context;
-    let at = target(context);
-    let start = context.start_command();
-    let line = match advice {
-        Advice::StartServer if args.registry().is_some() => format!(
-            "{} server {at} refused the connection ({failure}): it has stopped; start one with: {start}",
-            program.with_article()
-        ),
-        Advice::StartServer => format!(
-            "nothing listens {at} ({failure}); is the {program} server running? start it with: {start}"
-        ),
-        Advice::CheckAddress => {
-            let which = if args.registry().is_some() {
-                "the address it registered"
-            } else {
-                "the address in --addr"
-            };
-            format!(
-                "cannot reach the {program} server {at} ({failure}); check {which}, and that its machine is on the network"
-            )
-        }
-        Advice::AddTls => {
-            format!("the server {at} speaks TLS and this client does not ({failure}); add --tls")
-        }
-        Advice::DropTls => format!(
-            "the server {at} does not speak TLS ({failure}); drop {flag}, or start the server with {flag}",
-            flag = if args.mtls { "--mtls" } else { "--tls" }
-        ),
-        Advice::FixRegisteredTls => format!(
-            "a server {at} does not speak what its registered entry says about TLS ({failure}); start it again, with --tls only if its entry should say TLS"
-        ),
-        Advice::TrustServersCa => format!(
-            "the server {at} has a certificate that {ca} did not sign ({failure}); pass the CA the server uses: --ca DIR/ca.pem, where DIR is the server's --certs (its log names the file)",
-            ca = args.ca().display()
-        ),
-        Advice::CertificateNotForHost => format!(
-            "the server's certificate does not name the host in --addr ({failure}); the development certificate names only localhost, 127.0.0.1 and ::1: dial one of those"
-        ),
-        Advice::AddMtls => {
-            format!("the server {at} requires a client certificate ({failure}): add --mtls")
-        }
-        Advice::ServerShutDown => format!(
-            "the {program} server {at} shut down before the call finished ({failure}); start it again with: {start}"
-        ),
+    let which = if args.registry().is_some() {
+        words::THE_REGISTERED_ADDRESS
+    } else {
+        words::THE_ADDR_FLAG
+    };
+    let ca = args.ca();
+    let values: [(&str, &dyn std::fmt::Display); 9] = [
+        ("program", &program),
+        ("a_server", &words::a_server(program)),
+        ("at", &target(context)),
+        ("failure", &failure),
+        ("start", &context.start_command()),
+        ("which", &which),
+        ("flag", &if args.mtls { "--mtls" } else { "--tls" }),
+        ("ca", &ca.display()),
+        ("addr", &program.default_addr),
+    ];
+    let text = match advice {
+        Advice::StartServer if args.registry().is_some() => words::SERVER_STOPPED_REGISTERED,
+        Advice::StartServer => words::NOTHING_LISTENS,
+        Advice::CheckAddress => words::CANNOT_REACH,
+        Advice::AddTls => words::ADD_TLS,
+        Advice::DropTls => words::DROP_TLS,
+        Advice::FixRegisteredTls => words::FIX_REGISTERED_TLS,
+        Advice::TrustServersCa => words::TRUST_SERVERS_CA,
+        Advice::CertificateNotForHost => words::CERTIFICATE_NOT_FOR_HOST,
+        Advice::AddMtls => words::ADD_MTLS,
+        Advice::ServerShutDown => words::SERVER_SHUT_DOWN,
         // A plaintext client's first bytes can meet a TLS server's hang-up
         // before its answer: then this is all the client sees, and both
         // causes are possible.
-        Advice::ConnectionLost if could_be_tls(context) => format!(
-            "the connection to the {program} server {at} broke during the call ({failure}); either the server stopped (start it again with: {start}) or it speaks TLS (add --tls)"
-        ),
-        Advice::ConnectionLost => format!(
-            "the connection to the {program} server {at} broke during the call ({failure}); if the server stopped, start it again with: {start}"
-        ),
+        Advice::ConnectionLost if could_be_tls(context) => words::CONNECTION_LOST_OR_TLS,
+        Advice::ConnectionLost => words::CONNECTION_LOST,
         _ => return None,
     };
-    Some(line)
+    Some(text.with(&values))
 }
 
 /// The line for a call the server answered with an error: it is another
 /// kind's server, the deadline passed, the token or a value was refused.
 fn answered(advice: Advice, failure: &str, status: &Status, context: &Context<'_>) -> String {
     let Context { program, args, .. } = *context;
-    let at = target(context);
-    match advice {
+    let (count, interval) = context
+        .stream
+        .map_or((0, 0), |stream| (stream.count, stream.interval_ms));
+    let values: [(&str, &dyn std::fmt::Display); 12] = [
+        ("at", &target(context)),
+        ("failure", &failure),
+        ("methods", &program.methods.join(" / ")),
+        ("a_server", &words::a_server(program)),
+        ("command", &program.server_command()),
+        ("addr", &program.default_addr),
+        ("count", &count),
+        ("interval", &interval),
+        ("pace", &context.pace().unwrap_or_default().as_millis()),
+        ("timeout", &args.timeout_ms.unwrap_or_default()),
+        (
+            "flag",
+            &program.flag_named_in(status.message()).unwrap_or_default(),
+        ),
+        ("program", &program),
+    ];
+    let text = match advice {
         // On a unix socket the right server must have a socket of its own.
-        Advice::WrongKind if dials_unix(context) => format!(
-            "the server {at} does not implement {} ({failure}): it is not {} server; start one on a socket of its own with: {} -- --addr unix:PATH, and call that",
-            program.methods.join(" / "),
-            program.with_article(),
-            program.server_command(),
-        ),
-        Advice::WrongKind => format!(
-            "the server {at} does not implement {} ({failure}): it is not {} server; start one with: {} (it listens on {})",
-            program.methods.join(" / "),
-            program.with_article(),
-            program.server_command(),
-            program.default_addr
-        ),
-        Advice::StreamOutlastsDeadline => {
-            let (count, interval) = context
-                .stream
-                .map_or((0, 0), |stream| (stream.count, stream.interval_ms));
-            format!(
-                "the deadline passed while the stream went on ({failure}): {count} messages {interval} ms apart take {} ms, longer than --timeout-ms {}; raise --timeout-ms, or lower --count or --interval-ms",
-                context.pace().unwrap_or_default().as_millis(),
-                args.timeout_ms.unwrap_or_default()
-            )
+        Advice::WrongKind if dials_unix(context) => words::WRONG_KIND_UNIX,
+        Advice::WrongKind => words::WRONG_KIND,
+        Advice::StreamOutlastsDeadline => words::STREAM_OUTLASTS_DEADLINE,
+        Advice::DeadlinePassed => words::DEADLINE_PASSED,
+        Advice::AddToken => words::ADD_TOKEN,
+        Advice::FixToken => words::FIX_TOKEN,
+        Advice::FixValue if program.flag_named_in(status.message()).is_some() => {
+            words::FIX_VALUE_FLAG
         }
-        Advice::DeadlinePassed => format!(
-            "the call did not finish within the deadline ({failure}); the server was slower than --timeout-ms: raise it (or, if you started the server with --delay-ms, lower that)"
-        ),
-        Advice::AddToken => format!(
-            "the server wants a token ({failure}); pass one it accepts: --token or HELLO_TOKEN"
-        ),
-        Advice::FixToken => format!(
-            "the server refused the token ({failure}); pass one it accepts: --token or HELLO_TOKEN"
-        ),
-        Advice::FixValue => match program.flag_named_in(status.message()) {
-            Some(flag) => format!("the server refused the request ({failure}); change {flag}"),
-            None => {
-                format!("the server refused the request ({failure}); change the value it names")
-            }
-        },
-        _ => format!("the call failed ({failure})"),
-    }
+        Advice::FixValue => words::FIX_VALUE,
+        _ => words::CALL_FAILED,
+    };
+    text.with(&values)
 }
 
 /// Where the servers are, for messages: `at 127.0.0.1:50051`, or
 /// `registered in etcd at http://127.0.0.1:2379`.
 fn target(context: &Context<'_>) -> String {
     match context.args.registry() {
-        Some(url) => format!("registered in etcd at {url}"),
-        None => format!("at {}", context.args.addrs(context.program).join(", ")),
+        Some(url) => words::AT_REGISTRY.with(&[("url", &url)]),
+        None => words::AT_ADDRS.with(&[("addrs", &context.args.addrs(context.program).join(", "))]),
     }
 }
 
@@ -241,7 +215,12 @@ fn with_causes(status: &Status) -> String {
     // One line, whatever the server put in its message.
     let mut text = status.message().replace(['\r', '\n'], " ");
     for error in causes(status) {
-        let line = error.to_string().replace(['\r', '\n'], " ");
+        // An error of the system in the sentence's language.
+        let line = match error.downcast_ref::<std::io::Error>() {
+            Some(io) => lang::os_error(io),
+            None => error.to_string(),
+        };
+        let line = line.replace(['\r', '\n'], " ");
         if !text.contains(&line) {
             text = format!("{text}: {line}");
         }

@@ -4,7 +4,7 @@ use std::fmt;
 
 use etcd_registry::EtcdError;
 
-use crate::addr::BadAddr;
+use crate::{addr::BadAddr, words};
 
 /// Why a server could not start. Each shows as one line that says what to do.
 #[derive(Debug)]
@@ -36,51 +36,38 @@ pub enum StartError {
     Registry(EtcdError),
 }
 
+/// One line, in this run's language ([`crate::words`]).
 impl fmt::Display for StartError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            StartError::BadAddr(bad) => write!(f, "{bad}"),
-            StartError::PortInUse(addr) if addr.starts_with("unix:") => write!(
-                f,
-                "cannot listen on {addr}: a running server answers on that socket; stop it, or pick another path with --addr unix:PATH"
-            ),
-            StartError::PortInUse(addr) => write!(
-                f,
-                "cannot listen on {addr}: the port is already in use (is another server running?); stop it, or pick another port with --addr HOST:PORT"
-            ),
-            StartError::CannotListen(addr, why) if addr.starts_with("unix:") => write!(
-                f,
-                "cannot listen on {addr}: {why}; pick a path in a directory you can write, with --addr unix:PATH"
-            ),
-            StartError::CannotListen(addr, why) => write!(
-                f,
-                "cannot listen on {addr}: {why}; pick another address with --addr HOST:PORT"
-            ),
-            StartError::NotASocket(addr) => write!(
-                f,
-                "cannot listen on {addr}: the file exists and is not a socket; pick another path with --addr unix:PATH"
-            ),
-            StartError::NotOverUnix { flags, why } => write!(
-                f,
+        let line = match self {
+            StartError::BadAddr(bad) => bad.to_string(),
+            StartError::PortInUse(addr) if addr.starts_with("unix:") => {
+                words::SOCKET_IN_USE.with(&[("addr", addr)])
+            }
+            StartError::PortInUse(addr) => words::PORT_IN_USE.with(&[("addr", addr)]),
+            StartError::CannotListen(addr, why) if addr.starts_with("unix:") => {
+                words::CANNOT_LISTEN_UNIX.with(&[("addr", addr), ("why", &lang::os_error(why))])
+            }
+            StartError::CannotListen(addr, why) => {
+                words::CANNOT_LISTEN.with(&[("addr", addr), ("why", &lang::os_error(why))])
+            }
+            StartError::NotASocket(addr) => words::NOT_A_SOCKET.with(&[("addr", addr)]),
+            // Rare lines, for a developer more than a student: English.
+            StartError::NotOverUnix { flags, why } => format!(
                 "{flags} cannot be used with --addr unix:PATH: a socket file is reached from this machine only, and {why}"
             ),
-            StartError::UnixSocketNotHere(why) => f.write_str(why),
-            StartError::Runtime(why) => write!(f, "cannot start the server: {why}"),
-            StartError::Tls(why) => f.write_str(why),
-            StartError::Reflection(why) => write!(
-                f,
+            StartError::UnixSocketNotHere(why) | StartError::Tls(why) => why.clone(),
+            StartError::Runtime(why) => words::CANNOT_START.with(&[("why", &lang::os_error(why))]),
+            StartError::Reflection(why) => format!(
                 "cannot serve reflection: {why}; the descriptors from build.rs are broken: run `cargo clean -p hello-proto` and build again"
             ),
-            StartError::Registry(error @ EtcdError::BadUrl(_)) => write!(f, "--registry {error}"),
-            StartError::Registry(error @ EtcdError::Refused { .. }) => write!(
-                f,
-                "{error}; a server started with --registry must be registered: is it etcd 3.4 or later, which serves the JSON gateway? or start the server without --registry"
-            ),
-            StartError::Registry(error) => write!(
-                f,
-                "{error}; a server started with --registry must be registered: is etcd running? start it as the README's section Registry shows, or start the server without --registry"
-            ),
-        }
+            StartError::Registry(error @ EtcdError::BadUrl(_)) => format!("--registry {error}"),
+            StartError::Registry(error @ EtcdError::Refused { .. }) => {
+                words::REGISTRY_REFUSED.with(&[("error", error)])
+            }
+            StartError::Registry(error) => words::REGISTRY_UNREACHABLE.with(&[("error", error)]),
+        };
+        f.write_str(&line)
     }
 }
 

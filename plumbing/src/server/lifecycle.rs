@@ -140,10 +140,15 @@ impl Lifecycle {
             Listening::Tcp(_) if args.speaks_tls() => "https://",
             Listening::Tcp(_) => "http://",
         };
-        info!(
-            "{program} server listening on {scheme}{listening} (Ctrl-C to stop); try: {}{}",
+        let url = format!("{scheme}{listening}");
+        let try_it = format!(
+            "{}{}",
             program.client_command(),
-            addresses::client_flags(program, args, &listening),
+            addresses::client_flags(program, args, &listening)
+        );
+        info!(
+            "{}",
+            crate::words::LISTENING.with(&[("program", &program), ("url", &url), ("try", &try_it)])
         );
         Ok(RunningServer {
             listening,

@@ -2,6 +2,7 @@
 
 use std::{net::SocketAddr, time::Duration};
 
+use crate::words;
 use etcd_registry::Registration;
 use tokio::task::JoinHandle;
 use tokio_util::sync::{CancellationToken, DropGuard};
@@ -59,7 +60,7 @@ impl RunningServer {
     /// `server.wait_for_termination()`.
     pub async fn wait_for_termination(self, grace: Duration) {
         let signal = shutdown_signal().await;
-        info!("{signal} received: shutting down");
+        info!("{}", words::SHUTTING_DOWN.with(&[("signal", &signal)]));
         self.shutdown(grace).await;
     }
 
@@ -112,14 +113,12 @@ impl RunningServer {
         drop(stop);
         let result = match tokio::time::timeout(grace, &mut task).await {
             Ok(result) => {
-                info!("every call finished within the grace period");
+                info!("{}", words::ALL_FINISHED);
                 result
             }
             Err(_) => {
-                warn!(
-                    "grace period of {} ms over: ending the calls still open with UNAVAILABLE",
-                    grace.as_millis()
-                );
+                let grace = grace.as_millis();
+                warn!("{}", words::GRACE_OVER.with(&[("grace", &grace)]));
                 cutoff.cancel();
                 match tokio::time::timeout(CLOSING_TIME, &mut task).await {
                     Ok(result) => result,
@@ -131,7 +130,7 @@ impl RunningServer {
             }
         };
         match result {
-            Ok(Ok(())) => info!("server stopped"),
+            Ok(Ok(())) => info!("{}", words::STOPPED),
             Ok(Err(e)) => error!("the server stopped with an error: {e}"),
             Err(e) => error!("the server task failed: {e}"),
         }
