@@ -32,7 +32,7 @@ pub struct Args {
     #[command(flatten)]
     pub common: ClientArgs,
 
-    /// Ask for the server's LocalizedMessage in this language (sent as `accept-language`, e.g. pt-BR) [default: the server's, en-US]
+    /// Ask for the server's LocalizedMessage in this language (sent as `accept-language`, e.g. pt-BR) [default: pt-BR under a Portuguese locale, else the server's, en-US]
     #[arg(long, value_name = "LANG")]
     pub lang: Option<String>,
 
@@ -77,6 +77,12 @@ impl Ask {
             )
         };
         let lang = match args.lang.as_deref() {
+            // Not asked for: the student's own language setting (the
+            // locale), as a browser sends its user's; English is the
+            // server's default anyway.
+            None if lang::lang() == lang::Lang::Pt => {
+                Some(AsciiMetadataValue::from_static("pt-BR"))
+            }
             None => None,
             // HTTP lets a header carry other bytes ("obs-text"), but a
             // language tag is ASCII, and the server reads only ASCII.
