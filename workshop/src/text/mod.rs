@@ -93,6 +93,23 @@ pub fn os_error(error: &std::io::Error) -> String {
     }
 }
 
+/// What is wrong with an address (plumbing's reading of HOST:PORT), in
+/// this run's language: for `call --addr` and `progress --share`.
+pub fn address_problem(problem: plumbing::addr::AddrProblem) -> String {
+    use plumbing::addr::AddrProblem;
+    let words = match problem {
+        AddrProblem::NoPort => ui::ADDR_NO_PORT,
+        AddrProblem::Semicolon => ui::ADDR_SEMICOLON,
+        AddrProblem::NoHost => ui::ADDR_NO_HOST,
+        AddrProblem::Ipv6WithoutBrackets => ui::ADDR_IPV6,
+        AddrProblem::BadPort | AddrProblem::PortZero => ui::ADDR_BAD_PORT,
+        AddrProblem::Scheme => ui::ADDR_SCHEME,
+        AddrProblem::UnixWithoutPath => ui::ADDR_UNIX,
+        AddrProblem::Other(why) => return why.to_owned(),
+    };
+    words.to_string()
+}
+
 /// The language of this run, once chosen.
 static LANG: OnceLock<Lang> = OnceLock::new();
 
