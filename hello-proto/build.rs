@@ -8,7 +8,8 @@
 //!    message (through prost) and a client and a server per service.
 //!
 //! The output lands in `target/.../build/hello-proto-*/out/hello.rs`; see the
-//! crate docs for how to read it.
+//! crate docs for how to read it. `proto/class.proto` (the class on the
+//! projector) goes the same way into `class.rs`.
 
 use std::{env, path::PathBuf};
 
@@ -39,5 +40,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // Re-run this script only when the interface changes.
     println!("cargo:rerun-if-changed={proto_file}");
+
+    // The class on the projector's own small service (`proto/class.proto`),
+    // compiled the same way into `class.rs`, with its own descriptor: here
+    // because both the web server (which serves it) and the workshop (which
+    // calls it) already depend on this crate, so neither builds the other.
+    let class_file = "../proto/class.proto";
+    let class = protox::compile([class_file], [proto_dir])?;
+    std::fs::write(out_dir.join("class_descriptor.bin"), class.encode_to_vec())?;
+    tonic_prost_build::configure()
+        .codec_path("crate::codec::SmallBuffers")
+        .compile_fds(class)?;
+    println!("cargo:rerun-if-changed={class_file}");
     Ok(())
 }

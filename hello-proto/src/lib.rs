@@ -21,7 +21,11 @@
 //!   `DoStuffServicer` class), and `DoStuffServer`, which turns an
 //!   implementation into something tonic can serve (the note's
 //!   `add_DoStuffServicer_to_server`).
+//!
+//! And [`class`]: `proto/class.proto`, the small service through which each
+//! student's workshop reports its progress to the instructor's page.
 
+pub mod class;
 pub mod codec;
 pub mod lessons;
 

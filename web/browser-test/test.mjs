@@ -4,6 +4,7 @@
 //
 //   node test.mjs http://127.0.0.1:PORT /usr/bin/chromium ../screenshot.png
 import { spawn } from "node:child_process";
+import http2 from "node:http2";
 import { chromium } from "playwright-core";
 
 const [url, executablePath, screenshot] = process.argv.slice(2);
@@ -13,6 +14,51 @@ const TIMEOUT = 15_000;
 function check(ok, line) {
   if (!ok) throw new Error(`FAILED: ${line}`);
   console.log(`ok: ${line}`);
+}
+
+// A student's report, as their workshop sends it (`progress --share`): a
+// real gRPC call, class.Class/Report over HTTP/2, made with node's own
+// http2 and proto/class.proto's Progress encoded by hand (a varint is
+// seven bits a byte; a field's key is its number << 3 | its wire type).
+function varint(n) {
+  const bytes = [];
+  for (; n > 127; n >>>= 7) bytes.push((n & 127) | 128);
+  bytes.push(n);
+  return bytes;
+}
+
+function progress({ name, compiles = true, done = [], next = null }) {
+  const text = [...Buffer.from(name, "utf8")];
+  const bytes = [0x0a, ...varint(text.length), ...text, 0x10, 10];
+  if (compiles) bytes.push(0x18, 1);
+  if (done.length) {
+    const packed = done.flatMap(varint);
+    bytes.push(0x22, ...varint(packed.length), ...packed);
+  }
+  if (next !== null) bytes.push(0x28, ...varint(next));
+  return Buffer.from(bytes);
+}
+
+// Sends one report; resolves to its grpc-status ("0": kept).
+async function report(student) {
+  const message = progress(student);
+  const frame = Buffer.alloc(5 + message.length);
+  frame.writeUInt32BE(message.length, 1);
+  message.copy(frame, 5);
+  const session = http2.connect(url);
+  try {
+    return await new Promise((resolve, reject) => {
+      const call = session.request({ ":method": "POST", ":path": "/class.Class/Report",
+        "content-type": "application/grpc", te: "trailers" });
+      call.on("response", (headers) => { if ("grpc-status" in headers) resolve(headers["grpc-status"]); });
+      call.on("trailers", (trailers) => resolve(trailers["grpc-status"]));
+      call.on("error", reject);
+      call.resume();
+      call.end(frame);
+    });
+  } finally {
+    session.close();
+  }
 }
 
 // --no-sandbox: CI runs as root, where chromium's sandbox cannot start.
@@ -111,6 +157,54 @@ try {
   const shown = await page.textContent("#feed-state");
   console.log(`ok: under load the page drew a frame within ${Math.max(...latencies)} ms (slowest of 10), `
     + `its own say_hello_again took ${callTook} ms; header: "${shown}"`);
+
+  // 6. The class on the projector (/#room): students' reports appear in the
+  //    grid as they come, in English, then in a browser set to pt-BR.
+  const room = await browser.newPage({ viewport: { width: 1280, height: 720 }, locale: "en-US" });
+  room.setDefaultTimeout(TIMEOUT);
+  room.on("pageerror", (error) => errors.push(error.message));
+  await room.goto(`${url}/#room`);
+  await room.waitForFunction(() => !document.querySelector("#room").hidden
+    && document.querySelector("main").hidden && !document.querySelector("#room-empty").hidden);
+  check((await room.textContent("#room-empty")).includes("progress --share http://"),
+    `Class view, empty: "${(await room.textContent("#room-empty")).trim()}"`);
+  const students = [
+    { name: "Ana", done: [1, 2, 3], next: 4 },
+    { name: "Bruno", compiles: false },
+    { name: "Carla", done: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] },
+  ];
+  const statuses = await Promise.all(students.map(report));
+  check(statuses.every((status) => status === "0"), `3 students reported over gRPC: grpc-status ${statuses.join(", ")}`);
+  await room.waitForFunction(() => document.querySelectorAll("#room-grid li.student").length === 3);
+  const row = (name) => room.$eval(`li.student[data-name="${name}"]`, (li) => ({
+    cells: [...li.querySelectorAll(".cell")].map((cell) => cell.dataset.state[0]).join(""),
+    note: li.querySelector(".note").textContent,
+  }));
+  const [ana, bruno, carla] = [await row("Ana"), await row("Bruno"), await row("Carla")];
+  check(ana.cells === "dddntttttt" && bruno.note === "does not compile"
+    && carla.cells === "dddddddddd" && carla.note === "all done"
+    && (await room.textContent("#room-count")) === "3 students"
+    && (await room.textContent("#room-title")).startsWith("The class"),
+    `the grid: Ana ${ana.cells}, Bruno "${bruno.note}", Carla ${carla.cells} "${carla.note}" (d done, n next, t not yet)`);
+  await room.screenshot({ path: screenshot.replace(/\.png$/, "-room.png") });
+
+  const pt = await browser.newPage({ viewport: { width: 1280, height: 720 }, locale: "pt-BR" });
+  pt.setDefaultTimeout(TIMEOUT);
+  pt.on("pageerror", (error) => errors.push(error.message));
+  await pt.goto(`${url}/#room`);
+  await pt.waitForFunction(() => document.querySelectorAll("#room-grid li.student").length === 3);
+  // A fourth report, while both pages show the room: each draws it.
+  check(await report({ name: "Ana", done: [1, 2, 3, 4], next: 5 }) === "0", "Ana reported again");
+  const anaDone4 = (page) => page.waitForFunction(
+    () => document.querySelector('li.student[data-name="Ana"] .cell:nth-child(4)')?.dataset.state === "done");
+  await Promise.all([anaDone4(room), anaDone4(pt)]);
+  const title = await pt.textContent("#room-title");
+  const brokenPt = await pt.textContent('li.student[data-name="Bruno"] .note');
+  check(title.startsWith("A turma") && brokenPt === "não compila"
+    && (await pt.textContent("#room-count")) === "3 alunos" && (await pt.getAttribute("#room", "lang")) === "pt-BR"
+    && (await pt.textContent("#room-link")) === "Turma (3)",
+    `pt-BR: "${title}", Bruno "${brokenPt}", "${await pt.textContent("#room-count")}"; Ana's exercise 4 done on both pages`);
+  check(errors.length === 0, `no script errors on the class pages ${JSON.stringify(errors)}`);
 } finally {
   await browser.close();
 }

@@ -11,6 +11,9 @@
 //!   client (the lesson crates' CLI clients, a Python one), as it happens:
 //!   its kind, method, peer, each message in and out, its status and time.
 //!
+//! And a third view, **Class** (`/#room`): the workshop's students, one row
+//! each, with the exercises they have done, as their workshops report them.
+//!
 //! Layout:
 //!
 //! - [`server`]: one port for everything, and why tonic-web goes on one
@@ -23,12 +26,16 @@
 //! - [`page`]: the page's files (in `web/assets/`, compiled in) and the
 //!   Server-Sent Events feed, to at most [`feed::MAX_PAGES`] pages at once;
 //! - [`host`]: which names the page answers to, against DNS rebinding.
-//! - [`client`]: calls of all four kinds, to fill the Live panel.
+//! - [`client`]: calls of all four kinds, to fill the Live panel;
+//! - [`room`]: the class on the projector: each student's workshop
+//!   reports its progress over gRPC (`class.Class/Report`), and the page
+//!   draws the room as a grid, live (`/#room`, fed by `/room`).
 
 pub mod client;
 pub mod feed;
 pub mod host;
 pub mod page;
+pub mod room;
 pub mod server;
 pub mod service;
 pub mod watch;

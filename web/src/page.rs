@@ -32,8 +32,8 @@ use crate::feed::{Event, Feed, MAX_PAGES, Subscription};
 /// tries again (`Retry-After`, in seconds).
 const RETRY_AFTER_SECS: &str = "10";
 
-/// The page, its style, and its two scripts: paths and contents.
-const ASSETS: [(&str, &str, &str); 4] = [
+/// The page, its style, and its scripts: paths and contents.
+const ASSETS: [(&str, &str, &str); 6] = [
     (
         "/",
         "text/html; charset=utf-8",
@@ -53,6 +53,17 @@ const ASSETS: [(&str, &str, &str); 4] = [
         "/app.js",
         "text/javascript; charset=utf-8",
         include_str!("../assets/app.js"),
+    ),
+    // The class on the projector, and the table of its words.
+    (
+        "/room.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../assets/room.js"),
+    ),
+    (
+        "/i18n.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../assets/i18n.js"),
     ),
 ];
 

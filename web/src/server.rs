@@ -17,6 +17,8 @@
 //!    gRPC-Web, so on the whole server it would refuse the page itself;
 //! 3. the page's routes (an axum `Router`, which is what tonic's `Routes`
 //!    is made of) merged with the gRPC services: one port, one origin;
+//!    and beside them the class on the projector (`class.Class`, and the
+//!    room's feed `/room`: [`crate::room`]);
 //!    all behind the check of the name a browser addressed
 //!    ([`crate::host`]: IP addresses, `localhost` and `--allow-host`
 //!    names only, against DNS rebinding);
@@ -38,6 +40,7 @@ use crate::{
     feed::Feed,
     host::{self, AllowedHosts},
     page,
+    room::{self, Room},
     service::Lessons,
     watch::WatchLayer,
 };
@@ -92,13 +95,23 @@ pub async fn start(feed: Feed, args: &Args) -> Result<RunningServer, StartError>
     // 3. gRPC and the page side by side, routed by path, behind the check
     //    of the name a browser asked for (`host.rs` says why). Reflection
     //    also describes the BadRequest a refused stream carries.
-    let tools =
-        lifecycle.health_and_reflection_describing(&[tonic_types::pb::FILE_DESCRIPTOR_SET])?;
-    let grpc = tools.add_service(hello);
+    //    Beside it, the class on the projector's `class.Class`
+    //    ([`crate::room`]): plain gRPC from the students' workshops, outside
+    //    the watch (its calls are the room's, not the Live panel's), and
+    //    without the token check (a student has no token to send).
+    let tools = lifecycle.health_and_reflection_describing(&[
+        tonic_types::pb::FILE_DESCRIPTOR_SET,
+        hello_proto::class::pb::FILE_DESCRIPTOR_SET,
+    ])?;
+    let room = Room::default();
+    let grpc = tools
+        .add_service(hello)
+        .add_service(room::service(room.clone()));
     let hosts = AllowedHosts::new(&args.allow_hosts);
     let routes = grpc
         .into_axum_router()
         .merge(page::routes(feed))
+        .merge(room::routes(room))
         .layer(middleware::from_fn_with_state(hosts, host::check));
     let router = builder.add_routes(Routes::from(routes));
 

@@ -19,6 +19,8 @@ use tokio::net::TcpStream;
 use tonic::Code;
 use tonic_types::StatusExt as _;
 
+use hello_proto::class::pb::{Progress, class_client::ClassClient};
+
 use crate::{
     client,
     feed::{Feed, MAX_PAGES},
@@ -142,7 +144,12 @@ struct Events {
 
 impl Events {
     async fn open(server: &TestServer) -> Events {
-        let request = http::Request::get("/events")
+        Events::open_at(server, "/events").await
+    }
+
+    /// Opens the Server-Sent Events feed at `path` (`/events`, `/room`).
+    async fn open_at(server: &TestServer, path: &str) -> Events {
+        let request = http::Request::get(path)
             .header("host", "localhost")
             .body(Full::default())
             .unwrap();
@@ -214,6 +221,8 @@ async fn the_page_and_its_files_are_served_from_the_program_itself() {
         ("/app.js", "text/javascript"),
         ("/grpc-web.js", "text/javascript"),
         ("/style.css", "text/css"),
+        ("/room.js", "text/javascript"),
+        ("/i18n.js", "text/javascript"),
     ] {
         let (content_type, body) = get(&mut connection, path).await;
         assert!(content_type.starts_with(kind), "{path}: {content_type}");
@@ -578,4 +587,154 @@ async fn content_length_with_transfer_encoding_on_the_page_gets_one_answer_then_
     let answer = test_support::exchange(server.addr(), request).await;
     assert!(answer.starts_with("HTTP/1.1 "), "{answer}");
     assert_eq!(answer.matches("HTTP/1.1 ").count(), 1, "{answer}");
+}
+
+// ---- The class on the projector (src/room.rs) ----
+
+/// A gRPC client of the room on `server`, over HTTP/2, as a workshop's.
+async fn class_client(server: &TestServer) -> ClassClient<tonic::transport::Channel> {
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://{}", server.addr()))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    ClassClient::new(channel)
+}
+
+/// Student `i`'s report: `student-07` has done exercises 1 to `i % 10`,
+/// and the next; every fifth one's files do not compile.
+fn student(i: u32) -> Progress {
+    let done: Vec<u32> = (1..=i % 10).collect();
+    let compiles = i % 5 != 4;
+    Progress {
+        name: format!("student-{i:02}"),
+        total: 10,
+        compiles,
+        done: if compiles { done } else { Vec::new() },
+        next: if compiles { Some(i % 10 + 1) } else { None },
+    }
+}
+
+#[tokio::test]
+async fn thirty_students_report_at_once_and_the_room_feed_shows_each_row() {
+    let server = start(10).await;
+    // A page showing the room before anyone reports: first, the empty room.
+    let mut page = Events::open_at(&server, "/room").await;
+    let first = page.next().await;
+    assert_eq!(first["type"], "room");
+    assert_eq!(first["students"], serde_json::json!([]));
+
+    // Thirty workshops, each with its own connection, all at once.
+    let reports = (0..30).map(|i| {
+        let server = &server;
+        async move {
+            let mut client = class_client(server).await;
+            client.report(student(i)).await.unwrap().into_inner()
+        }
+    });
+    let acks = futures::future::join_all(reports).await;
+    let mut counts: Vec<u32> = acks.iter().map(|ack| ack.students).collect();
+    counts.sort_unstable();
+    assert_eq!(
+        counts,
+        (1..=30).collect::<Vec<_>>(),
+        "each ack counts the room"
+    );
+
+    // The page is told each student's row, as it came.
+    let mut rows = std::collections::BTreeMap::new();
+    while rows.len() < 30 {
+        let row = page.next().await;
+        assert_eq!(row["type"], "student");
+        rows.insert(row["name"].as_str().unwrap().to_owned(), row);
+    }
+    let check = |rows: &std::collections::BTreeMap<String, Value>| {
+        for i in 0..30 {
+            let row = &rows[&format!("student-{i:02}")];
+            let sent = student(i);
+            assert_eq!(row["total"], 10);
+            assert_eq!(row["compiles"], sent.compiles, "{row}");
+            assert_eq!(row["done"], serde_json::json!(sent.done), "{row}");
+            assert_eq!(row["next"], serde_json::json!(sent.next), "{row}");
+            assert!(row["ago_ms"].as_u64().unwrap() < 60_000, "{row}");
+        }
+    };
+    check(&rows);
+
+    // A page opened late is shown the whole room at once.
+    let mut late = Events::open_at(&server, "/room").await;
+    let room = late.next().await;
+    assert_eq!(room["type"], "room");
+    let late_rows = (room["students"].as_array().unwrap().iter())
+        .map(|row| (row["name"].as_str().unwrap().to_owned(), row.clone()))
+        .collect();
+    check(&late_rows);
+
+    // A student reports again, files broken: the row keeps what was done.
+    let mut client = class_client(&server).await;
+    let broken = Progress {
+        compiles: false,
+        done: Vec::new(),
+        next: None,
+        ..student(3)
+    };
+    assert_eq!(
+        client.report(broken).await.unwrap().into_inner().students,
+        30
+    );
+    let row = late.next().await;
+    assert_eq!(row["name"], "student-03");
+    assert_eq!(row["compiles"], false);
+    assert_eq!(row["done"], serde_json::json!([1, 2, 3]));
+    assert_eq!(row["next"], 4);
+
+    // The room's calls are not hello.DoStuff's: the Live panel does not
+    // show them. A report, then a say_hello: the first event the Live feed
+    // sends is the say_hello's.
+    let mut live = Events::open(&server).await;
+    client.report(student(5)).await.unwrap();
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://{}", server.addr()))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    hello_proto::pb::do_stuff_client::DoStuffClient::new(channel)
+        .say_hello(HelloRequest { pid: 7 })
+        .await
+        .unwrap();
+    let first = live.next().await;
+    assert_eq!(first["method"], "say_hello", "{first}");
+}
+
+#[tokio::test]
+async fn a_bad_name_is_refused_with_invalid_argument_and_why() {
+    let server = start(10).await;
+    let mut client = class_client(&server).await;
+    for (name, why) in [
+        ("a".repeat(41), "longer than 40 characters"),
+        ("ana\nbob".to_owned(), "control character"),
+        ("ana\u{1b}[2J".to_owned(), "control character"),
+        ("   ".to_owned(), "the name is empty"),
+    ] {
+        let refused = client
+            .report(Progress {
+                name: name.clone(),
+                ..student(1)
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(refused.code(), Code::InvalidArgument, "{name:?}");
+        assert!(refused.message().contains(why), "{name:?}: {refused:?}");
+        assert!(refused.message().contains("--name"), "{refused:?}");
+    }
+    // A report bigger than the room reads is refused before it is kept.
+    let huge = Progress {
+        done: vec![1; 5000],
+        ..student(1)
+    };
+    let refused = client.report(huge).await.unwrap_err();
+    assert_eq!(refused.code(), Code::OutOfRange, "{refused:?}");
+    // And nothing of them is in the room.
+    let mut page = Events::open_at(&server, "/room").await;
+    assert_eq!(page.next().await["students"], serde_json::json!([]));
 }

@@ -7,11 +7,12 @@
 use std::{ffi::OsStr, path::Path, process::ExitCode};
 
 use crate::{
-    cargo::{Broken, Ran, run_check_program},
+    cargo::{Broken, Ran, run_check_program, run_check_program_for_output},
     catalog::{self, Exercise},
     progress,
     reset::{self, Reset, Restore},
-    text::ui,
+    share::{Report, Target},
+    text::{lang, ui},
 };
 
 /// Runs the check program with `args`, and turns what came of it into this
@@ -31,8 +32,79 @@ pub fn forward<S: AsRef<OsStr>>(args: &[S]) -> ExitCode {
     }
 }
 
-/// `progress`, which must print its JSON even when nothing compiles.
-pub fn progress(json: bool) -> ExitCode {
+/// `progress`, which must print its JSON even when nothing compiles; with
+/// `share` (`--share URL --name NAME`), also sent to the instructor's page.
+pub fn progress(json: bool, share: Option<(String, String)>) -> ExitCode {
+    let Some((url, name)) = share else {
+        return progress_here(json);
+    };
+    // The address and the name first: the checks take a while.
+    let target = match Target::new(&url, &name) {
+        Ok(target) => target,
+        Err(line) => {
+            eprintln!("{line}");
+            return ExitCode::FAILURE;
+        }
+    };
+    // The check program's JSON, read here: `progress::parse_json` is the
+    // other half of its `progress::json`.
+    let (ran, output) = run_check_program_for_output(&["progress", "--json"]);
+    let report = match ran {
+        Ran::DidNotCompile(broken) => {
+            advise_compile_errors(&broken, false);
+            print_does_not_compile(json);
+            Report {
+                compiles: false,
+                done: Vec::new(),
+                next: None,
+            }
+        }
+        Ran::Finished(status) if status.success() => {
+            let Some((done, next)) = progress::parse_json(&output) else {
+                print!("{output}");
+                return ExitCode::FAILURE;
+            };
+            if json {
+                print!("{output}");
+            }
+            Report {
+                compiles: true,
+                done,
+                next,
+            }
+        }
+        Ran::Finished(_) => {
+            print!("{output}");
+            return ExitCode::FAILURE;
+        }
+        Ran::CannotStart(e) => {
+            eprintln!("{}", ui::CANNOT_RUN_CARGO.with(&[("error", &e)]));
+            return ExitCode::FAILURE;
+        }
+    };
+    match target.send(&report) {
+        // The progress line is in the one that says it was shared; with
+        // --json, stdout is the JSON's alone.
+        Ok(shared) if json => eprintln!("{shared}"),
+        Ok(shared) => println!("{shared}"),
+        Err(line) => {
+            // Not shared: the line is still yours to read.
+            if !json && report.compiles {
+                println!("{}", progress::line(lang(), &report.done, report.next));
+            }
+            eprintln!("{line}");
+            return ExitCode::FAILURE;
+        }
+    }
+    if report.compiles {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// `progress` without `--share`: the check program prints it.
+fn progress_here(json: bool) -> ExitCode {
     let args: &[&str] = if json {
         &["progress", "--json"]
     } else {
@@ -41,11 +113,7 @@ pub fn progress(json: bool) -> ExitCode {
     match run_check_program(args) {
         Ran::DidNotCompile(broken) => {
             advise_compile_errors(&broken, false);
-            if json {
-                println!("{}", progress::JSON_DOES_NOT_COMPILE);
-            } else {
-                println!("{}", ui::PROGRESS_DOES_NOT_COMPILE);
-            }
+            print_does_not_compile(json);
             ExitCode::FAILURE
         }
         Ran::Finished(status) if status.success() => ExitCode::SUCCESS,
@@ -54,6 +122,15 @@ pub fn progress(json: bool) -> ExitCode {
             eprintln!("{}", ui::CANNOT_RUN_CARGO.with(&[("error", &e)]));
             ExitCode::FAILURE
         }
+    }
+}
+
+/// What `progress` prints when nothing compiles: that nothing is known.
+fn print_does_not_compile(json: bool) {
+    if json {
+        println!("{}", progress::JSON_DOES_NOT_COMPILE);
+    } else {
+        println!("{}", ui::PROGRESS_DOES_NOT_COMPILE);
     }
 }
 

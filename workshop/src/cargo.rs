@@ -59,6 +59,18 @@ pub struct Broken {
 /// so that the check program compiles, and a file whose content changed
 /// gets a new time, so that cargo sees the change ([`crate::seen`]).
 pub fn run_check_program<S: AsRef<OsStr>>(args: &[S]) -> Ran {
+    run(args, false).0
+}
+
+/// [`run_check_program`], its output read instead of shown: what
+/// `progress --share` reads the JSON from. The compiler's errors still go
+/// to your terminal.
+pub fn run_check_program_for_output<S: AsRef<OsStr>>(args: &[S]) -> (Ran, String) {
+    run(args, true)
+}
+
+/// Runs the check program; with `capture`, returns what it printed.
+fn run<S: AsRef<OsStr>>(args: &[S], capture: bool) -> (Ran, String) {
     let workshop = Path::new(env!("CARGO_MANIFEST_DIR"));
     match crate::starters::write_missing(workshop) {
         Ok(written) => {
@@ -69,7 +81,7 @@ pub fn run_check_program<S: AsRef<OsStr>>(args: &[S]) -> Ran {
                 eprintln!("{}", ui::STARTER_WRITTEN.with(&[("file", &file)]));
             }
         }
-        Err(e) => return Ran::CannotStart(e),
+        Err(e) => return (Ran::CannotStart(e), String::new()),
     }
     crate::seen::mark_changed(&yours(workshop));
     // `cargo run` sets CARGO to the cargo that runs us: use the same one.
@@ -99,16 +111,29 @@ pub fn run_check_program<S: AsRef<OsStr>>(args: &[S]) -> Ran {
     // Your terminal's input goes to the check program (the chat room reads
     // it), and so does its output; only the errors are read on the way.
     command.stderr(Stdio::piped());
+    if capture {
+        command.stdout(Stdio::piped());
+    }
     crate::interrupt::while_child_runs(|| run_and_read(command))
 }
 
 /// Runs `command` (cargo, asked to run the check program), passing its
-/// errors on to the terminal and reading them on the way.
-fn run_and_read(mut command: Command) -> Ran {
+/// errors on to the terminal and reading them on the way; and its output,
+/// if piped, returned.
+fn run_and_read(mut command: Command) -> (Ran, String) {
     let mut child = match command.spawn() {
         Ok(child) => child,
-        Err(e) => return Ran::CannotStart(e),
+        Err(e) => return (Ran::CannotStart(e), String::new()),
     };
+    // The output is read on a thread of its own, while this one reads the
+    // errors: a pipe that nobody reads would stop the child once full.
+    let output = child.stdout.take().map(|mut stdout| {
+        std::thread::spawn(move || {
+            let mut output = String::new();
+            let _ = io::Read::read_to_string(&mut stdout, &mut output);
+            output
+        })
+    });
     let mut broken = Broken::default();
     let mut failed_to_compile = false;
     if let Some(stderr) = child.stderr.take() {
@@ -120,11 +145,13 @@ fn run_and_read(mut command: Command) -> Ran {
             broken.note(&plain);
         }
     }
-    match child.wait() {
+    let ran = match child.wait() {
         Ok(status) if !status.success() && failed_to_compile => Ran::DidNotCompile(broken),
         Ok(status) => Ran::Finished(status),
         Err(e) => Ran::CannotStart(e),
-    }
+    };
+    let output = output.and_then(|reader| reader.join().ok());
+    (ran, output.unwrap_or_default())
 }
 
 impl Broken {

@@ -67,6 +67,13 @@ pub enum Command {
         /// As JSON, for a script that collects a class's lines
         #[arg(long)]
         json: bool,
+        /// Also show it on the instructor's page: its address, as the
+        /// projector shows it (http://192.168.0.10:8080, or HOST:PORT)
+        #[arg(long, value_name = "URL", requires = "name")]
+        share: Option<String>,
+        /// With --share: your name on the instructor's page (at most 40 characters)
+        #[arg(long, value_name = "NAME", requires = "share")]
+        name: Option<String>,
     },
     /// Serve your exercise N for a classmate to call
     Serve {
@@ -142,6 +149,20 @@ mod tests {
         let args = Args::parse_from(["workshop", "--lang", "en", "check", "3", "--lang", "pt"]);
         assert_eq!(args.lang(), Lang::Pt);
         assert_eq!(args.command.and_then(|c| c.number()), Some(3));
+    }
+
+    #[test]
+    fn share_and_name_go_together() {
+        let args = Args::parse_from(["w", "progress", "--share", "h:1", "--name", "ana"]);
+        let Some(Command::Progress { share, name, .. }) = args.command else {
+            panic!("not progress");
+        };
+        assert_eq!(
+            (share.as_deref(), name.as_deref()),
+            (Some("h:1"), Some("ana"))
+        );
+        assert!(Args::try_parse_from(["w", "progress", "--share", "h:1"]).is_err());
+        assert!(Args::try_parse_from(["w", "progress", "--name", "ana"]).is_err());
     }
 
     #[test]

@@ -7,7 +7,8 @@
 //!
 //! - `cargo run -p workshop`: every exercise, done or not yet, and the next.
 //! - `cargo run -p workshop -- check N`, `-- watch`, `-- hint N`,
-//!   `-- reset N`, `-- progress`, `-- serve N`, `-- call N --addr HOST:PORT`.
+//!   `-- reset N`, `-- progress`, `-- serve N`, `-- call N --addr HOST:PORT`,
+//!   `-- progress --share URL --name NAME` (the class on the projector).
 //! - `--lang pt` (or `LANG=pt_BR.UTF-8`): everything in Portuguese.
 //!
 //! `WORKSHOP.md` (and `WORKSHOP.pt-BR.md`) at the top of the repository is
@@ -27,7 +28,8 @@
 //!   and hands the rest to the check program through cargo ([`cargo`]);
 //!   [`watch`] does so after every save. [`catalog`] lists the exercises,
 //!   [`text`] holds every message in both languages, [`progress`] and
-//!   [`reset`] do what their names say.
+//!   [`reset`] do what their names say, and [`share`] sends your progress
+//!   to the instructor's page (`progress --share URL --name NAME`).
 //! - `check.rs` (at the top of `workshop/`) and `src/check/` are the check
 //!   program, `workshop-check`: your ten files, the code generated from
 //!   `workshop/proto/workshop.proto`, the checks, `serve` and `call`.
@@ -40,6 +42,7 @@ pub mod interrupt;
 pub mod progress;
 pub mod reset;
 pub mod seen;
+pub mod share;
 pub mod starters;
 pub mod text;
 pub mod watch;

@@ -33,7 +33,7 @@ fn main() -> ExitCode {
         Some(Command::Reset { number }) => app::reset(number),
         Some(Command::Restore { number }) => app::restore(number),
         Some(Command::Watch { number }) => watch::watch(number),
-        Some(Command::Progress { json }) => app::progress(json),
+        Some(Command::Progress { json, share, name }) => app::progress(json, share.zip(name)),
         // The rest needs your files compiled: the check program does it,
         // given the arguments just as you typed them (its `--lang` first,
         // so that yours, if any, wins).

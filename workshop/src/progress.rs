@@ -29,6 +29,28 @@ pub fn json(done: &[u8], next: Option<u8>) -> String {
     )
 }
 
+/// The exercises done and the next, read back from what [`json`] wrote:
+/// how the `workshop` program learns them from the check program's
+/// output (`progress --share`). `None` for anything else.
+pub fn parse_json(line: &str) -> Option<(Vec<u8>, Option<u8>)> {
+    let rest = line.trim().strip_prefix("{\"compiles\":true,\"done\":[")?;
+    let (done, rest) = rest.split_once("],\"next\":")?;
+    let next = rest.strip_suffix('}')?;
+    let done = if done.is_empty() {
+        Vec::new()
+    } else {
+        done.split(',')
+            .map(str::parse)
+            .collect::<Result<_, _>>()
+            .ok()?
+    };
+    let next = match next {
+        "null" => None,
+        number => Some(number.parse().ok()?),
+    };
+    Some((done, next))
+}
+
 /// What `progress --json` prints when the exercises do not compile: then
 /// nothing can be checked, so nothing is known done.
 pub const JSON_DOES_NOT_COMPILE: &str = "{\"compiles\":false,\"done\":null,\"next\":null}";
@@ -70,6 +92,21 @@ mod tests {
         assert_eq!(
             json(&(1..=10).collect::<Vec<u8>>(), None),
             r#"{"compiles":true,"done":[1,2,3,4,5,6,7,8,9,10],"next":null}"#
+        );
+    }
+
+    #[test]
+    fn the_json_reads_back_as_it_was_written() {
+        let all: Vec<u8> = (1..=10).collect();
+        for (done, next) in [(vec![1, 2, 3, 5], Some(4)), (vec![], Some(1)), (all, None)] {
+            let line = format!("{}\n", json(&done, next));
+            assert_eq!(parse_json(&line), Some((done, next)));
+        }
+        assert_eq!(parse_json(JSON_DOES_NOT_COMPILE), None);
+        assert_eq!(parse_json("done: 1; next: 2"), None);
+        assert_eq!(
+            parse_json(r#"{"compiles":true,"done":[1,x],"next":2}"#),
+            None
         );
     }
 }

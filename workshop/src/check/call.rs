@@ -156,7 +156,7 @@ impl Failure {
             },
             Failure::BadAddr(problem) => ui::CALL_BAD_ADDR.with(&[
                 ("addr", &addr),
-                ("why", &address_problem(*problem)),
+                ("why", &workshop::text::address_problem(*problem)),
                 ("number", number),
                 ("port", &(crate::serve::BASE_PORT + u16::from(*number))),
             ]),
@@ -200,21 +200,6 @@ fn service_of(number: u8) -> &'static str {
         8 => pb::traced_server::SERVICE_NAME,
         _ => pb::vault_server::SERVICE_NAME,
     }
-}
-
-/// What is wrong with an address, in this run's language.
-fn address_problem(problem: AddrProblem) -> String {
-    let words = match problem {
-        AddrProblem::NoPort => ui::ADDR_NO_PORT,
-        AddrProblem::Semicolon => ui::ADDR_SEMICOLON,
-        AddrProblem::NoHost => ui::ADDR_NO_HOST,
-        AddrProblem::Ipv6WithoutBrackets => ui::ADDR_IPV6,
-        AddrProblem::BadPort | AddrProblem::PortZero => ui::ADDR_BAD_PORT,
-        AddrProblem::Scheme => ui::ADDR_SCHEME,
-        AddrProblem::UnixWithoutPath => ui::ADDR_UNIX,
-        AddrProblem::Other(why) => return why.to_owned(),
-    };
-    words.to_string()
 }
 
 /// Calls the server of `args.number`; the error is the line to print.

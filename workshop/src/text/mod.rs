@@ -19,6 +19,24 @@ pub mod ui;
 pub(crate) use lang::texts;
 pub use lang::{Lang, Text, fill, lang, os_error, placeholders, set_lang};
 
+/// What is wrong with an address (plumbing's reading of HOST:PORT), in
+/// this run's language, for the workshop's cases (`call --addr` and
+/// `progress --share`, which have no `--tls` to advise).
+pub fn address_problem(problem: plumbing::addr::AddrProblem) -> String {
+    use plumbing::addr::AddrProblem;
+    let words = match problem {
+        AddrProblem::NoPort => ui::ADDR_NO_PORT,
+        AddrProblem::Semicolon => ui::ADDR_SEMICOLON,
+        AddrProblem::NoHost => ui::ADDR_NO_HOST,
+        AddrProblem::Ipv6WithoutBrackets => ui::ADDR_IPV6,
+        AddrProblem::BadPort | AddrProblem::PortZero => ui::ADDR_BAD_PORT,
+        AddrProblem::Scheme => ui::ADDR_SCHEME,
+        AddrProblem::UnixWithoutPath => ui::ADDR_UNIX,
+        AddrProblem::Other(why) => return why.to_owned(),
+    };
+    words.to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

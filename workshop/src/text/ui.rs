@@ -128,6 +128,50 @@ texts! {
         "none"
         "nenhum";
 
+    // progress --share: the class on the projector
+    SHARE_DONE:
+        "shared with {url} as {name}: {progress}"
+        "compartilhado com {url} como {name}: {progress}";
+    SHARE_DONE_BROKEN:
+        "shared with {url} as {name}: your files do not compile (the instructor's page shows it)"
+        "compartilhado com {url} como {name}: os seus arquivos não compilam (a página do instrutor mostra isso)";
+    SHARE_BAD_URL:
+        "--share {url} is not the instructor's page: {why}. Copy the address the projector shows, e.g. --share http://192.168.0.10:8080"
+        "--share {url} não é a página do instrutor: {why}. Copie o endereço que o projetor mostra, p.ex. --share http://192.168.0.10:8080";
+    SHARE_NO_TLS:
+        "the page is shared over http://, not https://"
+        "a página é compartilhada por http://, não https://";
+    SHARE_BAD_NAME:
+        "--name {name}: {why}; choose another, e.g. --name ana"
+        "--name {name}: {why}; escolha outro, p.ex. --name ana";
+    NAME_EMPTY:
+        "the name is empty"
+        "o nome está vazio";
+    NAME_TOO_LONG:
+        "the name is longer than {max} characters"
+        "o nome tem mais de {max} caracteres";
+    NAME_CONTROL:
+        "the name holds a control character (a newline, a tab...)"
+        "o nome contém um caractere de controle (uma quebra de linha, um tab...)";
+    SHARE_UNREACHABLE:
+        "cannot reach the instructor's page at {url} (UNAVAILABLE: {error}): is `cargo run -p web` running there, and is this the address the projector shows?"
+        "não foi possível alcançar a página do instrutor em {url} (UNAVAILABLE: {error}): o `cargo run -p web` está rodando lá, e este é o endereço que o projetor mostra?";
+    SHARE_NO_ANSWER:
+        "no answer from {url} in {seconds} s (DEADLINE_EXCEEDED): a firewall, or an address of another network; ask the instructor which address to use"
+        "nenhuma resposta de {url} em {seconds} s (DEADLINE_EXCEEDED): um firewall, ou um endereço de outra rede; pergunte ao instrutor qual endereço usar";
+    SHARE_NOT_THE_PAGE:
+        "{url} does not take class reports (UNIMPLEMENTED): it is another server, or an older `cargo run -p web`; check the address with the instructor"
+        "{url} não recebe relatórios da turma (UNIMPLEMENTED): é outro servidor, ou um `cargo run -p web` antigo; confira o endereço com o instrutor";
+    SHARE_REFUSED:
+        "the instructor's page refused your report (INVALID_ARGUMENT: {message}): choose another --name, e.g. --name ana"
+        "a página do instrutor recusou o seu relatório (INVALID_ARGUMENT: {message}): escolha outro --name, p.ex. --name ana";
+    SHARE_ROOM_FULL:
+        "the instructor's page has no room for another name (RESOURCE_EXHAUSTED: {message}): ask the instructor"
+        "a página do instrutor não tem lugar para outro nome (RESOURCE_EXHAUSTED: {message}): fale com o instrutor";
+    SHARE_FAILED:
+        "sharing with {url} failed ({status}): ask the instructor"
+        "o compartilhamento com {url} falhou ({status}): fale com o instrutor";
+
     // serve
     SERVING:
         "Serving your exercise {number} ({title}) on {addr}."
