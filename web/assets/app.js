@@ -1,6 +1,10 @@
 // The page: the Try it panel (gRPC-Web calls drawn as sequence diagrams)
 // and the Live panel (every call the server receives, from /events).
 import { call, HelloRequest, HelloStreamRequest } from "./grpc-web.js";
+import { t, translatePage } from "./i18n.js";
+
+// The page's static text in the browser's language, before anything is drawn.
+translatePage();
 
 const $ = (selector) => document.querySelector(selector);
 
@@ -19,12 +23,12 @@ const ms = (value) => `${value.toFixed(1)} ms`;
 // Draws one call as it happens: each step of `call` becomes a row.
 function drawCall(method, request) {
   const rows = el("ol", { class: "seq", id: "steps" });
-  const summary = el("p", { id: "summary" }, "calling…");
+  const summary = el("p", { id: "summary" }, t("calling"));
   let messages = 0;
   $("#diagram").replaceChildren(
     el("h3", {}, `${method}(${request})`),
     summary,
-    el("div", { class: "lanes" }, el("span", {}, "this page"), el("span", {}, "server")),
+    el("div", { class: "lanes" }, el("span", {}, t("lane_page")), el("span", {}, t("lane_server"))),
     rows,
   );
   const row = (side, at, arrow, what, small = "") => {
@@ -38,28 +42,23 @@ function drawCall(method, request) {
   return (step) => {
     switch (step.kind) {
       case "request":
-        row("right", step.at, "──▶", `POST ${step.path}`,
-          `application/grpc-web+proto, one message (${step.bytes} bytes)`);
+        row("right", step.at, "──▶", `POST ${step.path}`, t("request_row", { bytes: step.bytes }));
         break;
       case "headers": {
         const shown = ["content-type", "grpc-status", "grpc-message"]
           .filter((name) => name in step.headers)
           .map((name) => `${name}: ${step.headers[name]}`).join("; ");
-        row("left", step.at, "◀──", `HTTP ${step.status}, response headers`, shown);
+        row("left", step.at, "◀──", t("headers_row", { status: step.status }), shown);
         break;
       }
       case "message":
         messages += 1;
-        summary.textContent = `${messages} message${messages === 1 ? "" : "s"} so far…`;
-        row("left", step.at, "◀──", `message ${step.n}: "${step.reply.retval}"`, `${step.bytes} bytes`)
+        summary.textContent = messages === 1 ? t("so_far_one") : t("so_far", { n: messages });
+        row("left", step.at, "◀──", t("message_row", { n: step.n, text: step.reply.retval }), t("bytes", { n: step.bytes }))
           .classList.add("message");
         break;
       case "status": {
-        const where = {
-          trailers: "trailers, in the body (frame flag 0x80)",
-          headers: "trailers-only: the status in the headers",
-          none: "no trailers came",
-        }[step.where];
+        const where = t(`where_${step.where}`);
         const fields = Object.entries(step.fields)
           .filter(([name]) => name.startsWith("grpc-"))
           .map(([name, value]) => `${name}: ${value.length > 40 ? value.slice(0, 40) + "…" : value}`).join("; ");
@@ -70,7 +69,8 @@ function drawCall(method, request) {
         const details = [step.message, ...step.details].filter(Boolean).join(" · ");
         row("left", step.at, "", status, details);
         summary.className = ok ? "ok" : "bad";
-        summary.textContent = `${ok ? "OK" : step.name}: ${messages} message${messages === 1 ? "" : "s"} in ${ms(step.at)}`;
+        const done = { status: ok ? "OK" : step.name, n: messages, ms: ms(step.at) };
+        summary.textContent = messages === 1 ? t("summary_one", done) : t("summary", done);
         break;
       }
     }
@@ -139,25 +139,26 @@ function drawLive() {
     const state = !c.end ? "open" : c.end.code === 0 ? "ok" : "bad";
     const card = el("li", { class: `call ${state}`, "data-method": s.method, "data-call": id },
       el("div", { class: "head" }, `#${id} `, el("span", { class: "kind" }, s.kind), ` ${s.method} `,
-        el("span", { class: "dim" }, `${s.protocol} from ${s.peer}`)));
+        el("span", { class: "dim" }, t("from_peer", { protocol: s.protocol, peer: s.peer }))));
     const list = el("ul", { class: "msgs" });
     const earlier = c.total - c.messages.length;
-    if (earlier > 0) list.append(el("li", { class: "dim" }, `… ${earlier} earlier messages`));
+    if (earlier > 0) list.append(el("li", { class: "dim" }, t("earlier", { n: earlier })));
     for (const m of c.messages) {
       const arrow = m.dir === "in" ? "→ in " : "← out";
       list.append(el("li", { class: `msg ${m.dir}` }, `${arrow} ${m.n}: ${m.text} `,
-        el("span", { class: "dim" }, `at ${ms(m.ms)}`)));
+        el("span", { class: "dim" }, t("at_ms", { ms: ms(m.ms) }))));
     }
     card.append(list);
     if (c.end) {
       const message = c.end.message ? `: ${c.end.message}` : "";
-      card.append(el("div", { class: "end", "data-status": c.end.status }, `${c.end.status}${message} in ${ms(c.end.ms)}`));
+      card.append(el("div", { class: "end", "data-status": c.end.status },
+        t("ended", { status: c.end.status, message, ms: ms(c.end.ms) })));
     }
     return card;
   });
   $("#calls").replaceChildren(...cards);
-  const lost = missed ? el("span", { class: "missed" }, ` · missed ${missed} events (this page fell behind)`) : "";
-  $("#feed-state").replaceChildren(`live feed: ${received} events`, lost);
+  const lost = missed ? el("span", { class: "missed" }, t("feed_missed", { n: missed })) : "";
+  $("#feed-state").replaceChildren(t("feed_events", { n: received }), lost);
 }
 
 const feed = new EventSource("/events");
@@ -167,8 +168,6 @@ feed.addEventListener("message", (message) => onEvent(JSON.parse(message.data)))
 feed.addEventListener("error", () => {
   // CLOSED: the server answered something other than the feed (503 when
   // it already feeds as many pages as it will), and the browser gives up.
-  const text = feed.readyState === EventSource.CLOSED
-    ? "live feed refused by the server (GET /events says why): reload to try again"
-    : "live feed lost: reconnecting…";
+  const text = feed.readyState === EventSource.CLOSED ? t("feed_refused") : t("feed_lost");
   $("#feed-state").replaceChildren(el("span", { class: "missed" }, text));
 });

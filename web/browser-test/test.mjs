@@ -204,6 +204,13 @@ try {
     && (await pt.textContent("#room-count")) === "3 alunos" && (await pt.getAttribute("#room", "lang")) === "pt-BR"
     && (await pt.textContent("#room-link")) === "Turma (3)",
     `pt-BR: "${title}", Bruno "${brokenPt}", "${await pt.textContent("#room-count")}"; Ana's exercise 4 done on both pages`);
+  // The rest of the page follows the same language setting.
+  const tryTitle = await pt.textContent("#try-title");
+  const liveTitle = await pt.textContent("#live-title");
+  check(tryTitle.startsWith("Experimente") && liveTitle.startsWith("Ao vivo")
+    && (await pt.getAttribute("html", "lang")) === "pt-BR"
+    && (await room.textContent("#try-title")).startsWith("Try it"),
+    `pt-BR, the whole page: "${tryTitle}", "${liveTitle}"; en-US: "${await room.textContent("#try-title")}"`);
   check(errors.length === 0, `no script errors on the class pages ${JSON.stringify(errors)}`);
 } finally {
   await browser.close();
