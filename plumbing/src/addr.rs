@@ -7,6 +7,8 @@
 
 use std::fmt;
 
+use crate::words;
+
 /// A `--addr` value that is not HOST:PORT, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BadAddr {
@@ -44,14 +46,26 @@ pub enum AddrProblem {
 /// What is wrong, in this run's language ([`crate::words`]).
 impl fmt::Display for AddrProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&crate::words::address_problem(*self))
+        let words = match self {
+            AddrProblem::NoPort => words::ADDR_NO_PORT,
+            AddrProblem::Semicolon => words::ADDR_SEMICOLON,
+            AddrProblem::NoHost => words::ADDR_NO_HOST,
+            AddrProblem::Ipv6WithoutBrackets => words::ADDR_IPV6,
+            AddrProblem::BadPort => words::ADDR_BAD_PORT,
+            AddrProblem::PortZero => words::ADDR_PORT_ZERO,
+            AddrProblem::Scheme => words::ADDR_SCHEME,
+            AddrProblem::UnixWithoutPath => words::ADDR_UNIX,
+            // A program's own words, in English only.
+            AddrProblem::Other(why) => return f.write_str(why),
+        };
+        write!(f, "{words}")
     }
 }
 
 impl fmt::Display for BadAddr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let Self { addr, problem } = self;
-        f.write_str(&crate::words::BAD_ADDR.with(&[("addr", addr), ("why", problem)]))
+        f.write_str(&words::BAD_ADDR.with(&[("addr", addr), ("why", problem)]))
     }
 }
 

@@ -51,14 +51,15 @@ use tonic::body::Body;
 use tonic::transport::server::{TcpConnectInfo, TlsConnectInfo};
 use tower::{Layer, Service};
 
-use crate::{
-    grpc_timeout::parse_grpc_timeout, observed_body::ObservedBody, server::ConnectionInfo,
-};
+use crate::{grpc_timeout::parse_grpc_timeout, observed_body::ObservedBody};
 use body::GuardedBody;
 use limits::{Limits, MessageLimit, Watch};
 
 mod body;
+mod connection_info;
 mod limits;
+
+pub use connection_info::ConnectionInfo;
 
 /// How much earlier than tonic's own timer ours fires. Both timers round to
 /// whole milliseconds, so one millisecond keeps ours first.

@@ -11,7 +11,7 @@
 
 use lang::{Lang, texts};
 
-use crate::{Program, addr::AddrProblem};
+use crate::Program;
 
 texts! {
     // Client: several calls (--repeat).
@@ -225,23 +225,6 @@ pub fn a_server(program: Program) -> String {
         Lang::En => format!("{} server", program.with_article()),
         Lang::Pt => format!("um servidor {program}"),
     }
-}
-
-/// What is wrong with an address, in this run's language.
-pub fn address_problem(problem: AddrProblem) -> String {
-    let words = match problem {
-        AddrProblem::NoPort => ADDR_NO_PORT,
-        AddrProblem::Semicolon => ADDR_SEMICOLON,
-        AddrProblem::NoHost => ADDR_NO_HOST,
-        AddrProblem::Ipv6WithoutBrackets => ADDR_IPV6,
-        AddrProblem::BadPort => ADDR_BAD_PORT,
-        AddrProblem::PortZero => ADDR_PORT_ZERO,
-        AddrProblem::Scheme => ADDR_SCHEME,
-        AddrProblem::UnixWithoutPath => ADDR_UNIX,
-        // A program's own words, in English only.
-        AddrProblem::Other(why) => return why.to_owned(),
-    };
-    words.to_string()
 }
 
 #[cfg(test)]

@@ -14,9 +14,10 @@ use tokio::net::TcpStream;
 use tokio::net::UnixStream;
 use tokio_rustls::server::TlsStream;
 use tokio_stream::Stream;
-use tonic::transport::server::{Connected, TcpConnectInfo, TlsConnectInfo};
+use tonic::transport::server::{Connected, TcpConnectInfo};
 
 use super::listener::SocketFile;
+pub use crate::call_layer::ConnectionInfo;
 
 /// One accepted connection: TCP, TLS over TCP, or a unix domain socket.
 ///
@@ -37,61 +38,25 @@ pub enum Connection {
     Unix(UnixStream),
 }
 
-/// Who is on the other end of a [`Connection`], as tonic records it for
-/// each request: the TCP addresses, and over TLS the certificates the
-/// client presented.
-///
-/// tonic puts one value of a connection's `ConnectInfo` type in each
-/// request's extensions, and finds the caller's address and certificates
-/// (`request.remote_addr()`, `request.peer_certs()`) by *two* types:
-/// `TcpConnectInfo`, and `TlsConnectInfo<TcpConnectInfo>`, which only a
-/// TLS stream can make. One type serves all kinds of connection, so this
-/// one holds both, and [`crate::call_layer::CallLayer`] (which every
-/// server's `configure` adds) puts each in the request as tonic would have
-/// ([`ConnectionInfo::into_extensions`]), before any handler looks.
-#[derive(Debug, Clone)]
-pub struct ConnectionInfo {
-    /// The addresses at both ends; none for a unix socket, whose caller has
-    /// no address ([`super::caller`] says so).
-    tcp: TcpConnectInfo,
-    /// Over TLS: the addresses again, and the client's certificates.
-    tls: Option<TlsConnectInfo<TcpConnectInfo>>,
-}
-
-impl ConnectionInfo {
-    /// Puts into `extensions` what tonic itself would put there for this
-    /// connection: its `TcpConnectInfo`, and over TLS its
-    /// `TlsConnectInfo<TcpConnectInfo>` as well.
-    pub fn into_extensions(self, extensions: &mut http::Extensions) {
-        extensions.insert(self.tcp);
-        if let Some(tls) = self.tls {
-            extensions.insert(tls);
-        }
-    }
-}
-
 impl Connected for Connection {
     /// The caller's address and, over TLS, its certificates.
     type ConnectInfo = ConnectionInfo;
 
     fn connect_info(&self) -> ConnectionInfo {
         match self {
-            Connection::Tcp(stream) => ConnectionInfo {
-                tcp: stream.connect_info(),
-                tls: None,
-            },
-            Connection::Tls(stream) => ConnectionInfo {
-                tcp: stream.get_ref().0.connect_info(),
-                tls: Some(stream.connect_info()),
-            },
+            Connection::Tcp(stream) => ConnectionInfo::new(stream.connect_info(), None),
+            Connection::Tls(stream) => ConnectionInfo::new(
+                stream.get_ref().0.connect_info(),
+                Some(stream.connect_info()),
+            ),
             #[cfg(unix)]
-            Connection::Unix(_) => ConnectionInfo {
-                tcp: TcpConnectInfo {
+            Connection::Unix(_) => ConnectionInfo::new(
+                TcpConnectInfo {
                     local_addr: None,
                     remote_addr: None,
                 },
-                tls: None,
-            },
+                None,
+            ),
         }
     }
 }
