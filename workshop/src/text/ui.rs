@@ -220,21 +220,6 @@ texts! {
     CALL_BAD_ADDR:
         "--addr {addr} is not HOST:PORT: {why}. Copy the address `serve {number}` printed on your classmate's screen, e.g. --addr 192.168.0.7:{port}"
         "--addr {addr} não é HOST:PORTA: {why}. Copie o endereço que o `serve {number}` mostrou na tela do colega, p.ex. --addr 192.168.0.7:{port}";
-    ADDR_NO_PORT:
-        "it has no port (the number after the ':')"
-        "falta a porta (o número depois do ':')";
-    ADDR_SEMICOLON:
-        "a ';' where the ':' before the port goes"
-        "um ';' onde vai o ':' antes da porta";
-    ADDR_NO_HOST:
-        "it has no host before the ':'"
-        "falta o host antes do ':'";
-    ADDR_IPV6:
-        "an IPv6 host goes in brackets, as in [::1]:50051"
-        "um host IPv6 vai entre colchetes, como em [::1]:50051";
-    ADDR_BAD_PORT:
-        "its port must be a number from 1 to 65535"
-        "a porta deve ser um número de 1 a 65535";
     ADDR_SCHEME:
         "drop the scheme (http://, https://): only HOST:PORT"
         "tire o esquema (http://, https://): só HOST:PORTA";
