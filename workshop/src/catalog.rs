@@ -1,10 +1,10 @@
-//! The ten exercises, in order: file, title, goal and hint of each, in
+//! The sixteen exercises, in order: file, title, goal and hint of each, in
 //! both languages; and the one definition of which exercise is next.
 
 use crate::text::Text;
 
 /// How many exercises there are.
-pub const COUNT: u8 = 10;
+pub const COUNT: u8 = 11;
 
 /// One exercise of the workshop.
 #[derive(Debug, Clone, Copy)]
@@ -47,7 +47,7 @@ pub fn next(done: impl Fn(u8) -> bool) -> Option<u8> {
     (1..=COUNT).find(|&number| !done(number))
 }
 
-/// All ten, in the order to do them.
+/// All sixteen, in the order to do them.
 pub const EXERCISES: [Exercise; COUNT as usize] = [
     Exercise {
         number: 1,
@@ -485,6 +485,54 @@ plumbing/src/tls.rs gera os certificados do --tls.",
         call_args: Text {
             en: "--ca FILE (the CA certificate their serve 10 wrote)",
             pt: "--ca ARQUIVO (o certificado da CA que o serve 10 do colega gravou)",
+        },
+    },
+    Exercise {
+        number: 11,
+        file: "workshop/exercises/11_rich_errors.rs",
+        title: Text {
+            en: "the richer error model",
+            pt: "o modelo de erro mais rico",
+        },
+        goal: Text {
+            en: "Refuse a bad sign-up with INVALID_ARGUMENT and a google.rpc.BadRequest naming every wrong field; the client reads the details and prints which fields were wrong.",
+            pt: "Recusar um cadastro ruim com INVALID_ARGUMENT e um google.rpc.BadRequest que nomeie cada campo errado; o cliente lê os detalhes e imprime quais campos estavam errados.",
+        },
+        hint: Text {
+            en: "\
+tonic-types adds the details (`use tonic_types::{ErrorDetails,
+FieldViolation, StatusExt};`).
+Server: push a `FieldViolation::new(\"email\", \"must contain @\")` for
+each wrong field into a Vec (check all three before refusing: a form
+wants every wrong box at once), then
+    return Err(Status::with_error_details(Code::InvalidArgument,
+        \"invalid sign-up\", ErrorDetails::with_bad_request(violations)));
+The field is the proto's name (name, email, age). Age MIN_AGE itself is
+allowed: the test is `age < MIN_AGE`.
+Client: on Err(status), `status.get_details_bad_request()` gives
+Some(BadRequest) when the server sent one; its `field_violations` each have
+`field` and `description`. Never look for field names in status.message():
+the message is for people, and may be reworded.
+topics/errors/src/server.rs and details.rs do the same for a pid.",
+            pt: "\
+O tonic-types acrescenta os detalhes (`use tonic_types::{ErrorDetails,
+FieldViolation, StatusExt};`).
+Servidor: acrescente um `FieldViolation::new(\"email\", \"must contain @\")`
+para cada campo errado num Vec (verifique os três antes de recusar: um
+formulário quer marcar todos os campos errados de uma vez), e então
+    return Err(Status::with_error_details(Code::InvalidArgument,
+        \"invalid sign-up\", ErrorDetails::with_bad_request(violations)));
+O field é o nome no proto (name, email, age). A idade MIN_AGE em si é
+permitida: o teste é `age < MIN_AGE`.
+Cliente: em Err(status), `status.get_details_bad_request()` dá
+Some(BadRequest) quando o servidor mandou um; cada um dos
+`field_violations` tem `field` e `description`. Nunca procure nomes de
+campo no status.message(): a mensagem é para pessoas, e pode mudar.
+topics/errors/src/server.rs e details.rs fazem o mesmo para um pid.",
+        },
+        call_args: Text {
+            en: "[NAME] [EMAIL] [AGE] (e.g. \"\" nobody 3)",
+            pt: "[NOME] [EMAIL] [IDADE] (por exemplo \"\" nobody 3)",
         },
     },
 ];

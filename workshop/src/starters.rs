@@ -33,6 +33,10 @@ const STARTERS: &[(&str, &str)] = &[
     ("08_metadata.rs", include_str!("../starters/08_metadata.rs")),
     ("09_auth.rs", include_str!("../starters/09_auth.rs")),
     ("10_tls.rs", include_str!("../starters/10_tls.rs")),
+    (
+        "11_rich_errors.rs",
+        include_str!("../starters/11_rich_errors.rs"),
+    ),
     (PROTO, include_str!("../starters/workshop.proto")),
 ];
 

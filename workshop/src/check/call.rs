@@ -13,6 +13,7 @@
 //! | 8 | `[ID]` | your `ping_with_id` |
 //! | 9 | | a call without the token, then one through your `attach_token` |
 //! | 10 | `--ca FILE` | your `connect_tls`, trusting the CA `serve 10` wrote |
+//! | 11 | `[NAME] [EMAIL] [AGE]` | your `sign_up` line (try `"" nobody 3`) |
 
 use std::{
     net::SocketAddr,
@@ -40,6 +41,7 @@ use crate::{
     e08_metadata::ping_with_id,
     e09_auth::attach_token,
     e10_tls::connect_tls,
+    e11_rich_errors::sign_up,
     harness::status_line,
     pb::{
         ChatMessage, CountdownRequest, EchoRequest, HelloRequest, chat_room_client::ChatRoomClient,
@@ -47,6 +49,7 @@ use crate::{
         slow_client::SlowClient, stats_client::StatsClient, traced_client::TracedClient,
         vault_client::VaultClient, worker_client::WorkerClient,
     },
+    pb::{SignupRequest, signup_client::SignupClient},
 };
 
 /// How long to try to reach the server before saying it cannot be reached.
@@ -198,6 +201,7 @@ fn service_of(number: u8) -> &'static str {
         6 => pb::slow_server::SERVICE_NAME,
         7 => pb::worker_server::SERVICE_NAME,
         8 => pb::traced_server::SERVICE_NAME,
+        11 => pb::signup_server::SERVICE_NAME,
         _ => pb::vault_server::SERVICE_NAME,
     }
 }
@@ -287,6 +291,20 @@ async fn call_exercise(args: CallArgs) -> Result<(), Failure> {
             );
         }
         9 => vault(channel).await?,
+        11 => {
+            let request = SignupRequest {
+                name: args.first().cloned().unwrap_or_else(|| "Ada".to_owned()),
+                email: args
+                    .get(1)
+                    .cloned()
+                    .unwrap_or_else(|| "ada@example.org".to_owned()),
+                age: parse_or(&args, 2, 36)?,
+            };
+            println!(
+                "{}",
+                sign_up(&mut SignupClient::new(channel), request).await
+            );
+        }
         _ => return Err(ui::NO_SUCH_EXERCISE.with(&[("number", &number)]).into()),
     }
     Ok(())

@@ -49,6 +49,8 @@ use crate::{
     e08_metadata::TracedService,
     e09_auth::{VaultService, check_token},
     e10_tls::{make_certificates, serve_tls},
+    e11_rich_errors::SignupService,
+    pb::signup_server::SignupServer,
     pb::{
         chat_room_server::ChatRoomServer, countdown_server::CountdownServer,
         greeter_server::GreeterServer, pids_server::PidsServer, slow_server::SlowServer,
@@ -78,7 +80,8 @@ pub fn builder(log_calls: bool) -> Server<Stack<CatchPanicLayer, Identity>> {
 }
 
 /// The services of exercise `number` as your files implement them; `None`
-/// for exercise 10, whose server is your `serve_tls`.
+/// for exercise 10, whose server is your `serve_tls`, and for an exercise
+/// with no classmate mode.
 pub fn routes(number: u8) -> Option<Routes> {
     let routes = match number {
         1 => Routes::new(GreeterServer::new(GreeterService)),
@@ -90,6 +93,7 @@ pub fn routes(number: u8) -> Option<Routes> {
         7 => Routes::new(WorkerServer::new(WorkerService::default())),
         8 => Routes::new(TracedServer::new(TracedService)),
         9 => Routes::new(VaultServer::with_interceptor(VaultService, check_token)),
+        11 => Routes::new(SignupServer::new(SignupService)),
         _ => return None,
     };
     Some(routes)
@@ -168,7 +172,7 @@ pub fn serve(number: u8, addr: Option<String>, ca_out: Option<PathBuf>) -> ExitC
     })
 }
 
-/// Serves exercises 1 to 9: your service, behind the panic net, until
+/// Serves every exercise but 10: your service, behind the panic net, until
 /// Ctrl-C.
 ///
 /// Ctrl-C stops it as the lesson servers stop: no new calls, and the calls

@@ -444,4 +444,48 @@ texts! {
     E10_OK_OTHER_CA_REFUSED:
         "a client that trusts another CA is refused: the certificate is checked"
         "um cliente que confia em outra CA é recusado: o certificado é verificado";
+
+    // Exercise 11
+    E11_VALID_REFUSED:
+        "a valid sign-up (name \"Ada\", email \"ada@example.org\", age {age}) was refused ({status}): {age} is the youngest age allowed, so the test is `age < MIN_AGE`, and a name and an email with '@' are all it takes"
+        "um cadastro válido (name \"Ada\", email \"ada@example.org\", age {age}) foi recusado ({status}): {age} é a menor idade permitida, então o teste é `age < MIN_AGE`, e um nome e um email com '@' bastam";
+    E11_WELCOME:
+        "the reply to a valid sign-up"
+        "a resposta a um cadastro válido";
+    E11_OK_VALID:
+        "a valid sign-up (age {age}, the youngest allowed) is welcomed"
+        "um cadastro válido (idade {age}, a menor permitida) é aceito";
+    E11_BAD_ACCEPTED:
+        "a sign-up with {request} was accepted: refuse it with INVALID_ARGUMENT and a BadRequest naming the wrong field"
+        "um cadastro com {request} foi aceito: recuse-o com INVALID_ARGUMENT e um BadRequest que nomeie o campo errado";
+    E11_WRONG_CODE:
+        "a sign-up with {request} was refused with {status}: a value the caller sent that is wrong whatever the server's state is INVALID_ARGUMENT"
+        "um cadastro com {request} foi recusado com {status}: um valor errado enviado por quem chama, seja qual for o estado do servidor, é INVALID_ARGUMENT";
+    E11_NO_DETAILS:
+        "a sign-up with {request} was refused ({status}), but the status has no google.rpc.BadRequest in its details: the field is only in the message, which a program cannot rely on. Build the status with Status::with_error_details(Code::InvalidArgument, message, ErrorDetails::with_bad_request(violations))"
+        "um cadastro com {request} foi recusado ({status}), mas o status não traz google.rpc.BadRequest nos detalhes: o campo está só na mensagem, e um programa não pode depender dela. Monte o status com Status::with_error_details(Code::InvalidArgument, mensagem, ErrorDetails::with_bad_request(violations))";
+    E11_ONLY_FIRST:
+        "a sign-up with {request} is wrong in three fields, but the BadRequest names only {fields}: collect every wrong field in the Vec, then refuse once, so that a form can mark them all at once"
+        "um cadastro com {request} está errado em três campos, mas o BadRequest só nomeia {fields}: junte todos os campos errados no Vec e recuse uma vez só, para que um formulário possa marcar todos de uma vez";
+    E11_WRONG_FIELDS:
+        "a sign-up with {request}: the BadRequest's fields should be {expected}, and are {fields}. A violation's field is the proto's field name, exactly (name, email, age), so that the caller can match it to what it sent"
+        "um cadastro com {request}: os campos do BadRequest deveriam ser {expected}, e são {fields}. O field de uma violação é o nome do campo no proto, exatamente (name, email, age), para que quem chama possa casá-lo com o que enviou";
+    E11_OK_REFUSED:
+        "{request}: INVALID_ARGUMENT, BadRequest on {fields}"
+        "{request}: INVALID_ARGUMENT, BadRequest em {fields}";
+    E11_CLIENT_IGNORES_DETAILS:
+        "your client's sign_up, refused by a server whose message names no field (\"the sign-up was refused\") but whose BadRequest says email: must contain @, returned {line}: read the details, status.get_details_bad_request(), and print each violation, \"invalid: email (must contain @)\""
+        "o sign_up do seu cliente, recusado por um servidor cuja mensagem não nomeia campo nenhum (\"the sign-up was refused\"), mas cujo BadRequest diz email: must contain @, devolveu {line}: leia os detalhes, status.get_details_bad_request(), e imprima cada violação, \"invalid: email (must contain @)\"";
+    E11_OK_CLIENT_DETAILS:
+        "the client reads the details: {line}"
+        "o cliente lê os detalhes: {line}";
+    E11_CLIENT_PLAIN:
+        "your client's sign_up, refused with UNAVAILABLE and no details"
+        "o sign_up do seu cliente, recusado com UNAVAILABLE e sem detalhes";
+    E11_CLIENT_WELCOME:
+        "your client's sign_up, welcomed"
+        "o sign_up do seu cliente, aceito";
+    E11_OK_CLIENT_OTHERS:
+        "a failure without details is \"error: CODE: message\", and a welcome is the server's message"
+        "uma falha sem detalhes vira \"error: CODE: message\", e uma aceitação é a mensagem do servidor";
 }

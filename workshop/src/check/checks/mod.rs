@@ -16,6 +16,7 @@ mod e07;
 mod e08;
 mod e09;
 mod e10;
+mod e11;
 
 use std::{
     fmt::Debug,
@@ -49,6 +50,7 @@ async fn run(number: u8, report: Report) -> Result<(), String> {
         8 => e08::check(report).await,
         9 => e09::check(report).await,
         10 => e10::check(report).await,
+        11 => e11::check(report).await,
         _ => Err(workshop::text::ui::NO_SUCH_EXERCISE.with(&[("number", &number)])),
     }
 }
@@ -158,7 +160,8 @@ mod tests {
         exercise_07 = 7,
         exercise_08 = 8,
         exercise_09 = 9,
-        exercise_10 = 10
+        exercise_10 = 10,
+        exercise_11 = 11
     );
 
     #[test]
