@@ -232,6 +232,7 @@ expect_call 8 "the server echoed id-7" id-7
 expect_call 9 "through attach_token:  the vault is open"
 expect_call 10 "only you can read this" --ca "$copy/ca.pem"
 expect_call 11 "invalid: name (must not be empty); email (must contain @, got \"nobody\"); age (must be at least 13, got 3)" "" nobody 3
+expect_call 12 "through RequestIds:    stamped req-2"
 
 # The chat room: two members, each typing through a pipe.
 serve 5

@@ -79,6 +79,9 @@ pub mod e10_tls;
 #[path = "exercises/11_rich_errors.rs"]
 #[allow(unused_variables, unused_mut, unused_imports, dead_code)]
 pub mod e11_rich_errors;
+#[path = "exercises/12_request_ids.rs"]
+#[allow(unused_variables, unused_mut, unused_imports, dead_code)]
+pub mod e12_request_ids;
 
 #[path = "src/check/call.rs"]
 mod call;

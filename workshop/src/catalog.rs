@@ -4,7 +4,7 @@
 use crate::text::Text;
 
 /// How many exercises there are.
-pub const COUNT: u8 = 11;
+pub const COUNT: u8 = 12;
 
 /// One exercise of the workshop.
 #[derive(Debug, Clone, Copy)]
@@ -533,6 +533,54 @@ topics/errors/src/server.rs e details.rs fazem o mesmo para um pid.",
         call_args: Text {
             en: "[NAME] [EMAIL] [AGE] (e.g. \"\" nobody 3)",
             pt: "[NOME] [EMAIL] [IDADE] (por exemplo \"\" nobody 3)",
+        },
+    },
+    Exercise {
+        number: 12,
+        file: "workshop/exercises/12_request_ids.rs",
+        title: Text {
+            en: "interceptors: a request id for every call",
+            pt: "interceptors: um id para cada chamada",
+        },
+        goal: Text {
+            en: "The client's interceptor gives each call a fresh x-request-id; the server's refuses a call without one and hands the id to the handler in the extensions; the reply echoes it.",
+            pt: "O interceptor do cliente dá a cada chamada um x-request-id novo; o do servidor recusa uma chamada sem ele e entrega o id ao handler nas extensions; a resposta o devolve.",
+        },
+        hint: Text {
+            en: "\
+Server's interceptor: `request.metadata().get(REQUEST_ID)` and `.to_str()`;
+missing or empty is Err(Status::invalid_argument(...)) (a wrong request,
+not an unknown caller: not UNAUTHENTICATED). Otherwise
+`request.extensions_mut().insert(RequestId(id))` and Ok(request).
+Extensions are typed values that ride with the request on this side of the
+wire: the handler takes the checked id with
+`request.extensions().get::<RequestId>()`, and never parses the header
+again. Echo it with `response.metadata_mut().insert(REQUEST_ID, value)`.
+Client: an Interceptor is anything with
+`fn call(&mut self, Request<()>) -> Result<Request<()>, Status>`. Take a
+new number with `self.given.fetch_add(1, Ordering::Relaxed) + 1`: the
+counter is an Arc, so the clones of a client share it and never repeat an
+id. `format!(\"req-{n}\").parse()` makes the MetadataValue.
+topics/interceptors/src/ and topics/metadata/src/ go further.",
+            pt: "\
+Interceptor do servidor: `request.metadata().get(REQUEST_ID)` e
+`.to_str()`; faltando ou vazio é Err(Status::invalid_argument(...)) (uma
+requisição errada, não alguém desconhecido: nada de UNAUTHENTICATED). Senão,
+`request.extensions_mut().insert(RequestId(id))` e Ok(request).
+Extensions são valores tipados que acompanham a requisição deste lado da
+rede: o handler pega o id já verificado com
+`request.extensions().get::<RequestId>()`, e nunca mais lê o header.
+Devolva-o com `response.metadata_mut().insert(REQUEST_ID, value)`.
+Cliente: um Interceptor é qualquer coisa com
+`fn call(&mut self, Request<()>) -> Result<Request<()>, Status>`. Tire um
+número novo com `self.given.fetch_add(1, Ordering::Relaxed) + 1`: o
+contador é um Arc, então os clones de um cliente o compartilham e nunca
+repetem um id. `format!(\"req-{n}\").parse()` cria o MetadataValue.
+topics/interceptors/src/ e topics/metadata/src/ vão além.",
+        },
+        call_args: Text {
+            en: "(no arguments: a call without an id, then two through RequestIds)",
+            pt: "(sem argumentos: uma chamada sem id, depois duas pelo RequestIds)",
         },
     },
 ];

@@ -37,6 +37,10 @@ const STARTERS: &[(&str, &str)] = &[
         "11_rich_errors.rs",
         include_str!("../starters/11_rich_errors.rs"),
     ),
+    (
+        "12_request_ids.rs",
+        include_str!("../starters/12_request_ids.rs"),
+    ),
     (PROTO, include_str!("../starters/workshop.proto")),
 ];
 

@@ -13,6 +13,7 @@
 //! | 8 | `[ID]` | your `ping_with_id` |
 //! | 9 | | a call without the token, then one through your `attach_token` |
 //! | 10 | `--ca FILE` | your `connect_tls`, trusting the CA `serve 10` wrote |
+//! | 12 | | a call without an id, then two through your `RequestIds` |
 //! | 11 | `[NAME] [EMAIL] [AGE]` | your `sign_up` line (try `"" nobody 3`) |
 
 use std::{
@@ -42,6 +43,7 @@ use crate::{
     e09_auth::attach_token,
     e10_tls::connect_tls,
     e11_rich_errors::sign_up,
+    e12_request_ids::RequestIds,
     harness::status_line,
     pb::{
         ChatMessage, CountdownRequest, EchoRequest, HelloRequest, chat_room_client::ChatRoomClient,
@@ -49,7 +51,7 @@ use crate::{
         slow_client::SlowClient, stats_client::StatsClient, traced_client::TracedClient,
         vault_client::VaultClient, worker_client::WorkerClient,
     },
-    pb::{SignupRequest, signup_client::SignupClient},
+    pb::{SignupRequest, signup_client::SignupClient, stamped_client::StampedClient},
 };
 
 /// How long to try to reach the server before saying it cannot be reached.
@@ -202,6 +204,7 @@ fn service_of(number: u8) -> &'static str {
         7 => pb::worker_server::SERVICE_NAME,
         8 => pb::traced_server::SERVICE_NAME,
         11 => pb::signup_server::SERVICE_NAME,
+        12 => pb::stamped_server::SERVICE_NAME,
         _ => pb::vault_server::SERVICE_NAME,
     }
 }
@@ -305,6 +308,7 @@ async fn call_exercise(args: CallArgs) -> Result<(), Failure> {
                 sign_up(&mut SignupClient::new(channel), request).await
             );
         }
+        12 => stamped(channel).await?,
         _ => return Err(ui::NO_SUCH_EXERCISE.with(&[("number", &number)]).into()),
     }
     Ok(())
@@ -430,6 +434,32 @@ async fn vault(channel: Channel) -> Result<(), Failure> {
         "{}",
         ui::CALL_WITH_TOKEN.with(&[("answer", &reply.into_inner().message)])
     );
+    Ok(())
+}
+
+/// Exercise 12: refused without an id; two calls through your `RequestIds`,
+/// each stamped with its own.
+async fn stamped(channel: Channel) -> Result<(), Failure> {
+    let without = StampedClient::new(channel.clone())
+        .stamp(HelloRequest::default())
+        .await;
+    let line = match without {
+        Ok(reply) => reply.into_inner().message,
+        Err(status) => status_line(&status),
+    };
+    println!("{}", ui::CALL_WITHOUT_ID.with(&[("answer", &line)]));
+    let client = StampedClient::with_interceptor(channel, RequestIds::default());
+    for _ in 0..2 {
+        let reply = client
+            .clone()
+            .stamp(HelloRequest::default())
+            .await
+            .map_err(failed)?;
+        println!(
+            "{}",
+            ui::CALL_WITH_IDS.with(&[("answer", &reply.into_inner().message)])
+        );
+    }
     Ok(())
 }
 

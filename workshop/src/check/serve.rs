@@ -50,13 +50,14 @@ use crate::{
     e09_auth::{VaultService, check_token},
     e10_tls::{make_certificates, serve_tls},
     e11_rich_errors::SignupService,
-    pb::signup_server::SignupServer,
+    e12_request_ids::{StampedService, require_request_id},
     pb::{
         chat_room_server::ChatRoomServer, countdown_server::CountdownServer,
         greeter_server::GreeterServer, pids_server::PidsServer, slow_server::SlowServer,
         stats_server::StatsServer, traced_server::TracedServer, vault_server::VaultServer,
         worker_server::WorkerServer,
     },
+    pb::{signup_server::SignupServer, stamped_server::StampedServer},
 };
 
 /// Exercise N is served on port `BASE_PORT + N` unless `--addr` says
@@ -94,6 +95,10 @@ pub fn routes(number: u8) -> Option<Routes> {
         8 => Routes::new(TracedServer::new(TracedService)),
         9 => Routes::new(VaultServer::with_interceptor(VaultService, check_token)),
         11 => Routes::new(SignupServer::new(SignupService)),
+        12 => Routes::new(StampedServer::with_interceptor(
+            StampedService,
+            require_request_id,
+        )),
         _ => return None,
     };
     Some(routes)

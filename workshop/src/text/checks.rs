@@ -488,4 +488,54 @@ texts! {
     E11_OK_CLIENT_OTHERS:
         "a failure without details is \"error: CODE: message\", and a welcome is the server's message"
         "uma falha sem detalhes vira \"error: CODE: message\", e uma aceitação é a mensagem do servidor";
+
+    // Exercise 12
+    E12_WITHOUT_ID:
+        "without an x-request-id"
+        "sem x-request-id";
+    E12_WITH_ID:
+        "with x-request-id {id}"
+        "com x-request-id {id}";
+    E12_LET_THROUGH:
+        "a call {what} got through: require_request_id must refuse it with Status::invalid_argument, before the handler runs"
+        "uma chamada {what} passou: o require_request_id precisa recusá-la com Status::invalid_argument, antes de o handler rodar";
+    E12_UNAUTHENTICATED:
+        "a call {what} was refused with UNAUTHENTICATED: that code asks \"who are you?\" (exercise 9). A missing request id is a request the caller got wrong: INVALID_ARGUMENT"
+        "uma chamada {what} foi recusada com UNAUTHENTICATED: esse código pergunta \"quem é você?\" (exercício 9). Um id de requisição que falta é uma requisição errada de quem chama: INVALID_ARGUMENT";
+    E12_WRONG_CODE:
+        "a call {what} was refused with {status}; expected INVALID_ARGUMENT, the code for a request the caller got wrong"
+        "uma chamada {what} foi recusada com {status}; esperado INVALID_ARGUMENT, o código de uma requisição errada de quem chama";
+    E12_OK_REFUSED:
+        "a call {what} is refused: {status}"
+        "uma chamada {what} é recusada: {status}";
+    E12_NOT_IN_EXTENSIONS:
+        "a call with x-request-id check-7 got through the interceptor, but the handler found no RequestId ({status}): after checking the id, the interceptor must leave it for the handler: request.extensions_mut().insert(RequestId(id))"
+        "uma chamada com x-request-id check-7 passou pelo interceptor, mas o handler não achou RequestId nenhum ({status}): depois de verificar o id, o interceptor precisa deixá-lo para o handler: request.extensions_mut().insert(RequestId(id))";
+    E12_NOT_ECHOED:
+        "the reply has no {key} metadata: insert the id into the response's metadata, response.metadata_mut().insert(REQUEST_ID, ...)"
+        "a resposta não tem o metadado {key}: insira o id nos metadados da resposta, response.metadata_mut().insert(REQUEST_ID, ...)";
+    E12_ECHOED_OTHER:
+        "the reply's x-request-id is {echoed}, not \"check-7\": echo the very id the call came with"
+        "o x-request-id da resposta é {echoed}, e não \"check-7\": devolva exatamente o id com que a chamada chegou";
+    E12_REPLY:
+        "the reply of stamp"
+        "a resposta do stamp";
+    E12_OK_STAMPED:
+        "a call with x-request-id check-7 gets \"stamped check-7\", and the id back in the metadata"
+        "uma chamada com x-request-id check-7 recebe \"stamped check-7\", e o id de volta nos metadados";
+    E12_READS_HEADER_AGAIN:
+        "behind an interceptor that left RequestId(\"from-the-interceptor\") in the extensions, the handler answered with the header's id, \"from-the-header\": the handler reads the header again. Take the interceptor's checked value, request.extensions().get::<RequestId>(): one place checks the id, and every handler trusts it"
+        "atrás de um interceptor que deixou RequestId(\"from-the-interceptor\") nas extensions, o handler respondeu com o id do header, \"from-the-header\": o handler lê o header de novo. Use o valor já verificado pelo interceptor, request.extensions().get::<RequestId>(): um lugar verifica o id, e todos os handlers confiam nele";
+    E12_OK_EXTENSIONS:
+        "the handler takes the id from the extensions, where the interceptor left it"
+        "o handler pega o id das extensions, onde o interceptor o deixou";
+    E12_CLIENT_REFUSED:
+        "a call through the client's RequestIds was refused ({status}): RequestIds must insert an id under x-request-id in every call"
+        "uma chamada pelo RequestIds do cliente foi recusada ({status}): o RequestIds precisa inserir um id sob x-request-id em toda chamada";
+    E12_SAME_ID:
+        "two calls through RequestIds (each through a clone of the client) both got the id {id}: an id is worth something only if no two calls share it. Number them with the shared counter: self.given.fetch_add(1, Ordering::Relaxed)"
+        "duas chamadas pelo RequestIds (cada uma por um clone do cliente) receberam o mesmo id, {id}: um id só vale se duas chamadas nunca o dividem. Numere-as com o contador compartilhado: self.given.fetch_add(1, Ordering::Relaxed)";
+    E12_OK_CLIENT:
+        "the client's interceptor gives each call its own id: {first}, then {second}"
+        "o interceptor do cliente dá a cada chamada o seu próprio id: {first}, depois {second}";
 }

@@ -245,6 +245,12 @@ texts! {
     CALL_WITH_TOKEN:
         "through attach_token:  {answer}"
         "com o attach_token:    {answer}";
+    CALL_WITHOUT_ID:
+        "without a request id:  {answer}"
+        "sem id de requisição:  {answer}";
+    CALL_WITH_IDS:
+        "through RequestIds:    {answer}"
+        "pelo RequestIds:       {answer}";
     CALL_NEEDS_CA:
         "exercise 10 needs the CA certificate that the server's `serve 10` wrote: --ca FILE"
         "o exercício 10 precisa do certificado da CA que o `serve 10` do servidor gravou: --ca ARQUIVO";

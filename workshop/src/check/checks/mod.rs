@@ -17,6 +17,7 @@ mod e08;
 mod e09;
 mod e10;
 mod e11;
+mod e12;
 
 use std::{
     fmt::Debug,
@@ -51,6 +52,7 @@ async fn run(number: u8, report: Report) -> Result<(), String> {
         9 => e09::check(report).await,
         10 => e10::check(report).await,
         11 => e11::check(report).await,
+        12 => e12::check(report).await,
         _ => Err(workshop::text::ui::NO_SUCH_EXERCISE.with(&[("number", &number)])),
     }
 }
@@ -161,7 +163,8 @@ mod tests {
         exercise_08 = 8,
         exercise_09 = 9,
         exercise_10 = 10,
-        exercise_11 = 11
+        exercise_11 = 11,
+        exercise_12 = 12
     );
 
     #[test]
