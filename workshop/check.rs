@@ -82,6 +82,9 @@ pub mod e11_rich_errors;
 #[path = "exercises/12_request_ids.rs"]
 #[allow(unused_variables, unused_mut, unused_imports, dead_code)]
 pub mod e12_request_ids;
+#[path = "exercises/13_retries.rs"]
+#[allow(unused_variables, unused_mut, unused_imports, dead_code)]
+pub mod e13_retries;
 
 #[path = "src/check/call.rs"]
 mod call;

@@ -4,7 +4,7 @@
 use crate::text::Text;
 
 /// How many exercises there are.
-pub const COUNT: u8 = 12;
+pub const COUNT: u8 = 13;
 
 /// One exercise of the workshop.
 #[derive(Debug, Clone, Copy)]
@@ -581,6 +581,51 @@ topics/interceptors/src/ e topics/metadata/src/ vão além.",
         call_args: Text {
             en: "(no arguments: a call without an id, then two through RequestIds)",
             pt: "(sem argumentos: uma chamada sem id, depois duas pelo RequestIds)",
+        },
+    },
+    Exercise {
+        number: 13,
+        file: "workshop/exercises/13_retries.rs",
+        title: Text {
+            en: "retries with backoff, within one deadline",
+            pt: "novas tentativas com backoff, dentro de um deadline",
+        },
+        goal: Text {
+            en: "Retry UNAVAILABLE with exponential backoff, at most MAX_ATTEMPTS attempts, each carrying what is left of one deadline; stop at once with DEADLINE_EXCEEDED when the next wait would pass it.",
+            pt: "Repetir a chamada em caso de UNAVAILABLE com backoff exponencial, no máximo MAX_ATTEMPTS tentativas, cada uma levando o que resta de um único deadline; parar na hora com DEADLINE_EXCEEDED quando a próxima espera passaria dele.",
+        },
+        hint: Text {
+            en: "\
+Fix the deadline once: `let deadline = Instant::now() + deadline;`
+(tokio::time::Instant). Then loop, counting attempts:
+    request.set_timeout(deadline.saturating_duration_since(Instant::now()));
+match the call: Ok returns Fetched; DEADLINE_EXCEEDED (or CANCELLED
+\"Timeout expired\") returns Status::deadline_exceeded; any code but
+UNAVAILABLE, or the MAX_ATTEMPTS-th failure, returns that status as it is.
+For UNAVAILABLE: `if Instant::now() + backoff >= deadline` return
+DEADLINE_EXCEEDED now (sleeping first would only fail later); else
+`tokio::time::sleep(backoff).await;` and
+`backoff = (backoff * 2).min(MAX_BACKOFF);`.
+topics/retries/src/policy.rs and attempt.rs are gRPC's full policy (with
+jitter and server pushback).",
+            pt: "\
+Fixe o deadline uma vez: `let deadline = Instant::now() + deadline;`
+(tokio::time::Instant). Depois, um laço que conta as tentativas:
+    request.set_timeout(deadline.saturating_duration_since(Instant::now()));
+e um match na chamada: Ok devolve Fetched; DEADLINE_EXCEEDED (ou CANCELLED
+\"Timeout expired\") devolve Status::deadline_exceeded; qualquer código que
+não seja UNAVAILABLE, ou a falha da tentativa número MAX_ATTEMPTS, devolve
+esse status como veio.
+Para UNAVAILABLE: `if Instant::now() + backoff >= deadline` devolva
+DEADLINE_EXCEEDED já (dormir antes só falharia mais tarde); senão
+`tokio::time::sleep(backoff).await;` e
+`backoff = (backoff * 2).min(MAX_BACKOFF);`.
+topics/retries/src/policy.rs e attempt.rs são a política completa do gRPC
+(com jitter e pushback do servidor).",
+        },
+        call_args: Text {
+            en: "[DEADLINE_MS] (e.g. 2000; their server fails 2 calls of every 3)",
+            pt: "[DEADLINE_MS] (por exemplo 2000; o servidor do colega falha 2 de cada 3 chamadas)",
         },
     },
 ];

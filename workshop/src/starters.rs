@@ -41,6 +41,7 @@ const STARTERS: &[(&str, &str)] = &[
         "12_request_ids.rs",
         include_str!("../starters/12_request_ids.rs"),
     ),
+    ("13_retries.rs", include_str!("../starters/13_retries.rs")),
     (PROTO, include_str!("../starters/workshop.proto")),
 ];
 

@@ -14,6 +14,7 @@
 //! | 9 | | a call without the token, then one through your `attach_token` |
 //! | 10 | `--ca FILE` | your `connect_tls`, trusting the CA `serve 10` wrote |
 //! | 12 | | a call without an id, then two through your `RequestIds` |
+//! | 13 | `[DEADLINE_MS]` | your `fetch_with_retries` |
 //! | 11 | `[NAME] [EMAIL] [AGE]` | your `sign_up` line (try `"" nobody 3`) |
 
 use std::{
@@ -44,6 +45,7 @@ use crate::{
     e10_tls::connect_tls,
     e11_rich_errors::sign_up,
     e12_request_ids::RequestIds,
+    e13_retries::fetch_with_retries,
     harness::status_line,
     pb::{
         ChatMessage, CountdownRequest, EchoRequest, HelloRequest, chat_room_client::ChatRoomClient,
@@ -51,7 +53,10 @@ use crate::{
         slow_client::SlowClient, stats_client::StatsClient, traced_client::TracedClient,
         vault_client::VaultClient, worker_client::WorkerClient,
     },
-    pb::{SignupRequest, signup_client::SignupClient, stamped_client::StampedClient},
+    pb::{
+        SignupRequest, flaky_client::FlakyClient, signup_client::SignupClient,
+        stamped_client::StampedClient,
+    },
 };
 
 /// How long to try to reach the server before saying it cannot be reached.
@@ -205,6 +210,7 @@ fn service_of(number: u8) -> &'static str {
         8 => pb::traced_server::SERVICE_NAME,
         11 => pb::signup_server::SERVICE_NAME,
         12 => pb::stamped_server::SERVICE_NAME,
+        13 => pb::flaky_server::SERVICE_NAME,
         _ => pb::vault_server::SERVICE_NAME,
     }
 }
@@ -309,6 +315,19 @@ async fn call_exercise(args: CallArgs) -> Result<(), Failure> {
             );
         }
         12 => stamped(channel).await?,
+        13 => {
+            let deadline = Duration::from_millis(parse_or(&args, 0, 2000)?);
+            let fetched = fetch_with_retries(&mut FlakyClient::new(channel), deadline)
+                .await
+                .map_err(failed)?;
+            println!(
+                "{}",
+                ui::CALL_FETCHED.with(&[
+                    ("message", &fetched.message),
+                    ("attempts", &fetched.attempts)
+                ])
+            );
+        }
         _ => return Err(ui::NO_SUCH_EXERCISE.with(&[("number", &number)]).into()),
     }
     Ok(())

@@ -51,13 +51,14 @@ use crate::{
     e10_tls::{make_certificates, serve_tls},
     e11_rich_errors::SignupService,
     e12_request_ids::{StampedService, require_request_id},
+    e13_retries::FlakyService,
     pb::{
         chat_room_server::ChatRoomServer, countdown_server::CountdownServer,
         greeter_server::GreeterServer, pids_server::PidsServer, slow_server::SlowServer,
         stats_server::StatsServer, traced_server::TracedServer, vault_server::VaultServer,
         worker_server::WorkerServer,
     },
-    pb::{signup_server::SignupServer, stamped_server::StampedServer},
+    pb::{flaky_server::FlakyServer, signup_server::SignupServer, stamped_server::StampedServer},
 };
 
 /// Exercise N is served on port `BASE_PORT + N` unless `--addr` says
@@ -99,6 +100,8 @@ pub fn routes(number: u8) -> Option<Routes> {
             StampedService,
             require_request_id,
         )),
+        // Two of every three calls fail: what a retrying client is for.
+        13 => Routes::new(FlakyServer::new(FlakyService::failing(2))),
         _ => return None,
     };
     Some(routes)

@@ -538,4 +538,72 @@ texts! {
     E12_OK_CLIENT:
         "the client's interceptor gives each call its own id: {first}, then {second}"
         "o interceptor do cliente dá a cada chamada o seu próprio id: {first}, depois {second}";
+
+    // Exercise 13
+    E13_HANGS:
+        "fetch_with_retries with a deadline of {ms} ms had not returned after 2 s: each attempt needs a timeout, what is left of the deadline (request.set_timeout(left)), or one server that never answers holds the caller forever"
+        "o fetch_with_retries com deadline de {ms} ms não tinha voltado depois de 2 s: cada tentativa precisa de um timeout, o que resta do deadline (request.set_timeout(left)), senão um servidor que nunca responde prende quem chama para sempre";
+    E13_GAVE_UP:
+        "against a server that fails twice with UNAVAILABLE and then answers, fetch_with_retries returned {status} after {calls} attempts: retry UNAVAILABLE, up to MAX_ATTEMPTS attempts"
+        "contra um servidor que falha duas vezes com UNAVAILABLE e depois responde, o fetch_with_retries devolveu {status} depois de {calls} tentativas: tente de novo quando vier UNAVAILABLE, até MAX_ATTEMPTS tentativas";
+    E13_ATTEMPTS_SEEN:
+        "the attempts the server saw (it fails twice, then answers)"
+        "as tentativas que o servidor viu (ele falha duas vezes, depois responde)";
+    E13_ATTEMPTS_SAID:
+        "Fetched.attempts (the attempts made, the successful one included)"
+        "Fetched.attempts (as tentativas feitas, contando a que deu certo)";
+    E13_NO_BACKOFF:
+        "the retries came {gaps} ms apart: the client retries at once, and a server that is struggling gets a flood. Wait before each retry: tokio::time::sleep(backoff).await, INITIAL_BACKOFF (50 ms) first"
+        "as novas tentativas vieram com {gaps} ms de intervalo: o cliente tenta de novo na hora, e um servidor que já está em apuros recebe uma enxurrada. Espere antes de cada nova tentativa: tokio::time::sleep(backoff).await, INITIAL_BACKOFF (50 ms) primeiro";
+    E13_NOT_EXPONENTIAL:
+        "the retries came {gaps} ms apart: the wait does not grow. Double it after each wait (50, 100, 200 ms...), up to MAX_BACKOFF: backoff = (backoff * 2).min(MAX_BACKOFF)"
+        "as novas tentativas vieram com {gaps} ms de intervalo: a espera não cresce. Dobre-a depois de cada espera (50, 100, 200 ms...), até MAX_BACKOFF: backoff = (backoff * 2).min(MAX_BACKOFF)";
+    E13_NO_TIMEOUT:
+        "an attempt came without a deadline (no grpc-timeout): give each attempt what is left of the call's deadline, request.set_timeout(left), so that the server knows it, and a hanging attempt ends in time"
+        "uma tentativa chegou sem deadline (nenhum grpc-timeout): dê a cada tentativa o que resta do deadline da chamada, request.set_timeout(left), para que o servidor saiba, e uma tentativa travada termine a tempo";
+    E13_NOT_WHAT_IS_LEFT:
+        "the attempts carried timeouts of {timeouts}: each attempt must carry what is *left* of the one deadline (less each time), not the whole of it again, or retries stretch a 2 s call to MAX_ATTEMPTS × 2 s"
+        "as tentativas levaram timeouts de {timeouts}: cada tentativa precisa levar o que *resta* do único deadline (menos a cada vez), e não ele inteiro de novo, senão as novas tentativas esticam uma chamada de 2 s para MAX_ATTEMPTS × 2 s";
+    E13_OK_RETRIES:
+        "two UNAVAILABLE, then the data: 3 attempts, {gaps} ms apart, each with what was left of the deadline"
+        "dois UNAVAILABLE, depois os dados: 3 tentativas, com {gaps} ms de intervalo, cada uma com o que restava do deadline";
+    E13_RETRIES_REFUSAL:
+        "a server that refuses with INVALID_ARGUMENT was called {calls} times: only UNAVAILABLE is worth another attempt; a refusal would fail again, and another error might do harm twice"
+        "um servidor que recusa com INVALID_ARGUMENT foi chamado {calls} vezes: só UNAVAILABLE vale outra tentativa; uma recusa falharia de novo, e outro erro poderia causar dano duas vezes";
+    E13_REFUSAL_CHANGED:
+        "a server that refuses with INVALID_ARGUMENT: fetch_with_retries should return that status as it came, and returned {got}"
+        "um servidor que recusa com INVALID_ARGUMENT: o fetch_with_retries deveria devolver esse status como veio, e devolveu {got}";
+    E13_OK_REFUSAL:
+        "INVALID_ARGUMENT is not retried: one attempt, its status returned"
+        "INVALID_ARGUMENT não é repetido: uma tentativa, e o status dela devolvido";
+    E13_ATTEMPTS_LIMIT:
+        "a server that always answers UNAVAILABLE was called {calls} times in 5 s; the client should stop after MAX_ATTEMPTS ({max}) attempts, the first one included"
+        "um servidor que sempre responde UNAVAILABLE foi chamado {calls} vezes em 5 s; o cliente deveria parar depois de MAX_ATTEMPTS ({max}) tentativas, contando a primeira";
+    E13_LAST_STATUS:
+        "after its last attempt against a server that always answers UNAVAILABLE, fetch_with_retries should return the last UNAVAILABLE, and returned {got}"
+        "depois da última tentativa contra um servidor que sempre responde UNAVAILABLE, o fetch_with_retries deveria devolver o último UNAVAILABLE, e devolveu {got}";
+    E13_OK_LIMIT:
+        "always UNAVAILABLE: {max} attempts, then the last UNAVAILABLE"
+        "sempre UNAVAILABLE: {max} tentativas, depois o último UNAVAILABLE";
+    E13_PAST_DEADLINE:
+        "with a deadline of 120 ms against a server that always answers UNAVAILABLE, fetch_with_retries took {ms} ms and made {calls} attempts: after the 50 ms wait, the next one (100 ms) would end past the deadline. Before sleeping, compare: if now + backoff >= deadline, return DEADLINE_EXCEEDED at once"
+        "com deadline de 120 ms contra um servidor que sempre responde UNAVAILABLE, o fetch_with_retries levou {ms} ms e fez {calls} tentativas: depois da espera de 50 ms, a seguinte (100 ms) terminaria depois do deadline. Antes de dormir, compare: se agora + backoff >= deadline, devolva DEADLINE_EXCEEDED na hora";
+    E13_SHORT:
+        "with a deadline of 120 ms and a server that always answers UNAVAILABLE"
+        "com deadline de 120 ms e um servidor que sempre responde UNAVAILABLE";
+    E13_OK_SHORT:
+        "a deadline of 120 ms too short for the retries: DEADLINE_EXCEEDED after {ms} ms and {calls} attempts"
+        "um deadline de 120 ms curto demais para as novas tentativas: DEADLINE_EXCEEDED depois de {ms} ms e {calls} tentativas";
+    E13_HANG_LATE:
+        "against a server that never answers, with a deadline of 200 ms, fetch_with_retries returned after {ms} ms: each attempt must carry what is left of the deadline (request.set_timeout(left)), so that it ends when the call must"
+        "contra um servidor que nunca responde, com deadline de 200 ms, o fetch_with_retries voltou depois de {ms} ms: cada tentativa precisa levar o que resta do deadline (request.set_timeout(left)), para terminar quando a chamada precisa terminar";
+    E13_HANG:
+        "with a deadline of 200 ms and a server that never answers"
+        "com deadline de 200 ms e um servidor que nunca responde";
+    E13_OK_HANG:
+        "a server that never answers: DEADLINE_EXCEEDED after {ms} ms"
+        "um servidor que nunca responde: DEADLINE_EXCEEDED depois de {ms} ms";
+    E13_NOT_DEADLINE_EXCEEDED:
+        "{what}, fetch_with_retries should return DEADLINE_EXCEEDED (the time ran out, whatever the last attempt said; tonic's own timer says CANCELLED \"Timeout expired\", which is the same), and returned {got}"
+        "{what}, o fetch_with_retries deveria devolver DEADLINE_EXCEEDED (o tempo acabou, diga o que disser a última tentativa; o próprio timer do tonic diz CANCELLED \"Timeout expired\", que é a mesma coisa), e devolveu {got}";
 }

@@ -18,6 +18,7 @@ mod e09;
 mod e10;
 mod e11;
 mod e12;
+mod e13;
 
 use std::{
     fmt::Debug,
@@ -53,6 +54,7 @@ async fn run(number: u8, report: Report) -> Result<(), String> {
         10 => e10::check(report).await,
         11 => e11::check(report).await,
         12 => e12::check(report).await,
+        13 => e13::check(report).await,
         _ => Err(workshop::text::ui::NO_SUCH_EXERCISE.with(&[("number", &number)])),
     }
 }
@@ -164,7 +166,8 @@ mod tests {
         exercise_09 = 9,
         exercise_10 = 10,
         exercise_11 = 11,
-        exercise_12 = 12
+        exercise_12 = 12,
+        exercise_13 = 13
     );
 
     #[test]
