@@ -234,6 +234,8 @@ expect_call 10 "only you can read this" --ca "$copy/ca.pem"
 expect_call 11 "invalid: name (must not be empty); email (must contain @, got \"nobody\"); age (must be at least 13, got 3)" "" nobody 3
 expect_call 12 "through RequestIds:    stamped req-2"
 expect_call 13 "fetched \"the data\" after 3 attempts"
+expect_call 14 "the call failed: DEADLINE_EXCEEDED" 10 300
+expect_call 14 "the relay answered: done, 2 steps" 2 1000
 
 # The chat room: two members, each typing through a pipe.
 serve 5

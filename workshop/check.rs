@@ -85,6 +85,9 @@ pub mod e12_request_ids;
 #[path = "exercises/13_retries.rs"]
 #[allow(unused_variables, unused_mut, unused_imports, dead_code)]
 pub mod e13_retries;
+#[path = "exercises/14_propagation.rs"]
+#[allow(unused_variables, unused_mut, unused_imports, dead_code)]
+pub mod e14_propagation;
 
 #[path = "src/check/call.rs"]
 mod call;

@@ -4,7 +4,7 @@
 use crate::text::Text;
 
 /// How many exercises there are.
-pub const COUNT: u8 = 13;
+pub const COUNT: u8 = 14;
 
 /// One exercise of the workshop.
 #[derive(Debug, Clone, Copy)]
@@ -626,6 +626,51 @@ topics/retries/src/policy.rs e attempt.rs são a política completa do gRPC
         call_args: Text {
             en: "[DEADLINE_MS] (e.g. 2000; their server fails 2 calls of every 3)",
             pt: "[DEADLINE_MS] (por exemplo 2000; o servidor do colega falha 2 de cada 3 chamadas)",
+        },
+    },
+    Exercise {
+        number: 14,
+        file: "workshop/exercises/14_propagation.rs",
+        title: Text {
+            en: "deadline propagation through a relay",
+            pt: "propagação do deadline por um relay",
+        },
+        goal: Text {
+            en: "A relay passes each call on to a backend with what is left of its caller's deadline, and awaits it in the handler, so that the backend stops when the caller gives up.",
+            pt: "Um relay repassa cada chamada a um backend com o que resta do deadline de quem o chamou, e espera por ela no handler, para que o backend pare quando quem chamou desistir.",
+        },
+        hint: Text {
+            en: "\
+When the call arrives, before anything else:
+    let deadline = request.metadata().get(\"grpc-timeout\")
+        .and_then(|v| parse_grpc_timeout(v.as_bytes()))
+        .and_then(|timeout| Instant::now().checked_add(timeout));
+Then `let mut outgoing = Request::new(request.into_inner());` and, if
+there is a deadline, `outgoing.set_timeout(left)` with
+`deadline.saturating_duration_since(Instant::now())
+.saturating_sub(REPLY_MARGIN)` (DEADLINE_EXCEEDED at once if that is
+zero). Call `self.backend.clone().work(outgoing).await?` right there in the
+handler: when the caller gives up, tonic drops the handler, the call inside
+it is dropped too, and the backend is told. A tokio::spawn would outlive it.
+topics/propagation/src/relay.rs and deadline.rs do the same.",
+            pt: "\
+Quando a chamada chega, antes de qualquer outra coisa:
+    let deadline = request.metadata().get(\"grpc-timeout\")
+        .and_then(|v| parse_grpc_timeout(v.as_bytes()))
+        .and_then(|timeout| Instant::now().checked_add(timeout));
+Depois `let mut outgoing = Request::new(request.into_inner());` e, se
+houver deadline, `outgoing.set_timeout(left)` com
+`deadline.saturating_duration_since(Instant::now())
+.saturating_sub(REPLY_MARGIN)` (DEADLINE_EXCEEDED na hora se der zero).
+Chame `self.backend.clone().work(outgoing).await?` ali mesmo, no handler:
+quando quem chamou desiste, o tonic descarta o handler, a chamada dentro
+dele é descartada junto, e o backend fica sabendo. Um tokio::spawn viveria
+mais que ele.
+topics/propagation/src/relay.rs e deadline.rs fazem o mesmo.",
+        },
+        call_args: Text {
+            en: "[STEPS] [TIMEOUT_MS] (e.g. 10 300)",
+            pt: "[PASSOS] [TIMEOUT_MS] (por exemplo 10 300)",
         },
     },
 ];

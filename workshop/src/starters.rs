@@ -42,6 +42,10 @@ const STARTERS: &[(&str, &str)] = &[
         include_str!("../starters/12_request_ids.rs"),
     ),
     ("13_retries.rs", include_str!("../starters/13_retries.rs")),
+    (
+        "14_propagation.rs",
+        include_str!("../starters/14_propagation.rs"),
+    ),
     (PROTO, include_str!("../starters/workshop.proto")),
 ];
 

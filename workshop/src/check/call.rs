@@ -15,6 +15,7 @@
 //! | 10 | `--ca FILE` | your `connect_tls`, trusting the CA `serve 10` wrote |
 //! | 12 | | a call without an id, then two through your `RequestIds` |
 //! | 13 | `[DEADLINE_MS]` | your `fetch_with_retries` |
+//! | 14 | `[STEPS] [TIMEOUT_MS]` | the relay, with a deadline |
 //! | 11 | `[NAME] [EMAIL] [AGE]` | your `sign_up` line (try `"" nobody 3`) |
 
 use std::{
@@ -54,8 +55,8 @@ use crate::{
         vault_client::VaultClient, worker_client::WorkerClient,
     },
     pb::{
-        SignupRequest, flaky_client::FlakyClient, signup_client::SignupClient,
-        stamped_client::StampedClient,
+        SignupRequest, WorkRequest, flaky_client::FlakyClient, relay_client::RelayClient,
+        signup_client::SignupClient, stamped_client::StampedClient,
     },
 };
 
@@ -211,6 +212,7 @@ fn service_of(number: u8) -> &'static str {
         11 => pb::signup_server::SERVICE_NAME,
         12 => pb::stamped_server::SERVICE_NAME,
         13 => pb::flaky_server::SERVICE_NAME,
+        14 => pb::relay_server::SERVICE_NAME,
         _ => pb::vault_server::SERVICE_NAME,
     }
 }
@@ -315,6 +317,26 @@ async fn call_exercise(args: CallArgs) -> Result<(), Failure> {
             );
         }
         12 => stamped(channel).await?,
+        14 => {
+            let steps = parse_or(&args, 0, WORK.0)?;
+            let timeout = Duration::from_millis(parse_or(&args, 1, WORK.1)?);
+            let mut request = tonic::Request::new(WorkRequest { steps });
+            request.set_timeout(timeout);
+            let line = match RelayClient::new(channel).relay(request).await {
+                Ok(reply) => ui::CALL_RELAYED.with(&[("steps", &reply.into_inner().steps_done)]),
+                // tonic's own timer may end the call a moment before the
+                // relay's DEADLINE_EXCEEDED arrives: the same news.
+                Err(status)
+                    if status.code() == Code::Cancelled
+                        && status.message() == "Timeout expired" =>
+                {
+                    let status = Status::deadline_exceeded(status.message());
+                    ui::CALL_FAILED.with(&[("status", &status_line(&status))])
+                }
+                Err(status) => ui::CALL_FAILED.with(&[("status", &status_line(&status))]),
+            };
+            println!("{line}");
+        }
         13 => {
             let deadline = Duration::from_millis(parse_or(&args, 0, 2000)?);
             let fetched = fetch_with_retries(&mut FlakyClient::new(channel), deadline)

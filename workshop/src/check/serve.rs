@@ -52,13 +52,17 @@ use crate::{
     e11_rich_errors::SignupService,
     e12_request_ids::{StampedService, require_request_id},
     e13_retries::FlakyService,
+    e14_propagation::{Backend, RelayService},
     pb::{
         chat_room_server::ChatRoomServer, countdown_server::CountdownServer,
         greeter_server::GreeterServer, pids_server::PidsServer, slow_server::SlowServer,
         stats_server::StatsServer, traced_server::TracedServer, vault_server::VaultServer,
         worker_server::WorkerServer,
     },
-    pb::{flaky_server::FlakyServer, signup_server::SignupServer, stamped_server::StampedServer},
+    pb::{
+        flaky_server::FlakyServer, relay_server::RelayServer, signup_server::SignupServer,
+        stamped_server::StampedServer, worker_client::WorkerClient,
+    },
 };
 
 /// Exercise N is served on port `BASE_PORT + N` unless `--addr` says
@@ -102,9 +106,29 @@ pub fn routes(number: u8) -> Option<Routes> {
         )),
         // Two of every three calls fail: what a retrying client is for.
         13 => Routes::new(FlakyServer::new(FlakyService::failing(2))),
+        14 => Routes::new(RelayServer::new(RelayService::new(backend()?))),
         _ => return None,
     };
     Some(routes)
+}
+
+/// Exercise 14's backend, the given `Backend`, served in this process on a
+/// port of its own, for your relay to call: a client to it.
+fn backend() -> Option<WorkerClient<tonic::transport::Channel>> {
+    use crate::pb::worker_server::WorkerServer;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").ok()?;
+    listener.set_nonblocking(true).ok()?;
+    let addr = listener.local_addr().ok()?;
+    let incoming = TcpListenerStream::new(TcpListener::from_std(listener).ok()?);
+    tokio::spawn(
+        Server::builder()
+            .add_service(WorkerServer::new(Backend))
+            .serve_with_incoming(incoming),
+    );
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
+        .ok()?
+        .connect_lazy();
+    Some(WorkerClient::new(channel))
 }
 
 /// `serve N [--addr HOST:PORT] [--ca-out FILE]`: serves exercise `number`

@@ -606,4 +606,33 @@ texts! {
     E13_NOT_DEADLINE_EXCEEDED:
         "{what}, fetch_with_retries should return DEADLINE_EXCEEDED (the time ran out, whatever the last attempt said; tonic's own timer says CANCELLED \"Timeout expired\", which is the same), and returned {got}"
         "{what}, o fetch_with_retries deveria devolver DEADLINE_EXCEEDED (o tempo acabou, diga o que disser a última tentativa; o próprio timer do tonic diz CANCELLED \"Timeout expired\", que é a mesma coisa), e devolveu {got}";
+
+    // Exercise 14
+    E14_REPLY:
+        "the steps the relay's reply says were done"
+        "os passos que a resposta do relay diz que foram feitos";
+    E14_NO_DEADLINE_PASSED:
+        "the caller gave the relay a deadline, but the backend's call came without one (no grpc-timeout): the relay must read its caller's deadline when the call arrives and set what is left on its own call, outgoing.set_timeout(left)"
+        "quem chamou deu um deadline ao relay, mas a chamada ao backend chegou sem nenhum (sem grpc-timeout): o relay precisa ler o deadline de quem o chamou quando a chamada chega e pôr o que resta na sua própria chamada, outgoing.set_timeout(left)";
+    E14_MORE_TIME:
+        "the caller gave the relay 1000 ms, and the relay gave the backend {ms} ms: a relay cannot give more time than it has. Pass on what is left of its caller's deadline (the grpc-timeout it received, less the time spent since, less REPLY_MARGIN)"
+        "quem chamou deu 1000 ms ao relay, e o relay deu {ms} ms ao backend: um relay não pode dar mais tempo do que tem. Repasse o que resta do deadline de quem o chamou (o grpc-timeout que recebeu, menos o tempo gasto desde então, menos REPLY_MARGIN)";
+    E14_OK_PASSED:
+        "a deadline of 1000 ms reaches the backend as {ms} ms: what is left"
+        "um deadline de 1000 ms chega ao backend como {ms} ms: o que resta";
+    E14_OK_NO_DEADLINE:
+        "a call without a deadline is relayed too"
+        "uma chamada sem deadline também é repassada";
+    E14_NOT_DEADLINE_EXCEEDED:
+        "relay(40 steps, 2 s of work) with a deadline of 200 ms answered {status}; expected DEADLINE_EXCEEDED: pass the backend's status on as it came (the `?` on the call does)"
+        "relay(40 passos, 2 s de trabalho) com deadline de 200 ms respondeu {status}; esperado DEADLINE_EXCEEDED: repasse o status do backend como veio (o `?` na chamada faz isso)";
+    E14_BACKEND_RUNS_ON:
+        "the caller of the relay gave up after 200 ms, but the backend's handler ended only {ms} ms after the start: the backend worked on for nobody. Pass the deadline on (set_timeout), and await the backend inside the handler, so that dropping the handler drops the call"
+        "quem chamou o relay desistiu depois de 200 ms, mas o handler do backend só terminou {ms} ms depois do início: o backend continuou trabalhando para ninguém. Repasse o deadline (set_timeout) e espere o backend dentro do handler, para que descartar o handler descarte a chamada";
+    E14_BACKEND_STILL_WORKING:
+        "the caller of the relay gave up after 200 ms, and 600 ms later the backend was still working ({steps} steps done): the relay's call to the backend outlives its handler (a tokio::spawn?) and carries no deadline. Await it in the handler, with what is left of the deadline set on it"
+        "quem chamou o relay desistiu depois de 200 ms, e 600 ms depois o backend ainda estava trabalhando ({steps} passos feitos): a chamada do relay ao backend vive mais que o handler (um tokio::spawn?) e não leva deadline. Espere por ela dentro do handler, com o que resta do deadline definido nela";
+    E14_OK_CANCELLED:
+        "a deadline of 200 ms on 2 s of work: DEADLINE_EXCEEDED, and the backend's handler ended with it"
+        "um deadline de 200 ms em 2 s de trabalho: DEADLINE_EXCEEDED, e o handler do backend terminou junto";
 }

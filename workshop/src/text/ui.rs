@@ -254,6 +254,9 @@ texts! {
     CALL_FETCHED:
         "fetched \"{message}\" after {attempts} attempts"
         "recebido \"{message}\" depois de {attempts} tentativas";
+    CALL_RELAYED:
+        "the relay answered: done, {steps} steps"
+        "o relay respondeu: feito, {steps} passos";
     CALL_NEEDS_CA:
         "exercise 10 needs the CA certificate that the server's `serve 10` wrote: --ca FILE"
         "o exercício 10 precisa do certificado da CA que o `serve 10` do servidor gravou: --ca ARQUIVO";

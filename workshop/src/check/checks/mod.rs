@@ -19,6 +19,7 @@ mod e10;
 mod e11;
 mod e12;
 mod e13;
+mod e14;
 
 use std::{
     fmt::Debug,
@@ -55,6 +56,7 @@ async fn run(number: u8, report: Report) -> Result<(), String> {
         11 => e11::check(report).await,
         12 => e12::check(report).await,
         13 => e13::check(report).await,
+        14 => e14::check(report).await,
         _ => Err(workshop::text::ui::NO_SUCH_EXERCISE.with(&[("number", &number)])),
     }
 }
@@ -167,7 +169,8 @@ mod tests {
         exercise_10 = 10,
         exercise_11 = 11,
         exercise_12 = 12,
-        exercise_13 = 13
+        exercise_13 = 13,
+        exercise_14 = 14
     );
 
     #[test]
