@@ -1,4 +1,4 @@
-//! # workshop-check: your sixteen files, compiled with their checks
+//! # workshop-check: your fourteen files, compiled with their checks
 //!
 //! `cargo run -p workshop -- ...` runs this program through cargo, which
 //! rebuilds it first with your files as saved. You can run it yourself too
@@ -12,7 +12,7 @@
 //!
 //! ## Layout
 //! - `pb`: the code generated from `workshop/proto/workshop.proto`.
-//! - `e01_unary` ... `e16_traceparent`: the exercises, your files.
+//! - `e01_unary` ... `e14_propagation`: the exercises, your files.
 //! - `harness` (`src/check/harness.rs`): what runs one check: a runtime, a
 //!   time limit, a net for panics, and a server for your service on a
 //!   runtime with a single thread, where anything that blocks shows.

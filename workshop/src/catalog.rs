@@ -1,4 +1,4 @@
-//! The sixteen exercises, in order: file, title, goal and hint of each, in
+//! The fourteen exercises, in order: file, title, goal and hint of each, in
 //! both languages; and the one definition of which exercise is next.
 
 use crate::text::Text;
@@ -47,7 +47,7 @@ pub fn next(done: impl Fn(u8) -> bool) -> Option<u8> {
     (1..=COUNT).find(|&number| !done(number))
 }
 
-/// All sixteen, in the order to do them.
+/// All fourteen, in the order to do them.
 pub const EXERCISES: [Exercise; COUNT as usize] = [
     Exercise {
         number: 1,

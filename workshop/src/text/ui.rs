@@ -7,8 +7,8 @@ use super::texts;
 texts! {
     // The list, and what is next.
     LIST_INTRO:
-        "gRPC workshop: sixteen exercises, each checked against a real server.\nThe guide is WORKSHOP.md (em português: WORKSHOP.pt-BR.md, e --lang pt para este programa)."
-        "Workshop de gRPC: dezesseis exercícios, cada um verificado contra um servidor de verdade.\nO guia é o WORKSHOP.pt-BR.md (in English: WORKSHOP.md, and --lang en for this program).";
+        "gRPC workshop: fourteen exercises, each checked against a real server.\nThe guide is WORKSHOP.md (em português: WORKSHOP.pt-BR.md, e --lang pt para este programa)."
+        "Workshop de gRPC: catorze exercícios, cada um verificado contra um servidor de verdade.\nO guia é o WORKSHOP.pt-BR.md (in English: WORKSHOP.md, and --lang en for this program).";
     STATE_DONE:
         "done"
         "feito";
@@ -19,8 +19,8 @@ texts! {
         "{done} of {total} done."
         "{done} de {total} feitos.";
     ALL_DONE:
-        "All sixteen exercises are done: well done! Now read how the teaching crates do it all for real."
-        "Os dezesseis exercícios estão feitos: parabéns! Agora leia como os crates didáticos fazem tudo isso de verdade.";
+        "All fourteen exercises are done: well done! Now read how the teaching crates do it all for real."
+        "Os catorze exercícios estão feitos: parabéns! Agora leia como os crates didáticos fazem tudo isso de verdade.";
     NEXT:
         "Next: exercise {number}, {file}"
         "Próximo: exercício {number}, {file}";
@@ -60,8 +60,8 @@ texts! {
         "Stuck?  cargo run -p workshop -- hint {number}"
         "Travou?  cargo run -p workshop -- hint {number}";
     NO_SUCH_EXERCISE:
-        "error: there is no exercise {number}; they are numbered 1 to 16"
-        "erro: não existe o exercício {number}; eles vão de 1 a 16";
+        "error: there is no exercise {number}; they are numbered 1 to 14"
+        "erro: não existe o exercício {number}; eles vão de 1 a 14";
 
     // hint
     HINT_HEADER:
