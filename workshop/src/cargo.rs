@@ -62,8 +62,11 @@ pub fn run_check_program<S: AsRef<OsStr>>(args: &[S]) -> Ran {
     let workshop = Path::new(env!("CARGO_MANIFEST_DIR"));
     match crate::starters::write_missing(workshop) {
         Ok(written) => {
+            // Named from the repository's root, as every other message
+            // names your files: workshop/exercises/04_stats.rs.
+            let root = workshop.parent().unwrap_or(workshop);
             for file in written {
-                let file = file.strip_prefix(workshop).unwrap_or(&file).display();
+                let file = file.strip_prefix(root).unwrap_or(&file).display();
                 eprintln!("{}", ui::STARTER_WRITTEN.with(&[("file", &file)]));
             }
         }
