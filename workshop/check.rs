@@ -1,4 +1,4 @@
-//! # workshop-check: your ten files, compiled with their checks
+//! # workshop-check: your fourteen files, compiled with their checks
 //!
 //! `cargo run -p workshop -- ...` runs this program through cargo, which
 //! rebuilds it first with your files as saved. You can run it yourself too
@@ -12,7 +12,7 @@
 //!
 //! ## Layout
 //! - `pb`: the code generated from `workshop/proto/workshop.proto`.
-//! - `e01_unary` ... `e10_tls`: the exercises, your files.
+//! - `e01_unary` ... `e14_propagation`: the exercises, your files.
 //! - `harness` (`src/check/harness.rs`): what runs one check: a runtime, a
 //!   time limit, a net for panics, and a server for your service on a
 //!   runtime with a single thread, where anything that blocks shows.
@@ -76,6 +76,18 @@ pub mod e09_auth;
 #[path = "exercises/10_tls.rs"]
 #[allow(unused_variables, unused_mut, unused_imports, dead_code)]
 pub mod e10_tls;
+#[path = "exercises/11_rich_errors.rs"]
+#[allow(unused_variables, unused_mut, unused_imports, dead_code)]
+pub mod e11_rich_errors;
+#[path = "exercises/12_request_ids.rs"]
+#[allow(unused_variables, unused_mut, unused_imports, dead_code)]
+pub mod e12_request_ids;
+#[path = "exercises/13_retries.rs"]
+#[allow(unused_variables, unused_mut, unused_imports, dead_code)]
+pub mod e13_retries;
+#[path = "exercises/14_propagation.rs"]
+#[allow(unused_variables, unused_mut, unused_imports, dead_code)]
+pub mod e14_propagation;
 
 #[path = "src/check/call.rs"]
 mod call;

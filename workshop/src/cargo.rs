@@ -74,9 +74,10 @@ fn run<S: AsRef<OsStr>>(args: &[S], capture: bool) -> (Ran, String) {
     let workshop = Path::new(env!("CARGO_MANIFEST_DIR"));
     match crate::starters::write_missing(workshop) {
         Ok(written) => {
+            // Named from the repository's root, as every other message
+            // names your files: workshop/exercises/04_stats.rs.
+            let root = workshop.parent().unwrap_or(workshop);
             for file in written {
-                // From the repository's root, as every path the workshop shows.
-                let root = workshop.parent().unwrap_or(workshop);
                 let file = file.strip_prefix(root).unwrap_or(&file).display();
                 eprintln!("{}", ui::STARTER_WRITTEN.with(&[("file", &file)]));
             }

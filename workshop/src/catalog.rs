@@ -1,10 +1,10 @@
-//! The ten exercises, in order: file, title, goal and hint of each, in
+//! The fourteen exercises, in order: file, title, goal and hint of each, in
 //! both languages; and the one definition of which exercise is next.
 
 use crate::text::Text;
 
 /// How many exercises there are.
-pub const COUNT: u8 = 10;
+pub const COUNT: u8 = 14;
 
 /// One exercise of the workshop.
 #[derive(Debug, Clone, Copy)]
@@ -47,7 +47,7 @@ pub fn next(done: impl Fn(u8) -> bool) -> Option<u8> {
     (1..=COUNT).find(|&number| !done(number))
 }
 
-/// All ten, in the order to do them.
+/// All fourteen, in the order to do them.
 pub const EXERCISES: [Exercise; COUNT as usize] = [
     Exercise {
         number: 1,
@@ -485,6 +485,192 @@ plumbing/src/tls.rs gera os certificados do --tls.",
         call_args: Text {
             en: "--ca FILE (the CA certificate their serve 10 wrote)",
             pt: "--ca ARQUIVO (o certificado da CA que o serve 10 do colega gravou)",
+        },
+    },
+    Exercise {
+        number: 11,
+        file: "workshop/exercises/11_rich_errors.rs",
+        title: Text {
+            en: "the richer error model",
+            pt: "o modelo de erro mais rico",
+        },
+        goal: Text {
+            en: "Refuse a bad sign-up with INVALID_ARGUMENT and a google.rpc.BadRequest naming every wrong field; the client reads the details and prints which fields were wrong.",
+            pt: "Recusar um cadastro ruim com INVALID_ARGUMENT e um google.rpc.BadRequest que nomeie cada campo errado; o cliente lê os detalhes e imprime quais campos estavam errados.",
+        },
+        hint: Text {
+            en: "\
+tonic-types adds the details (`use tonic_types::{ErrorDetails,
+FieldViolation, StatusExt};`).
+Server: push a `FieldViolation::new(\"email\", \"must contain @\")` for
+each wrong field into a Vec (check all three before refusing: a form
+wants every wrong box at once), then
+    return Err(Status::with_error_details(Code::InvalidArgument,
+        \"invalid sign-up\", ErrorDetails::with_bad_request(violations)));
+The field is the proto's name (name, email, age). Age MIN_AGE itself is
+allowed: the test is `age < MIN_AGE`.
+Client: on Err(status), `status.get_details_bad_request()` gives
+Some(BadRequest) when the server sent one; its `field_violations` each have
+`field` and `description`. Never look for field names in status.message():
+the message is for people, and may be reworded.
+topics/errors/src/server.rs and details.rs do the same for a pid.",
+            pt: "\
+O tonic-types acrescenta os detalhes (`use tonic_types::{ErrorDetails,
+FieldViolation, StatusExt};`).
+Servidor: acrescente um `FieldViolation::new(\"email\", \"must contain @\")`
+para cada campo errado num Vec (verifique os três antes de recusar: um
+formulário quer marcar todos os campos errados de uma vez), e então
+    return Err(Status::with_error_details(Code::InvalidArgument,
+        \"invalid sign-up\", ErrorDetails::with_bad_request(violations)));
+O field é o nome no proto (name, email, age). A idade MIN_AGE em si é
+permitida: o teste é `age < MIN_AGE`.
+Cliente: em Err(status), `status.get_details_bad_request()` dá
+Some(BadRequest) quando o servidor mandou um; cada um dos
+`field_violations` tem `field` e `description`. Nunca procure nomes de
+campo no status.message(): a mensagem é para pessoas, e pode mudar.
+topics/errors/src/server.rs e details.rs fazem o mesmo para um pid.",
+        },
+        call_args: Text {
+            en: "[NAME] [EMAIL] [AGE] (e.g. \"\" nobody 3)",
+            pt: "[NOME] [EMAIL] [IDADE] (por exemplo \"\" nobody 3)",
+        },
+    },
+    Exercise {
+        number: 12,
+        file: "workshop/exercises/12_request_ids.rs",
+        title: Text {
+            en: "interceptors: a request id for every call",
+            pt: "interceptors: um id para cada chamada",
+        },
+        goal: Text {
+            en: "The client's interceptor gives each call a fresh x-request-id; the server's refuses a call without one and hands the id to the handler in the extensions; the reply echoes it.",
+            pt: "O interceptor do cliente dá a cada chamada um x-request-id novo; o do servidor recusa uma chamada sem ele e entrega o id ao handler nas extensions; a resposta o devolve.",
+        },
+        hint: Text {
+            en: "\
+Server's interceptor: `request.metadata().get(REQUEST_ID)` and `.to_str()`;
+missing or empty is Err(Status::invalid_argument(...)) (a wrong request,
+not an unknown caller: not UNAUTHENTICATED). Otherwise
+`request.extensions_mut().insert(RequestId(id))` and Ok(request).
+Extensions are typed values that ride with the request on this side of the
+wire: the handler takes the checked id with
+`request.extensions().get::<RequestId>()`, and never parses the header
+again. Echo it with `response.metadata_mut().insert(REQUEST_ID, value)`.
+Client: an Interceptor is anything with
+`fn call(&mut self, Request<()>) -> Result<Request<()>, Status>`. Take a
+new number with `self.given.fetch_add(1, Ordering::Relaxed) + 1`: the
+counter is an Arc, so the clones of a client share it and never repeat an
+id. `format!(\"req-{n}\").parse()` makes the MetadataValue.
+topics/interceptors/src/ and topics/metadata/src/ go further.",
+            pt: "\
+Interceptor do servidor: `request.metadata().get(REQUEST_ID)` e
+`.to_str()`; faltando ou vazio é Err(Status::invalid_argument(...)) (uma
+requisição errada, não alguém desconhecido: nada de UNAUTHENTICATED). Senão,
+`request.extensions_mut().insert(RequestId(id))` e Ok(request).
+Extensions são valores tipados que acompanham a requisição deste lado da
+rede: o handler pega o id já verificado com
+`request.extensions().get::<RequestId>()`, e nunca mais lê o header.
+Devolva-o com `response.metadata_mut().insert(REQUEST_ID, value)`.
+Cliente: um Interceptor é qualquer coisa com
+`fn call(&mut self, Request<()>) -> Result<Request<()>, Status>`. Tire um
+número novo com `self.given.fetch_add(1, Ordering::Relaxed) + 1`: o
+contador é um Arc, então os clones de um cliente o compartilham e nunca
+repetem um id. `format!(\"req-{n}\").parse()` cria o MetadataValue.
+topics/interceptors/src/ e topics/metadata/src/ vão além.",
+        },
+        call_args: Text {
+            en: "(no arguments: a call without an id, then two through RequestIds)",
+            pt: "(sem argumentos: uma chamada sem id, depois duas pelo RequestIds)",
+        },
+    },
+    Exercise {
+        number: 13,
+        file: "workshop/exercises/13_retries.rs",
+        title: Text {
+            en: "retries with backoff, within one deadline",
+            pt: "novas tentativas com backoff, dentro de um deadline",
+        },
+        goal: Text {
+            en: "Retry UNAVAILABLE with exponential backoff, at most MAX_ATTEMPTS attempts, each carrying what is left of one deadline; stop at once with DEADLINE_EXCEEDED when the next wait would pass it.",
+            pt: "Repetir a chamada em caso de UNAVAILABLE com backoff exponencial, no máximo MAX_ATTEMPTS tentativas, cada uma levando o que resta de um único deadline; parar na hora com DEADLINE_EXCEEDED quando a próxima espera passaria dele.",
+        },
+        hint: Text {
+            en: "\
+Fix the deadline once: `let deadline = Instant::now() + deadline;`
+(tokio::time::Instant). Then loop, counting attempts:
+    request.set_timeout(deadline.saturating_duration_since(Instant::now()));
+match the call: Ok returns Fetched; DEADLINE_EXCEEDED (or CANCELLED
+\"Timeout expired\") returns Status::deadline_exceeded; any code but
+UNAVAILABLE, or the MAX_ATTEMPTS-th failure, returns that status as it is.
+For UNAVAILABLE: `if Instant::now() + backoff >= deadline` return
+DEADLINE_EXCEEDED now (sleeping first would only fail later); else
+`tokio::time::sleep(backoff).await;` and
+`backoff = (backoff * 2).min(MAX_BACKOFF);`.
+topics/retries/src/policy.rs and attempt.rs are gRPC's full policy (with
+jitter and server pushback).",
+            pt: "\
+Fixe o deadline uma vez: `let deadline = Instant::now() + deadline;`
+(tokio::time::Instant). Depois, um laço que conta as tentativas:
+    request.set_timeout(deadline.saturating_duration_since(Instant::now()));
+e um match na chamada: Ok devolve Fetched; DEADLINE_EXCEEDED (ou CANCELLED
+\"Timeout expired\") devolve Status::deadline_exceeded; qualquer código que
+não seja UNAVAILABLE, ou a falha da tentativa número MAX_ATTEMPTS, devolve
+esse status como veio.
+Para UNAVAILABLE: `if Instant::now() + backoff >= deadline` devolva
+DEADLINE_EXCEEDED já (dormir antes só falharia mais tarde); senão
+`tokio::time::sleep(backoff).await;` e
+`backoff = (backoff * 2).min(MAX_BACKOFF);`.
+topics/retries/src/policy.rs e attempt.rs são a política completa do gRPC
+(com jitter e pushback do servidor).",
+        },
+        call_args: Text {
+            en: "[DEADLINE_MS] (e.g. 2000; their server fails 2 calls of every 3)",
+            pt: "[DEADLINE_MS] (por exemplo 2000; o servidor do colega falha 2 de cada 3 chamadas)",
+        },
+    },
+    Exercise {
+        number: 14,
+        file: "workshop/exercises/14_propagation.rs",
+        title: Text {
+            en: "deadline propagation through a relay",
+            pt: "propagação do deadline por um relay",
+        },
+        goal: Text {
+            en: "A relay passes each call on to a backend with what is left of its caller's deadline, and awaits it in the handler, so that the backend stops when the caller gives up.",
+            pt: "Um relay repassa cada chamada a um backend com o que resta do deadline de quem o chamou, e espera por ela no handler, para que o backend pare quando quem chamou desistir.",
+        },
+        hint: Text {
+            en: "\
+When the call arrives, before anything else:
+    let deadline = request.metadata().get(\"grpc-timeout\")
+        .and_then(|v| parse_grpc_timeout(v.as_bytes()))
+        .and_then(|timeout| Instant::now().checked_add(timeout));
+Then `let mut outgoing = Request::new(request.into_inner());` and, if
+there is a deadline, `outgoing.set_timeout(left)` with
+`deadline.saturating_duration_since(Instant::now())
+.saturating_sub(REPLY_MARGIN)` (DEADLINE_EXCEEDED at once if that is
+zero). Call `self.backend.clone().work(outgoing).await?` right there in the
+handler: when the caller gives up, tonic drops the handler, the call inside
+it is dropped too, and the backend is told. A tokio::spawn would outlive it.
+topics/propagation/src/relay.rs and deadline.rs do the same.",
+            pt: "\
+Quando a chamada chega, antes de qualquer outra coisa:
+    let deadline = request.metadata().get(\"grpc-timeout\")
+        .and_then(|v| parse_grpc_timeout(v.as_bytes()))
+        .and_then(|timeout| Instant::now().checked_add(timeout));
+Depois `let mut outgoing = Request::new(request.into_inner());` e, se
+houver deadline, `outgoing.set_timeout(left)` com
+`deadline.saturating_duration_since(Instant::now())
+.saturating_sub(REPLY_MARGIN)` (DEADLINE_EXCEEDED na hora se der zero).
+Chame `self.backend.clone().work(outgoing).await?` ali mesmo, no handler:
+quando quem chamou desiste, o tonic descarta o handler, a chamada dentro
+dele é descartada junto, e o backend fica sabendo. Um tokio::spawn viveria
+mais que ele.
+topics/propagation/src/relay.rs e deadline.rs fazem o mesmo.",
+        },
+        call_args: Text {
+            en: "[STEPS] [TIMEOUT_MS] (e.g. 10 300)",
+            pt: "[PASSOS] [TIMEOUT_MS] (por exemplo 10 300)",
         },
     },
 ];

@@ -33,6 +33,19 @@ const STARTERS: &[(&str, &str)] = &[
     ("08_metadata.rs", include_str!("../starters/08_metadata.rs")),
     ("09_auth.rs", include_str!("../starters/09_auth.rs")),
     ("10_tls.rs", include_str!("../starters/10_tls.rs")),
+    (
+        "11_rich_errors.rs",
+        include_str!("../starters/11_rich_errors.rs"),
+    ),
+    (
+        "12_request_ids.rs",
+        include_str!("../starters/12_request_ids.rs"),
+    ),
+    ("13_retries.rs", include_str!("../starters/13_retries.rs")),
+    (
+        "14_propagation.rs",
+        include_str!("../starters/14_propagation.rs"),
+    ),
     (PROTO, include_str!("../starters/workshop.proto")),
 ];
 

@@ -13,6 +13,10 @@
 //! | 8 | `[ID]` | your `ping_with_id` |
 //! | 9 | | a call without the token, then one through your `attach_token` |
 //! | 10 | `--ca FILE` | your `connect_tls`, trusting the CA `serve 10` wrote |
+//! | 12 | | a call without an id, then two through your `RequestIds` |
+//! | 13 | `[DEADLINE_MS]` | your `fetch_with_retries` |
+//! | 14 | `[STEPS] [TIMEOUT_MS]` | the relay, with a deadline |
+//! | 11 | `[NAME] [EMAIL] [AGE]` | your `sign_up` line (try `"" nobody 3`) |
 
 use std::{
     net::SocketAddr,
@@ -40,12 +44,19 @@ use crate::{
     e08_metadata::ping_with_id,
     e09_auth::attach_token,
     e10_tls::connect_tls,
+    e11_rich_errors::sign_up,
+    e12_request_ids::RequestIds,
+    e13_retries::fetch_with_retries,
     harness::status_line,
     pb::{
         ChatMessage, CountdownRequest, EchoRequest, HelloRequest, chat_room_client::ChatRoomClient,
         countdown_client::CountdownClient, greeter_client::GreeterClient, pids_client::PidsClient,
         slow_client::SlowClient, stats_client::StatsClient, traced_client::TracedClient,
         vault_client::VaultClient, worker_client::WorkerClient,
+    },
+    pb::{
+        SignupRequest, WorkRequest, flaky_client::FlakyClient, relay_client::RelayClient,
+        signup_client::SignupClient, stamped_client::StampedClient,
     },
 };
 
@@ -198,6 +209,10 @@ fn service_of(number: u8) -> &'static str {
         6 => pb::slow_server::SERVICE_NAME,
         7 => pb::worker_server::SERVICE_NAME,
         8 => pb::traced_server::SERVICE_NAME,
+        11 => pb::signup_server::SERVICE_NAME,
+        12 => pb::stamped_server::SERVICE_NAME,
+        13 => pb::flaky_server::SERVICE_NAME,
+        14 => pb::relay_server::SERVICE_NAME,
         _ => pb::vault_server::SERVICE_NAME,
     }
 }
@@ -272,6 +287,54 @@ async fn call_exercise(args: CallArgs) -> Result<(), Failure> {
             );
         }
         9 => vault(channel).await?,
+        11 => {
+            let request = SignupRequest {
+                name: args.first().cloned().unwrap_or_else(|| "Ada".to_owned()),
+                email: args
+                    .get(1)
+                    .cloned()
+                    .unwrap_or_else(|| "ada@example.org".to_owned()),
+                age: parse_or(&args, 2, 36)?,
+            };
+            println!(
+                "{}",
+                sign_up(&mut SignupClient::new(channel), request).await
+            );
+        }
+        12 => stamped(channel).await?,
+        14 => {
+            let steps = parse_or(&args, 0, WORK.0)?;
+            let timeout = Duration::from_millis(parse_or(&args, 1, WORK.1)?);
+            let mut request = tonic::Request::new(WorkRequest { steps });
+            request.set_timeout(timeout);
+            let line = match RelayClient::new(channel).relay(request).await {
+                Ok(reply) => ui::CALL_RELAYED.with(&[("steps", &reply.into_inner().steps_done)]),
+                // tonic's own timer may end the call a moment before the
+                // relay's DEADLINE_EXCEEDED arrives: the same news.
+                Err(status)
+                    if status.code() == Code::Cancelled
+                        && status.message() == "Timeout expired" =>
+                {
+                    let status = Status::deadline_exceeded(status.message());
+                    ui::CALL_FAILED.with(&[("status", &status_line(&status))])
+                }
+                Err(status) => ui::CALL_FAILED.with(&[("status", &status_line(&status))]),
+            };
+            println!("{line}");
+        }
+        13 => {
+            let deadline = Duration::from_millis(parse_or(&args, 0, 2000)?);
+            let fetched = fetch_with_retries(&mut FlakyClient::new(channel), deadline)
+                .await
+                .map_err(failed)?;
+            println!(
+                "{}",
+                ui::CALL_FETCHED.with(&[
+                    ("message", &fetched.message),
+                    ("attempts", &fetched.attempts)
+                ])
+            );
+        }
         _ => return Err(ui::NO_SUCH_EXERCISE.with(&[("number", &number)]).into()),
     }
     Ok(())
@@ -397,6 +460,32 @@ async fn vault(channel: Channel) -> Result<(), Failure> {
         "{}",
         ui::CALL_WITH_TOKEN.with(&[("answer", &reply.into_inner().message)])
     );
+    Ok(())
+}
+
+/// Exercise 12: refused without an id; two calls through your `RequestIds`,
+/// each stamped with its own.
+async fn stamped(channel: Channel) -> Result<(), Failure> {
+    let without = StampedClient::new(channel.clone())
+        .stamp(HelloRequest::default())
+        .await;
+    let line = match without {
+        Ok(reply) => reply.into_inner().message,
+        Err(status) => status_line(&status),
+    };
+    println!("{}", ui::CALL_WITHOUT_ID.with(&[("answer", &line)]));
+    let client = StampedClient::with_interceptor(channel, RequestIds::default());
+    for _ in 0..2 {
+        let reply = client
+            .clone()
+            .stamp(HelloRequest::default())
+            .await
+            .map_err(failed)?;
+        println!(
+            "{}",
+            ui::CALL_WITH_IDS.with(&[("answer", &reply.into_inner().message)])
+        );
+    }
     Ok(())
 }
 

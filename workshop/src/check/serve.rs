@@ -49,11 +49,19 @@ use crate::{
     e08_metadata::TracedService,
     e09_auth::{VaultService, check_token},
     e10_tls::{make_certificates, serve_tls},
+    e11_rich_errors::SignupService,
+    e12_request_ids::{StampedService, require_request_id},
+    e13_retries::FlakyService,
+    e14_propagation::{Backend, RelayService},
     pb::{
         chat_room_server::ChatRoomServer, countdown_server::CountdownServer,
         greeter_server::GreeterServer, pids_server::PidsServer, slow_server::SlowServer,
         stats_server::StatsServer, traced_server::TracedServer, vault_server::VaultServer,
         worker_server::WorkerServer,
+    },
+    pb::{
+        flaky_server::FlakyServer, relay_server::RelayServer, signup_server::SignupServer,
+        stamped_server::StampedServer, worker_client::WorkerClient,
     },
 };
 
@@ -78,7 +86,8 @@ pub fn builder(log_calls: bool) -> Server<Stack<CatchPanicLayer, Identity>> {
 }
 
 /// The services of exercise `number` as your files implement them; `None`
-/// for exercise 10, whose server is your `serve_tls`.
+/// for exercise 10, whose server is your `serve_tls`, and for an exercise
+/// with no classmate mode.
 pub fn routes(number: u8) -> Option<Routes> {
     let routes = match number {
         1 => Routes::new(GreeterServer::new(GreeterService)),
@@ -90,9 +99,36 @@ pub fn routes(number: u8) -> Option<Routes> {
         7 => Routes::new(WorkerServer::new(WorkerService::default())),
         8 => Routes::new(TracedServer::new(TracedService)),
         9 => Routes::new(VaultServer::with_interceptor(VaultService, check_token)),
+        11 => Routes::new(SignupServer::new(SignupService)),
+        12 => Routes::new(StampedServer::with_interceptor(
+            StampedService,
+            require_request_id,
+        )),
+        // Two of every three calls fail: what a retrying client is for.
+        13 => Routes::new(FlakyServer::new(FlakyService::failing(2))),
+        14 => Routes::new(RelayServer::new(RelayService::new(backend()?))),
         _ => return None,
     };
     Some(routes)
+}
+
+/// Exercise 14's backend, the given `Backend`, served in this process on a
+/// port of its own, for your relay to call: a client to it.
+fn backend() -> Option<WorkerClient<tonic::transport::Channel>> {
+    use crate::pb::worker_server::WorkerServer;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").ok()?;
+    listener.set_nonblocking(true).ok()?;
+    let addr = listener.local_addr().ok()?;
+    let incoming = TcpListenerStream::new(TcpListener::from_std(listener).ok()?);
+    tokio::spawn(
+        Server::builder()
+            .add_service(WorkerServer::new(Backend))
+            .serve_with_incoming(incoming),
+    );
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
+        .ok()?
+        .connect_lazy();
+    Some(WorkerClient::new(channel))
 }
 
 /// `serve N [--addr HOST:PORT] [--ca-out FILE]`: serves exercise `number`
@@ -168,7 +204,7 @@ pub fn serve(number: u8, addr: Option<String>, ca_out: Option<PathBuf>) -> ExitC
     })
 }
 
-/// Serves exercises 1 to 9: your service, behind the panic net, until
+/// Serves every exercise but 10: your service, behind the panic net, until
 /// Ctrl-C.
 ///
 /// Ctrl-C stops it as the lesson servers stop: no new calls, and the calls

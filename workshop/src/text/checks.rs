@@ -444,4 +444,195 @@ texts! {
     E10_OK_OTHER_CA_REFUSED:
         "a client that trusts another CA is refused: the certificate is checked"
         "um cliente que confia em outra CA é recusado: o certificado é verificado";
+
+    // Exercise 11
+    E11_VALID_REFUSED:
+        "a valid sign-up (name \"Ada\", email \"ada@example.org\", age {age}) was refused ({status}): {age} is the youngest age allowed, so the test is `age < MIN_AGE`, and a name and an email with '@' are all it takes"
+        "um cadastro válido (name \"Ada\", email \"ada@example.org\", age {age}) foi recusado ({status}): {age} é a menor idade permitida, então o teste é `age < MIN_AGE`, e um nome e um email com '@' bastam";
+    E11_WELCOME:
+        "the reply to a valid sign-up"
+        "a resposta a um cadastro válido";
+    E11_OK_VALID:
+        "a valid sign-up (age {age}, the youngest allowed) is welcomed"
+        "um cadastro válido (idade {age}, a menor permitida) é aceito";
+    E11_BAD_ACCEPTED:
+        "a sign-up with {request} was accepted: refuse it with INVALID_ARGUMENT and a BadRequest naming the wrong field"
+        "um cadastro com {request} foi aceito: recuse-o com INVALID_ARGUMENT e um BadRequest que nomeie o campo errado";
+    E11_WRONG_CODE:
+        "a sign-up with {request} was refused with {status}: a value the caller sent that is wrong whatever the server's state is INVALID_ARGUMENT"
+        "um cadastro com {request} foi recusado com {status}: um valor errado enviado por quem chama, seja qual for o estado do servidor, é INVALID_ARGUMENT";
+    E11_NO_DETAILS:
+        "a sign-up with {request} was refused ({status}), but the status has no google.rpc.BadRequest in its details: the field is only in the message, which a program cannot rely on. Build the status with Status::with_error_details(Code::InvalidArgument, message, ErrorDetails::with_bad_request(violations))"
+        "um cadastro com {request} foi recusado ({status}), mas o status não traz google.rpc.BadRequest nos detalhes: o campo está só na mensagem, e um programa não pode depender dela. Monte o status com Status::with_error_details(Code::InvalidArgument, mensagem, ErrorDetails::with_bad_request(violations))";
+    E11_ONLY_FIRST:
+        "a sign-up with {request} is wrong in three fields, but the BadRequest names only {fields}: collect every wrong field in the Vec, then refuse once, so that a form can mark them all at once"
+        "um cadastro com {request} está errado em três campos, mas o BadRequest só nomeia {fields}: junte todos os campos errados no Vec e recuse uma vez só, para que um formulário possa marcar todos de uma vez";
+    E11_WRONG_FIELDS:
+        "a sign-up with {request}: the BadRequest's fields should be {expected}, and are {fields}. A violation's field is the proto's field name, exactly (name, email, age), so that the caller can match it to what it sent"
+        "um cadastro com {request}: os campos do BadRequest deveriam ser {expected}, e são {fields}. O field de uma violação é o nome do campo no proto, exatamente (name, email, age), para que quem chama possa casá-lo com o que enviou";
+    E11_OK_REFUSED:
+        "{request}: INVALID_ARGUMENT, BadRequest on {fields}"
+        "{request}: INVALID_ARGUMENT, BadRequest em {fields}";
+    E11_CLIENT_IGNORES_DETAILS:
+        "your client's sign_up, refused by a server whose message names no field (\"the sign-up was refused\") but whose BadRequest says email: must contain @, returned {line}: read the details, status.get_details_bad_request(), and print each violation, \"invalid: email (must contain @)\""
+        "o sign_up do seu cliente, recusado por um servidor cuja mensagem não nomeia campo nenhum (\"the sign-up was refused\"), mas cujo BadRequest diz email: must contain @, devolveu {line}: leia os detalhes, status.get_details_bad_request(), e imprima cada violação, \"invalid: email (must contain @)\"";
+    E11_OK_CLIENT_DETAILS:
+        "the client reads the details: {line}"
+        "o cliente lê os detalhes: {line}";
+    E11_CLIENT_PLAIN:
+        "your client's sign_up, refused with UNAVAILABLE and no details"
+        "o sign_up do seu cliente, recusado com UNAVAILABLE e sem detalhes";
+    E11_CLIENT_WELCOME:
+        "your client's sign_up, welcomed"
+        "o sign_up do seu cliente, aceito";
+    E11_OK_CLIENT_OTHERS:
+        "a failure without details is \"error: CODE: message\", and a welcome is the server's message"
+        "uma falha sem detalhes vira \"error: CODE: message\", e uma aceitação é a mensagem do servidor";
+
+    // Exercise 12
+    E12_WITHOUT_ID:
+        "without an x-request-id"
+        "sem x-request-id";
+    E12_WITH_ID:
+        "with x-request-id {id}"
+        "com x-request-id {id}";
+    E12_LET_THROUGH:
+        "a call {what} got through: require_request_id must refuse it with Status::invalid_argument, before the handler runs"
+        "uma chamada {what} passou: o require_request_id precisa recusá-la com Status::invalid_argument, antes de o handler rodar";
+    E12_UNAUTHENTICATED:
+        "a call {what} was refused with UNAUTHENTICATED: that code asks \"who are you?\" (exercise 9). A missing request id is a request the caller got wrong: INVALID_ARGUMENT"
+        "uma chamada {what} foi recusada com UNAUTHENTICATED: esse código pergunta \"quem é você?\" (exercício 9). Um id de requisição que falta é uma requisição errada de quem chama: INVALID_ARGUMENT";
+    E12_WRONG_CODE:
+        "a call {what} was refused with {status}; expected INVALID_ARGUMENT, the code for a request the caller got wrong"
+        "uma chamada {what} foi recusada com {status}; esperado INVALID_ARGUMENT, o código de uma requisição errada de quem chama";
+    E12_OK_REFUSED:
+        "a call {what} is refused: {status}"
+        "uma chamada {what} é recusada: {status}";
+    E12_NOT_IN_EXTENSIONS:
+        "a call with x-request-id check-7 got through the interceptor, but the handler found no RequestId ({status}): after checking the id, the interceptor must leave it for the handler: request.extensions_mut().insert(RequestId(id))"
+        "uma chamada com x-request-id check-7 passou pelo interceptor, mas o handler não achou RequestId nenhum ({status}): depois de verificar o id, o interceptor precisa deixá-lo para o handler: request.extensions_mut().insert(RequestId(id))";
+    E12_NOT_ECHOED:
+        "the reply has no {key} metadata: insert the id into the response's metadata, response.metadata_mut().insert(REQUEST_ID, ...)"
+        "a resposta não tem o metadado {key}: insira o id nos metadados da resposta, response.metadata_mut().insert(REQUEST_ID, ...)";
+    E12_ECHOED_OTHER:
+        "the reply's x-request-id is {echoed}, not \"check-7\": echo the very id the call came with"
+        "o x-request-id da resposta é {echoed}, e não \"check-7\": devolva exatamente o id com que a chamada chegou";
+    E12_REPLY:
+        "the reply of stamp"
+        "a resposta do stamp";
+    E12_OK_STAMPED:
+        "a call with x-request-id check-7 gets \"stamped check-7\", and the id back in the metadata"
+        "uma chamada com x-request-id check-7 recebe \"stamped check-7\", e o id de volta nos metadados";
+    E12_READS_HEADER_AGAIN:
+        "behind an interceptor that left RequestId(\"from-the-interceptor\") in the extensions, the handler answered with the header's id, \"from-the-header\": the handler reads the header again. Take the interceptor's checked value, request.extensions().get::<RequestId>(): one place checks the id, and every handler trusts it"
+        "atrás de um interceptor que deixou RequestId(\"from-the-interceptor\") nas extensions, o handler respondeu com o id do header, \"from-the-header\": o handler lê o header de novo. Use o valor já verificado pelo interceptor, request.extensions().get::<RequestId>(): um lugar verifica o id, e todos os handlers confiam nele";
+    E12_OK_EXTENSIONS:
+        "the handler takes the id from the extensions, where the interceptor left it"
+        "o handler pega o id das extensions, onde o interceptor o deixou";
+    E12_CLIENT_REFUSED:
+        "a call through the client's RequestIds was refused ({status}): RequestIds must insert an id under x-request-id in every call"
+        "uma chamada pelo RequestIds do cliente foi recusada ({status}): o RequestIds precisa inserir um id sob x-request-id em toda chamada";
+    E12_SAME_ID:
+        "two calls through RequestIds (each through a clone of the client) both got the id {id}: an id is worth something only if no two calls share it. Number them with the shared counter: self.given.fetch_add(1, Ordering::Relaxed)"
+        "duas chamadas pelo RequestIds (cada uma por um clone do cliente) receberam o mesmo id, {id}: um id só vale se duas chamadas nunca o dividem. Numere-as com o contador compartilhado: self.given.fetch_add(1, Ordering::Relaxed)";
+    E12_OK_CLIENT:
+        "the client's interceptor gives each call its own id: {first}, then {second}"
+        "o interceptor do cliente dá a cada chamada o seu próprio id: {first}, depois {second}";
+
+    // Exercise 13
+    E13_HANGS:
+        "fetch_with_retries with a deadline of {ms} ms had not returned after 2 s: each attempt needs a timeout, what is left of the deadline (request.set_timeout(left)), or one server that never answers holds the caller forever"
+        "o fetch_with_retries com deadline de {ms} ms não tinha voltado depois de 2 s: cada tentativa precisa de um timeout, o que resta do deadline (request.set_timeout(left)), senão um servidor que nunca responde prende quem chama para sempre";
+    E13_GAVE_UP:
+        "against a server that fails twice with UNAVAILABLE and then answers, fetch_with_retries returned {status} after {calls} attempts: retry UNAVAILABLE, up to MAX_ATTEMPTS attempts"
+        "contra um servidor que falha duas vezes com UNAVAILABLE e depois responde, o fetch_with_retries devolveu {status} depois de {calls} tentativas: tente de novo quando vier UNAVAILABLE, até MAX_ATTEMPTS tentativas";
+    E13_ATTEMPTS_SEEN:
+        "the attempts the server saw (it fails twice, then answers)"
+        "as tentativas que o servidor viu (ele falha duas vezes, depois responde)";
+    E13_ATTEMPTS_SAID:
+        "Fetched.attempts (the attempts made, the successful one included)"
+        "Fetched.attempts (as tentativas feitas, contando a que deu certo)";
+    E13_NO_BACKOFF:
+        "the retries came {gaps} ms apart: the client retries at once, and a server that is struggling gets a flood. Wait before each retry: tokio::time::sleep(backoff).await, INITIAL_BACKOFF (50 ms) first"
+        "as novas tentativas vieram com {gaps} ms de intervalo: o cliente tenta de novo na hora, e um servidor que já está em apuros recebe uma enxurrada. Espere antes de cada nova tentativa: tokio::time::sleep(backoff).await, INITIAL_BACKOFF (50 ms) primeiro";
+    E13_NOT_EXPONENTIAL:
+        "the retries came {gaps} ms apart: the wait does not grow. Double it after each wait (50, 100, 200 ms...), up to MAX_BACKOFF: backoff = (backoff * 2).min(MAX_BACKOFF)"
+        "as novas tentativas vieram com {gaps} ms de intervalo: a espera não cresce. Dobre-a depois de cada espera (50, 100, 200 ms...), até MAX_BACKOFF: backoff = (backoff * 2).min(MAX_BACKOFF)";
+    E13_NO_TIMEOUT:
+        "an attempt came without a deadline (no grpc-timeout): give each attempt what is left of the call's deadline, request.set_timeout(left), so that the server knows it, and a hanging attempt ends in time"
+        "uma tentativa chegou sem deadline (nenhum grpc-timeout): dê a cada tentativa o que resta do deadline da chamada, request.set_timeout(left), para que o servidor saiba, e uma tentativa travada termine a tempo";
+    E13_NOT_WHAT_IS_LEFT:
+        "the attempts carried timeouts of {timeouts}: each attempt must carry what is *left* of the one deadline (less each time), not the whole of it again, or retries stretch a 2 s call to MAX_ATTEMPTS × 2 s"
+        "as tentativas levaram timeouts de {timeouts}: cada tentativa precisa levar o que *resta* do único deadline (menos a cada vez), e não ele inteiro de novo, senão as novas tentativas esticam uma chamada de 2 s para MAX_ATTEMPTS × 2 s";
+    E13_OK_RETRIES:
+        "two UNAVAILABLE, then the data: 3 attempts, {gaps} ms apart, each with what was left of the deadline"
+        "dois UNAVAILABLE, depois os dados: 3 tentativas, com {gaps} ms de intervalo, cada uma com o que restava do deadline";
+    E13_RETRIES_REFUSAL:
+        "a server that refuses with INVALID_ARGUMENT was called {calls} times: only UNAVAILABLE is worth another attempt; a refusal would fail again, and another error might do harm twice"
+        "um servidor que recusa com INVALID_ARGUMENT foi chamado {calls} vezes: só UNAVAILABLE vale outra tentativa; uma recusa falharia de novo, e outro erro poderia causar dano duas vezes";
+    E13_REFUSAL_CHANGED:
+        "a server that refuses with INVALID_ARGUMENT: fetch_with_retries should return that status as it came, and returned {got}"
+        "um servidor que recusa com INVALID_ARGUMENT: o fetch_with_retries deveria devolver esse status como veio, e devolveu {got}";
+    E13_OK_REFUSAL:
+        "INVALID_ARGUMENT is not retried: one attempt, its status returned"
+        "INVALID_ARGUMENT não é repetido: uma tentativa, e o status dela devolvido";
+    E13_ATTEMPTS_LIMIT:
+        "a server that always answers UNAVAILABLE was called {calls} times in 5 s; the client should stop after MAX_ATTEMPTS ({max}) attempts, the first one included"
+        "um servidor que sempre responde UNAVAILABLE foi chamado {calls} vezes em 5 s; o cliente deveria parar depois de MAX_ATTEMPTS ({max}) tentativas, contando a primeira";
+    E13_LAST_STATUS:
+        "after its last attempt against a server that always answers UNAVAILABLE, fetch_with_retries should return the last UNAVAILABLE, and returned {got}"
+        "depois da última tentativa contra um servidor que sempre responde UNAVAILABLE, o fetch_with_retries deveria devolver o último UNAVAILABLE, e devolveu {got}";
+    E13_OK_LIMIT:
+        "always UNAVAILABLE: {max} attempts, then the last UNAVAILABLE"
+        "sempre UNAVAILABLE: {max} tentativas, depois o último UNAVAILABLE";
+    E13_PAST_DEADLINE:
+        "with a deadline of 120 ms against a server that always answers UNAVAILABLE, fetch_with_retries took {ms} ms and made {calls} attempts: after the 50 ms wait, the next one (100 ms) would end past the deadline. Before sleeping, compare: if now + backoff >= deadline, return DEADLINE_EXCEEDED at once"
+        "com deadline de 120 ms contra um servidor que sempre responde UNAVAILABLE, o fetch_with_retries levou {ms} ms e fez {calls} tentativas: depois da espera de 50 ms, a seguinte (100 ms) terminaria depois do deadline. Antes de dormir, compare: se agora + backoff >= deadline, devolva DEADLINE_EXCEEDED na hora";
+    E13_SHORT:
+        "with a deadline of 120 ms and a server that always answers UNAVAILABLE"
+        "com deadline de 120 ms e um servidor que sempre responde UNAVAILABLE";
+    E13_OK_SHORT:
+        "a deadline of 120 ms too short for the retries: DEADLINE_EXCEEDED after {ms} ms and {calls} attempts"
+        "um deadline de 120 ms curto demais para as novas tentativas: DEADLINE_EXCEEDED depois de {ms} ms e {calls} tentativas";
+    E13_HANG_LATE:
+        "against a server that never answers, with a deadline of 200 ms, fetch_with_retries returned after {ms} ms: each attempt must carry what is left of the deadline (request.set_timeout(left)), so that it ends when the call must"
+        "contra um servidor que nunca responde, com deadline de 200 ms, o fetch_with_retries voltou depois de {ms} ms: cada tentativa precisa levar o que resta do deadline (request.set_timeout(left)), para terminar quando a chamada precisa terminar";
+    E13_HANG:
+        "with a deadline of 200 ms and a server that never answers"
+        "com deadline de 200 ms e um servidor que nunca responde";
+    E13_OK_HANG:
+        "a server that never answers: DEADLINE_EXCEEDED after {ms} ms"
+        "um servidor que nunca responde: DEADLINE_EXCEEDED depois de {ms} ms";
+    E13_NOT_DEADLINE_EXCEEDED:
+        "{what}, fetch_with_retries should return DEADLINE_EXCEEDED (the time ran out, whatever the last attempt said; tonic's own timer says CANCELLED \"Timeout expired\", which is the same), and returned {got}"
+        "{what}, o fetch_with_retries deveria devolver DEADLINE_EXCEEDED (o tempo acabou, diga o que disser a última tentativa; o próprio timer do tonic diz CANCELLED \"Timeout expired\", que é a mesma coisa), e devolveu {got}";
+
+    // Exercise 14
+    E14_REPLY:
+        "the steps the relay's reply says were done"
+        "os passos que a resposta do relay diz que foram feitos";
+    E14_NO_DEADLINE_PASSED:
+        "the caller gave the relay a deadline, but the backend's call came without one (no grpc-timeout): the relay must read its caller's deadline when the call arrives and set what is left on its own call, outgoing.set_timeout(left)"
+        "quem chamou deu um deadline ao relay, mas a chamada ao backend chegou sem nenhum (sem grpc-timeout): o relay precisa ler o deadline de quem o chamou quando a chamada chega e pôr o que resta na sua própria chamada, outgoing.set_timeout(left)";
+    E14_MORE_TIME:
+        "the caller gave the relay 1000 ms, and the relay gave the backend {ms} ms: a relay cannot give more time than it has. Pass on what is left of its caller's deadline (the grpc-timeout it received, less the time spent since, less REPLY_MARGIN)"
+        "quem chamou deu 1000 ms ao relay, e o relay deu {ms} ms ao backend: um relay não pode dar mais tempo do que tem. Repasse o que resta do deadline de quem o chamou (o grpc-timeout que recebeu, menos o tempo gasto desde então, menos REPLY_MARGIN)";
+    E14_OK_PASSED:
+        "a deadline of 1000 ms reaches the backend as {ms} ms: what is left"
+        "um deadline de 1000 ms chega ao backend como {ms} ms: o que resta";
+    E14_OK_NO_DEADLINE:
+        "a call without a deadline is relayed too"
+        "uma chamada sem deadline também é repassada";
+    E14_NOT_DEADLINE_EXCEEDED:
+        "relay(40 steps, 2 s of work) with a deadline of 200 ms answered {status}; expected DEADLINE_EXCEEDED: pass the backend's status on as it came (the `?` on the call does)"
+        "relay(40 passos, 2 s de trabalho) com deadline de 200 ms respondeu {status}; esperado DEADLINE_EXCEEDED: repasse o status do backend como veio (o `?` na chamada faz isso)";
+    E14_BACKEND_RUNS_ON:
+        "the caller of the relay gave up after 200 ms, but the backend's handler ended only {ms} ms after the start: the backend worked on for nobody. Pass the deadline on (set_timeout), and await the backend inside the handler, so that dropping the handler drops the call"
+        "quem chamou o relay desistiu depois de 200 ms, mas o handler do backend só terminou {ms} ms depois do início: o backend continuou trabalhando para ninguém. Repasse o deadline (set_timeout) e espere o backend dentro do handler, para que descartar o handler descarte a chamada";
+    E14_BACKEND_STILL_WORKING:
+        "the caller of the relay gave up after 200 ms, and 600 ms later the backend was still working ({steps} steps done): the relay's call to the backend outlives its handler (a tokio::spawn?) and carries no deadline. Await it in the handler, with what is left of the deadline set on it"
+        "quem chamou o relay desistiu depois de 200 ms, e 600 ms depois o backend ainda estava trabalhando ({steps} passos feitos): a chamada do relay ao backend vive mais que o handler (um tokio::spawn?) e não leva deadline. Espere por ela dentro do handler, com o que resta do deadline definido nela";
+    E14_OK_CANCELLED:
+        "a deadline of 200 ms on 2 s of work: DEADLINE_EXCEEDED, and the backend's handler ended with it"
+        "um deadline de 200 ms em 2 s de trabalho: DEADLINE_EXCEEDED, e o handler do backend terminou junto";
 }

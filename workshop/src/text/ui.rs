@@ -7,8 +7,8 @@ use super::texts;
 texts! {
     // The list, and what is next.
     LIST_INTRO:
-        "gRPC workshop: ten exercises, each checked against a real server.\nThe guide is WORKSHOP.md (em português: WORKSHOP.pt-BR.md, e --lang pt para este programa)."
-        "Workshop de gRPC: dez exercícios, cada um verificado contra um servidor de verdade.\nO guia é o WORKSHOP.pt-BR.md (in English: WORKSHOP.md, and --lang en for this program).";
+        "gRPC workshop: fourteen exercises, each checked against a real server.\nThe guide is WORKSHOP.md (em português: WORKSHOP.pt-BR.md, e --lang pt para este programa)."
+        "Workshop de gRPC: catorze exercícios, cada um verificado contra um servidor de verdade.\nO guia é o WORKSHOP.pt-BR.md (in English: WORKSHOP.md, and --lang en for this program).";
     STATE_DONE:
         "done"
         "feito";
@@ -19,8 +19,8 @@ texts! {
         "{done} of {total} done."
         "{done} de {total} feitos.";
     ALL_DONE:
-        "All ten exercises are done: well done! Now read how the teaching crates do it all for real."
-        "Os dez exercícios estão feitos: parabéns! Agora leia como os crates didáticos fazem tudo isso de verdade.";
+        "All fourteen exercises are done: well done! Now read how the teaching crates do it all for real."
+        "Os catorze exercícios estão feitos: parabéns! Agora leia como os crates didáticos fazem tudo isso de verdade.";
     NEXT:
         "Next: exercise {number}, {file}"
         "Próximo: exercício {number}, {file}";
@@ -60,8 +60,8 @@ texts! {
         "Stuck?  cargo run -p workshop -- hint {number}"
         "Travou?  cargo run -p workshop -- hint {number}";
     NO_SUCH_EXERCISE:
-        "error: there is no exercise {number}; they are numbered 1 to 10"
-        "erro: não existe o exercício {number}; eles vão de 1 a 10";
+        "error: there is no exercise {number}; they are numbered 1 to 14"
+        "erro: não existe o exercício {number}; eles vão de 1 a 14";
 
     // hint
     HINT_HEADER:
@@ -73,8 +73,8 @@ texts! {
 
     // When your files do not compile, and watch.
     DOES_NOT_COMPILE:
-        "Your code does not compile yet: the compiler's errors above say where (file:line). The ten exercise files are built together, so nothing can be checked until they compile."
-        "O seu código ainda não compila: os erros do compilador, acima, dizem onde (arquivo:linha). Os dez arquivos de exercício são compilados juntos, então nada pode ser verificado até que eles compilem.";
+        "Your code does not compile yet: the compiler's errors above say where (file:line). The exercise files are all built together, so nothing can be checked until they compile."
+        "O seu código ainda não compila: os erros do compilador, acima, dizem onde (arquivo:linha). Os arquivos de exercício são todos compilados juntos, então nada pode ser verificado até que eles compilem.";
     RESET_TO_MOVE_ON:
         "To move on and come back to {file} later:  cargo run -p workshop -- reset {number}  (puts the starter back; yours is kept as .bak)"
         "Para seguir em frente e voltar ao {file} depois:  cargo run -p workshop -- reset {number}  (devolve o arquivo inicial; o seu fica guardado como .bak)";
@@ -274,6 +274,18 @@ texts! {
     CALL_WITH_TOKEN:
         "through attach_token:  {answer}"
         "com o attach_token:    {answer}";
+    CALL_WITHOUT_ID:
+        "without a request id:  {answer}"
+        "sem id de requisição:  {answer}";
+    CALL_WITH_IDS:
+        "through RequestIds:    {answer}"
+        "pelo RequestIds:       {answer}";
+    CALL_FETCHED:
+        "fetched \"{message}\" after {attempts} attempts"
+        "recebido \"{message}\" depois de {attempts} tentativas";
+    CALL_RELAYED:
+        "the relay answered: done, {steps} steps"
+        "o relay respondeu: feito, {steps} passos";
     CALL_NEEDS_CA:
         "exercise 10 needs the CA certificate that the server's `serve 10` wrote: --ca FILE"
         "o exercício 10 precisa do certificado da CA que o `serve 10` do servidor gravou: --ca ARQUIVO";

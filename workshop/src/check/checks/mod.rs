@@ -16,6 +16,10 @@ mod e07;
 mod e08;
 mod e09;
 mod e10;
+mod e11;
+mod e12;
+mod e13;
+mod e14;
 
 use std::{
     fmt::Debug,
@@ -49,6 +53,10 @@ async fn run(number: u8, report: Report) -> Result<(), String> {
         8 => e08::check(report).await,
         9 => e09::check(report).await,
         10 => e10::check(report).await,
+        11 => e11::check(report).await,
+        12 => e12::check(report).await,
+        13 => e13::check(report).await,
+        14 => e14::check(report).await,
         _ => Err(workshop::text::ui::NO_SUCH_EXERCISE.with(&[("number", &number)])),
     }
 }
@@ -158,7 +166,11 @@ mod tests {
         exercise_07 = 7,
         exercise_08 = 8,
         exercise_09 = 9,
-        exercise_10 = 10
+        exercise_10 = 10,
+        exercise_11 = 11,
+        exercise_12 = 12,
+        exercise_13 = 13,
+        exercise_14 = 14
     );
 
     #[test]
