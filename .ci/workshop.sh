@@ -178,6 +178,19 @@ rm workshop/exercises/04_stats.rs
 out=$("$bin/workshop" --lang en progress 2>&1)
 grep -qF "workshop/exercises/04_stats.rs was missing: its starter is back." <<<"$out" || fail "a deleted exercise was not put back: $out"
 echo "  a deleted exercise is put back before the check program is built"
+# A proto made before the starters gained a service (a pull mid-course).
+cp workshop/proto/workshop.proto "$copy/proto.kept"
+python3 - <<'PY'
+import re
+path = "workshop/proto/workshop.proto"
+text = open(path).read()
+open(path, "w").write(re.sub(r"service Greeter \{.*?\n\}\n", "", text, count=1, flags=re.S))
+PY
+if out=$("$bin/workshop" --lang en check 2 2>&1); then fail "check 2 passed with a proto missing a service: $out"; fi
+grep -qF "workshop/proto/workshop.proto has no service Greeter, which newer exercises need" <<<"$out" \
+  || fail "a proto missing a service of the starters is not named: $out"
+cp "$copy/proto.kept" workshop/proto/workshop.proto
+echo "  a proto that lacks a service of the starters is named, with what to copy"
 
 echo "workshop: with solutions 1, 2, 3 and 5, every command says 4 is next"
 for n in 01_unary 02_status 03_countdown 05_chat_room; do cp "$root/workshop/solutions/$n.rs" workshop/exercises/; done

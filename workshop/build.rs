@@ -29,7 +29,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out_dir = PathBuf::from(std::env::var("OUT_DIR")?);
 
     let (descriptors, proto_error) = match protox::compile([PROTO], ["proto"]) {
-        Ok(descriptors) => (descriptors, None),
+        Ok(descriptors) => {
+            let missing = services_missing(&descriptors)?;
+            (descriptors, missing)
+        }
         Err(error) => {
             let error = describe(&error);
             println!("cargo:warning={error}");
@@ -54,6 +57,32 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .generate_default_stubs(true)
         .compile_fds(descriptors)?;
     Ok(())
+}
+
+/// The services the starter proto declares and yours does not, as the error
+/// that says so: when the workshop gains exercises after your proto was
+/// made (a `git pull` during the course), their services are in the
+/// starter only, and the new exercises' code would not find them.
+fn services_missing(
+    yours: &protox::prost_reflect::prost_types::FileDescriptorSet,
+) -> Result<Option<String>, Box<dyn std::error::Error>> {
+    let services = |set: &protox::prost_reflect::prost_types::FileDescriptorSet| -> Vec<String> {
+        (set.file.iter())
+            .flat_map(|file| file.service.iter())
+            .map(|service| service.name().to_owned())
+            .collect()
+    };
+    let have = services(yours);
+    let starter = protox::compile([STARTER_PROTO], ["starters"])?;
+    let missing: Vec<String> = (services(&starter).into_iter())
+        .filter(|service| !have.contains(service))
+        .collect();
+    Ok((!missing.is_empty()).then(|| {
+        format!(
+            "workshop/{PROTO} has no service {}, which newer exercises need (the starters gained them after your proto was made): copy each from workshop/{STARTER_PROTO}, with its messages, into yours",
+            missing.join(", ")
+        )
+    }))
 }
 
 /// Makes your files from the starters where they are missing: in a fresh
