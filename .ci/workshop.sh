@@ -69,8 +69,8 @@ if git ls-files --error-unmatch workshop/exercises workshop/proto >/dev/null 2>&
   fail "workshop/exercises or workshop/proto is committed: the one copy is workshop/starters"
 fi
 
-echo "workshop: the solutions are formatted"
-rustfmt --edition 2024 --check workshop/solutions/*.rs
+echo "workshop: the starters and the solutions are formatted"
+rustfmt --edition 2024 --check workshop/starters/*.rs workshop/solutions/*.rs
 
 echo "workshop: every starter fails its check, naming its file as workshop/exercises/..."
 cargo build --quiet -p workshop --bins
