@@ -268,25 +268,46 @@ fn header<'a>(metadata: &'a MetadataMap, name: &str) -> Option<&'a str> {
     metadata.get(name).and_then(|value| value.to_str().ok())
 }
 
-/// One line that says what went wrong and what to do.
+/// The two lines this topic words itself, in English and Portuguese.
+pub mod words {
+    lang::texts! {
+    GZIP_REFUSED:
+        "the server at {addr} does not accept gzip-compressed requests ({code}: {message}; it accepts: {accepts}); call it with --compress none, or start it without --no-compression"
+        "o servidor em {addr} não aceita pedidos comprimidos com gzip ({code}: {message}; ele aceita: {accepts}); chame-o com --compress none, ou inicie-o sem --no-compression";
+    CHANGE_LINES:
+        "the server refused the request ({code}: {message}); change --lines"
+        "o servidor recusou o pedido ({code}: {message}); mude --lines";
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn both_languages_take_the_same_placeholders() {
+            let wrong = lang::problems(super::ALL, &[]);
+            assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+        }
+    }
+}
+
+/// One line that says what went wrong and what to do, in the student's
+/// language (the workspace's one setting; see the `lang` crate).
 pub fn explain(error: &Error, context: &Context<'_>) -> String {
     match error {
-        Error::GzipRefused { accepts, status } => format!(
-            "the server at {} does not accept gzip-compressed requests ({}: {}; it accepts: {accepts}); call it with --compress none, or start it without --no-compression",
-            context.args.addrs(context.program).join(", "),
-            code_name(status.code()),
-            status.message()
-        ),
+        Error::GzipRefused { accepts, status } => words::GZIP_REFUSED.with(&[
+            ("addr", &context.args.addrs(context.program).join(", ")),
+            ("code", &code_name(status.code())),
+            ("message", &status.message()),
+            ("accepts", accepts),
+        ]),
         // The plumbing's advice for INVALID_ARGUMENT knows the lesson
         // crates' flags, not ours: name `--lines` here.
         Error::Client(ClientError::Call(status))
             if status.code() == Code::InvalidArgument && status.message().starts_with("lines ") =>
         {
-            format!(
-                "the server refused the request ({}: {}); change --lines",
-                code_name(status.code()),
-                status.message()
-            )
+            words::CHANGE_LINES.with(&[
+                ("code", &code_name(status.code())),
+                ("message", &status.message()),
+            ])
         }
         Error::Client(error) => client::explain(error, context),
     }
@@ -297,7 +318,8 @@ pub fn report(outcome: Result<(), Error>, context: &Context<'_>) -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {}", explain(&error, context));
+            let line = explain(&error, context);
+            eprintln!("{}", plumbing::words::ERROR.with(&[("line", &line)]));
             ExitCode::FAILURE
         }
     }
