@@ -271,12 +271,12 @@ fn header<'a>(metadata: &'a MetadataMap, name: &str) -> Option<&'a str> {
 /// The two lines this topic words itself, in English and Portuguese.
 pub mod words {
     lang::texts! {
-    GZIP_REFUSED:
-        "the server at {addr} does not accept gzip-compressed requests ({code}: {message}; it accepts: {accepts}); call it with --compress none, or start it without --no-compression"
-        "o servidor em {addr} não aceita pedidos comprimidos com gzip ({code}: {message}; ele aceita: {accepts}); chame-o com --compress none, ou inicie-o sem --no-compression";
-    CHANGE_LINES:
-        "the server refused the request ({code}: {message}); change --lines"
-        "o servidor recusou o pedido ({code}: {message}); mude --lines";
+        GZIP_REFUSED:
+            "the server at {addr} does not accept gzip-compressed requests ({code}: {message}; it accepts: {accepts}); call it with --compress none, or start it without --no-compression"
+            "o servidor em {addr} não aceita pedidos comprimidos com gzip ({code}: {message}; ele aceita: {accepts}); chame-o com --compress none, ou inicie-o sem --no-compression";
+        CHANGE_LINES:
+            "the server refused the request ({code}: {message}); change --lines"
+            "o servidor recusou o pedido ({code}: {message}); mude --lines";
     }
 
     #[cfg(test)]
