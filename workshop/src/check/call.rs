@@ -17,6 +17,9 @@
 //! | 13 | `[DEADLINE_MS]` | your `fetch_with_retries` |
 //! | 14 | `[STEPS] [TIMEOUT_MS]` | the relay, with a deadline |
 //! | 11 | `[NAME] [EMAIL] [AGE]` | your `sign_up` line (try `"" nobody 3`) |
+//!
+//! Exercise 15 has no `call` (nor `serve`): its servers and clients meet
+//! through etcd, and both commands say what to run instead.
 
 use std::{
     net::SocketAddr,
@@ -89,6 +92,10 @@ pub struct CallArgs {
 
 /// Runs `call`, prints what came back; a failed call exits with 1.
 pub fn call(args: CallArgs) -> ExitCode {
+    if args.number == crate::serve::REGISTRY_EXERCISE {
+        eprintln!("{}", ui::SERVE_NOT_FOR_REGISTRY);
+        return ExitCode::FAILURE;
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(e) => {

@@ -72,6 +72,10 @@ pub const BASE_PORT: u16 = 50050;
 /// The exercise whose server is your own `serve_tls`, over TLS.
 const TLS_EXERCISE: u8 = 10;
 
+/// The exercise whose servers and clients meet through etcd, with no
+/// `--addr` to give a classmate: `serve` and `call` say what to run instead.
+pub const REGISTRY_EXERCISE: u8 = 15;
+
 /// At Ctrl-C, how long the calls still open get to finish: as long as the
 /// lesson servers give them (`--grace-ms`'s default).
 const GRACE: Duration = Duration::from_secs(5);
@@ -138,6 +142,10 @@ pub fn serve(number: u8, addr: Option<String>, ca_out: Option<PathBuf>) -> ExitC
         eprintln!("{}", ui::NO_SUCH_EXERCISE.with(&[("number", &number)]));
         return ExitCode::FAILURE;
     };
+    if number == REGISTRY_EXERCISE {
+        eprintln!("{}", ui::SERVE_NOT_FOR_REGISTRY);
+        return ExitCode::FAILURE;
+    }
     let addr = addr.unwrap_or_else(|| format!("127.0.0.1:{}", BASE_PORT + u16::from(number)));
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,

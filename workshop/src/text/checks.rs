@@ -635,4 +635,87 @@ texts! {
     E14_OK_CANCELLED:
         "a deadline of 200 ms on 2 s of work: DEADLINE_EXCEEDED, and the backend's handler ended with it"
         "um deadline de 200 ms em 2 s de trabalho: DEADLINE_EXCEEDED, e o handler do backend terminou junto";
+
+    // Exercise 15
+    E15_NO_ETCD:
+        "exercise 15's check starts an etcd of its own, and there is no `{program}` on this machine (or not on the PATH). Install it, then check again:\n  Debian, Ubuntu: sudo apt-get install etcd-server\n  macOS: brew install etcd\n  Windows: the release zip from etcd's GitHub releases page; unzip it and put etcd.exe on the PATH\n(or set ETCD to the program's full path)"
+        "a verificação do exercício 15 inicia um etcd próprio, e não há `{program}` nesta máquina (ou não está no PATH). Instale-o e verifique de novo:\n  Debian, Ubuntu: sudo apt-get install etcd-server\n  macOS: brew install etcd\n  Windows: o zip da versão na página de releases do etcd no GitHub; descompacte-o e ponha o etcd.exe no PATH\n(ou defina ETCD com o caminho completo do programa)";
+    E15_ETCD_FAILED:
+        "cannot start {program}: {error}"
+        "não foi possível iniciar o {program}: {error}";
+    E15_ETCD_NOT_READY:
+        "etcd did not start serving at {url}; the last line of its log: {last}"
+        "o etcd não começou a atender em {url}; a última linha do log dele: {last}";
+    E15_ETCD_SAID:
+        "the check's etcd: {error}"
+        "o etcd da verificação: {error}";
+    E15_NO_RETURN:
+        "{what} did not return within 2 s: does it await something that never ends (the keep-alive loop itself, instead of spawning it)?"
+        "{what} não retornou em 2 s: ele espera por algo que nunca termina (o próprio laço do keep-alive, em vez de rodá-lo com spawn)?";
+    E15_ANNOUNCE_FAILED:
+        "announce failed: {error}"
+        "o announce falhou: {error}";
+    E15_NOTHING_PUT:
+        "after announce, nothing is registered under {prefix}: grant a lease, then put the key PREFIX + addr, with the address as its value, under that lease"
+        "depois do announce, não há nada registrado sob {prefix}: conceda um lease e depois faça o put da chave PREFIX + addr, com o endereço como valor, sob esse lease";
+    E15_WRONG_ENTRY:
+        "after announce, expected one key, {key}, with the value \"{addr}\", and found: {found}"
+        "depois do announce, era esperada uma chave, {key}, com o valor \"{addr}\", e foi encontrado: {found}";
+    E15_OK_ANNOUNCED:
+        "announce wrote {key} = \"{addr}\""
+        "o announce gravou {key} = \"{addr}\"";
+    E15_EXPIRED:
+        "the key went {ms} ms after announce, with the server still up: its lease ran out (TTL {ttl} s) because nothing renewed it. Spawn a task that calls gateway.keep_alive(lease) every TTL / 3 for as long as the server is announced"
+        "a chave sumiu {ms} ms depois do announce, com o servidor ainda no ar: o lease dela acabou (TTL de {ttl} s) porque nada o renovou. Crie com spawn uma tarefa que chame gateway.keep_alive(lease) a cada TTL / 3 enquanto o servidor estiver anunciado";
+    E15_OK_KEPT_ALIVE:
+        "still registered {ms} ms later, past the TTL: the lease is kept alive"
+        "ainda registrado {ms} ms depois, além do TTL: o lease é mantido vivo";
+    E15_WITHDRAW_FAILED:
+        "withdraw failed: {error}"
+        "o withdraw falhou: {error}";
+    E15_NOT_REVOKED:
+        "after withdraw, {key} is still registered: a server that stops must leave the registry at once, not when its lease runs out. withdraw must revoke the lease (gateway.revoke(lease)), which deletes every key written under it; and the key must be put under that lease (put's third argument)"
+        "depois do withdraw, {key} continua registrada: um servidor que para deve sair do registry na hora, não quando o lease acabar. O withdraw precisa revogar o lease (gateway.revoke(lease)), o que apaga todas as chaves gravadas sob ele; e a chave precisa ter sido gravada sob esse lease (o terceiro argumento do put)";
+    E15_OK_WITHDRAWN:
+        "withdraw revoked the lease: {key} is gone at once"
+        "o withdraw revogou o lease: {key} sumiu na hora";
+    E15_WITH_NOBODY:
+        "with nobody registered"
+        "sem ninguém registrado";
+    E15_NOBODY_NOT_UNAVAILABLE:
+        "with nobody registered, call_registered returned {status}; expected UNAVAILABLE (no server to call: a caller may try again later)"
+        "sem ninguém registrado, o call_registered devolveu {status}; esperado UNAVAILABLE (nenhum servidor para chamar: quem chama pode tentar mais tarde)";
+    E15_NOBODY_ANSWERED:
+        "with nobody registered, call_registered returned the reply {reply}: with no server, it must return Err(Status::unavailable(..))"
+        "sem ninguém registrado, o call_registered devolveu a resposta {reply}: sem servidor, ele precisa devolver Err(Status::unavailable(..))";
+    E15_OK_NOBODY:
+        "with nobody registered: UNAVAILABLE"
+        "sem ninguém registrado: UNAVAILABLE";
+    E15_WITH_STALE:
+        "with {stale} (a stale key) and {addr} registered"
+        "com {stale} (uma chave velha) e {addr} registrados";
+    E15_WRONG_REPLY:
+        "call_registered should return the message of the server's reply, {expected}, and returned {reply}"
+        "o call_registered deveria devolver a mensagem da resposta do servidor, {expected}, e devolveu {reply}";
+    E15_GAVE_UP_ON_STALE:
+        "with a stale key first ({stale}: a server killed without revoking, whose key stays until its lease runs out) and a server that answers after it, call_registered returned {status}: a registered server that cannot be reached is skipped; try the next one in the list"
+        "com uma chave velha primeiro ({stale}: um servidor morto sem revogar, cuja chave fica até o lease acabar) e um servidor que responde depois dela, o call_registered devolveu {status}: um servidor registrado que não se alcança é pulado; tente o próximo da lista";
+    E15_OK_SKIPPED_STALE:
+        "a stale key ({stale}) skipped: the call reached {addr}"
+        "uma chave velha ({stale}) pulada: a chamada chegou a {addr}";
+    E15_AFTER_LEAVING:
+        "after {first} left the registry and {second} joined"
+        "depois que {first} saiu do registry e {second} entrou";
+    E15_CALLED_THE_GONE:
+        "call_registered called {first}, which has left the registry (its lease revoked): list the registry at each call, for servers come and go; never keep an old list"
+        "o call_registered chamou {first}, que já saiu do registry (lease revogado): liste o registry a cada chamada, porque servidores vêm e vão; nunca guarde uma lista velha";
+    E15_OK_FOLLOWED:
+        "{first} left and {second} joined: the call reached {second}"
+        "{first} saiu e {second} entrou: a chamada chegou a {second}";
+    E15_CALL_HANGS:
+        "call_registered, {what}: no answer within 2 s; does it wait forever for a server that cannot be reached? (connect gives up after CONNECT_TIMEOUT)"
+        "call_registered, {what}: nenhuma resposta em 2 s; ele espera para sempre por um servidor que não se alcança? (o connect desiste depois de CONNECT_TIMEOUT)";
+    E15_CALL_PANICKED:
+        "call_registered panicked {what}: return Err(Status::unavailable(..)) when no server can be called, never index an empty list"
+        "o call_registered entrou em pânico {what}: devolva Err(Status::unavailable(..)) quando nenhum servidor puder ser chamado, nunca indexe uma lista vazia";
 }
