@@ -238,6 +238,8 @@ expect_call 12 "through RequestIds:    stamped req-2"
 expect_call 13 "fetched \"the data\" after 3 attempts"
 expect_call 14 "the call failed: DEADLINE_EXCEEDED" 10 300
 expect_call 14 "the relay answered: done, 2 steps" 2 1000
+expect_call 16 "the next hop received traceparent 00-4bf92f3577b34da6a3ce929d0e0e4736-"
+expect_call 16 "sent traceparent (none); the next hop received traceparent 00-" none
 # Exercise 15: no serve, no call; one line that says what to run instead.
 for lang in en pt; do
   for command in "serve 15" "call 15 --addr 127.0.0.1:1"; do

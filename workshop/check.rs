@@ -1,4 +1,4 @@
-//! # workshop-check: your fifteen files, compiled with their checks
+//! # workshop-check: your sixteen files, compiled with their checks
 //!
 //! `cargo run -p workshop -- ...` runs this program through cargo, which
 //! rebuilds it first with your files as saved. You can run it yourself too
@@ -12,7 +12,7 @@
 //!
 //! ## Layout
 //! - `pb`: the code generated from `workshop/proto/workshop.proto`.
-//! - `e01_unary` ... `e15_registry`: the exercises, your files.
+//! - `e01_unary` ... `e16_trace_context`: the exercises, your files.
 //! - `harness` (`src/check/harness.rs`): what runs one check: a runtime, a
 //!   time limit, a net for panics, and a server for your service on a
 //!   runtime with a single thread, where anything that blocks shows.
@@ -93,6 +93,9 @@ pub mod e14_propagation;
 #[path = "exercises/15_registry.rs"]
 #[allow(unused_variables, unused_mut, unused_imports, dead_code)]
 pub mod e15_registry;
+#[path = "exercises/16_trace_context.rs"]
+#[allow(unused_variables, unused_mut, unused_imports, dead_code)]
+pub mod e16_trace_context;
 
 #[path = "src/check/call.rs"]
 mod call;

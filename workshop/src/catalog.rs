@@ -1,10 +1,10 @@
-//! The fifteen exercises, in order: file, title, goal and hint of each, in
+//! The sixteen exercises, in order: file, title, goal and hint of each, in
 //! both languages; and the one definition of which exercise is next.
 
 use crate::text::Text;
 
 /// How many exercises there are.
-pub const COUNT: u8 = 15;
+pub const COUNT: u8 = 16;
 
 /// One exercise of the workshop.
 #[derive(Debug, Clone, Copy)]
@@ -47,7 +47,7 @@ pub fn next(done: impl Fn(u8) -> bool) -> Option<u8> {
     (1..=COUNT).find(|&number| !done(number))
 }
 
-/// All fifteen, in the order to do them.
+/// All sixteen, in the order to do them.
 pub const EXERCISES: [Exercise; COUNT as usize] = [
     Exercise {
         number: 1,
@@ -725,6 +725,58 @@ etcd-registry/src/announce.rs faz o mesmo, e mais.",
         call_args: Text {
             en: "(none: exercise 15 has no serve or call; check 15 runs it against an etcd)",
             pt: "(nenhum: o exercício 15 não tem serve nem call; o check 15 o roda contra um etcd)",
+        },
+    },
+    Exercise {
+        number: 16,
+        file: "workshop/exercises/16_trace_context.rs",
+        title: Text {
+            en: "observability: a traceparent carried on",
+            pt: "observabilidade: um traceparent levado adiante",
+        },
+        goal: Text {
+            en: "A relay reads the incoming traceparent (W3C Trace Context), checks it, and calls the next hop with the same trace id, a new parent id of its own and the same flags; a malformed one, or none, starts a new trace.",
+            pt: "Um relay lê o traceparent que chega (W3C Trace Context), confere-o e chama o próximo salto com o mesmo trace id, um parent id novo, próprio, e as mesmas flags; um malformado, ou nenhum, começa um trace novo.",
+        },
+        hint: Text {
+            en: "\
+parse: `let fields: Vec<&str> = header.split('-').collect();` then
+`let [\"00\", trace, parent, flags] = fields[..] else { return None };`.
+Each field must have its exact width (32, 16, 2) and only 0-9 a-f:
+`field.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))`
+(from_str_radix alone takes uppercase too). Then
+`u128::from_str_radix(trace, 16).ok()?`, and None if an id is 0.
+new_trace: `(u128::from(random_id()) << 64) | u128::from(random_id())`,
+random_id(), SAMPLED. child: `TraceParent { parent_id: random_id(), ..*self }`.
+fmt: `write!(f, \"00-{:032x}-{:016x}-{:02x}\", ...)`: the widths keep the
+leading zeros.
+hop: `request.metadata().get(TRACEPARENT)`, `.and_then(|v| v.to_str().ok())`,
+`.and_then(TraceParent::parse)`; then `match` it: Some(parent) =>
+parent.child(), None => TraceParent::new_trace(). Insert
+`MetadataValue::try_from(traceparent.to_string())` into the outgoing
+request's metadata, and `self.next.clone().hop(outgoing).await?`.
+topics/observability/src/traceparent.rs does it with OpenTelemetry.",
+            pt: "\
+parse: `let fields: Vec<&str> = header.split('-').collect();` e depois
+`let [\"00\", trace, parent, flags] = fields[..] else { return None };`.
+Cada campo precisa ter a largura exata (32, 16, 2) e só 0-9 a-f:
+`field.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))`
+(o from_str_radix sozinho aceita maiúsculas também). Depois
+`u128::from_str_radix(trace, 16).ok()?`, e None se um id for 0.
+new_trace: `(u128::from(random_id()) << 64) | u128::from(random_id())`,
+random_id(), SAMPLED. child: `TraceParent { parent_id: random_id(), ..*self }`.
+fmt: `write!(f, \"00-{:032x}-{:016x}-{:02x}\", ...)`: as larguras mantêm
+os zeros à esquerda.
+hop: `request.metadata().get(TRACEPARENT)`, `.and_then(|v| v.to_str().ok())`,
+`.and_then(TraceParent::parse)`; depois um `match`: Some(parent) =>
+parent.child(), None => TraceParent::new_trace(). Insira
+`MetadataValue::try_from(traceparent.to_string())` nos metadados da
+requisição que sai, e `self.next.clone().hop(outgoing).await?`.
+topics/observability/src/traceparent.rs faz isso com o OpenTelemetry.",
+        },
+        call_args: Text {
+            en: "[TRACEPARENT] (e.g. 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01, or none)",
+            pt: "[TRACEPARENT] (por exemplo 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01, ou none)",
         },
     },
 ];

@@ -53,6 +53,7 @@ use crate::{
     e12_request_ids::{StampedService, require_request_id},
     e13_retries::FlakyService,
     e14_propagation::{Backend, RelayService},
+    e16_trace_context::{LastHop, TraceRelay},
     pb::{
         chat_room_server::ChatRoomServer, countdown_server::CountdownServer,
         greeter_server::GreeterServer, pids_server::PidsServer, slow_server::SlowServer,
@@ -63,6 +64,7 @@ use crate::{
         flaky_server::FlakyServer, relay_server::RelayServer, signup_server::SignupServer,
         stamped_server::StampedServer, worker_client::WorkerClient,
     },
+    pb::{hop_client::HopClient, hop_server::HopServer},
 };
 
 /// Exercise N is served on port `BASE_PORT + N` unless `--addr` says
@@ -111,6 +113,7 @@ pub fn routes(number: u8) -> Option<Routes> {
         // Two of every three calls fail: what a retrying client is for.
         13 => Routes::new(FlakyServer::new(FlakyService::failing(2))),
         14 => Routes::new(RelayServer::new(RelayService::new(backend()?))),
+        16 => Routes::new(HopServer::new(TraceRelay::new(next_hop()?))),
         _ => return None,
     };
     Some(routes)
@@ -133,6 +136,25 @@ fn backend() -> Option<WorkerClient<tonic::transport::Channel>> {
         .ok()?
         .connect_lazy();
     Some(WorkerClient::new(channel))
+}
+
+/// Exercise 16's next hop, the given `LastHop` (which answers with the
+/// traceparent it received), served in this process on a port of its own,
+/// for your relay to call: a client to it.
+fn next_hop() -> Option<HopClient<tonic::transport::Channel>> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").ok()?;
+    listener.set_nonblocking(true).ok()?;
+    let addr = listener.local_addr().ok()?;
+    let incoming = TcpListenerStream::new(TcpListener::from_std(listener).ok()?);
+    tokio::spawn(
+        Server::builder()
+            .add_service(HopServer::new(LastHop))
+            .serve_with_incoming(incoming),
+    );
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
+        .ok()?
+        .connect_lazy();
+    Some(HopClient::new(channel))
 }
 
 /// `serve N [--addr HOST:PORT] [--ca-out FILE]`: serves exercise `number`

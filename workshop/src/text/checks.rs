@@ -718,4 +718,57 @@ texts! {
     E15_CALL_PANICKED:
         "call_registered panicked {what}: return Err(Status::unavailable(..)) when no server can be called, never index an empty list"
         "o call_registered entrou em pânico {what}: devolva Err(Status::unavailable(..)) quando nenhum servidor puder ser chamado, nunca indexe uma lista vazia";
+
+    // Exercise 16
+    E16_NO_TRACEPARENT:
+        "the relay was called with traceparent {incoming}, and called the next hop with no traceparent at all: the trace stops there. Insert one in the outgoing request's metadata (outgoing.metadata_mut().insert(TRACEPARENT, value))"
+        "o relay foi chamado com traceparent {incoming} e chamou o próximo salto sem traceparent nenhum: o trace para ali. Insira um nos metadados da requisição que sai (outgoing.metadata_mut().insert(TRACEPARENT, value))";
+    E16_TRACE_ID_CHANGED:
+        "the relay was called with traceparent {incoming} and passed on {sent}: the trace id changed. The trace id is the whole trace's, the same at every hop: keep the incoming one, and give only the parent id a new value"
+        "o relay foi chamado com traceparent {incoming} e repassou {sent}: o trace id mudou. O trace id é do trace inteiro, o mesmo em todo salto: mantenha o que chegou, e dê um valor novo só ao parent id";
+    E16_PARENT_NOT_REPLACED:
+        "the relay was called with traceparent {incoming} and passed on {sent}: the parent id is the caller's. The parent id names the span that makes the call, and this call is the relay's: give it a new parent id of its own (random_id())"
+        "o relay foi chamado com traceparent {incoming} e repassou {sent}: o parent id é o de quem chamou. O parent id identifica o span que faz a chamada, e esta chamada é do relay: dê a ela um parent id novo, próprio (random_id())";
+    E16_SAME_SPAN_ID:
+        "two calls through the relay went on with the same parent id, {parent}: each call the relay makes is a span of its own, with a new random id"
+        "duas chamadas pelo relay seguiram com o mesmo parent id, {parent}: cada chamada que o relay faz é um span próprio, com um id aleatório novo";
+    E16_FLAGS_CHANGED:
+        "the relay was called with traceparent {incoming} and passed on {sent}: the flags changed. Pass them on as they came (01 is sampled, 00 is not: the caller decided whether this trace is recorded)"
+        "o relay foi chamado com traceparent {incoming} e repassou {sent}: as flags mudaram. Repasse-as como vieram (01 é sampled, 00 não: quem chamou decidiu se este trace é gravado)";
+    E16_UPPERCASE:
+        "the relay sent traceparent {sent}: uppercase hex. The spec allows only lowercase (write with {:x}, not {:X})"
+        "o relay enviou traceparent {sent}: hexadecimal em maiúsculas. A especificação só aceita minúsculas (escreva com {:x}, não {:X})";
+    E16_MALFORMED_OUT:
+        "the relay sent traceparent {sent}, which is not 00-<32 hex>-<16 hex>-<2 hex>: pad each field with zeros to its width ({:032x}, {:016x}, {:02x}): a {:x} alone drops the leading zeros"
+        "o relay enviou traceparent {sent}, que não é 00-<32 hex>-<16 hex>-<2 hex>: complete cada campo com zeros até a largura dele ({:032x}, {:016x}, {:02x}): um {:x} sozinho perde os zeros à esquerda";
+    E16_ZERO_ID:
+        "the relay sent traceparent {sent}, with an id of all zeros: the spec calls that invalid. Never generate one (random_id() is never zero), and never accept one: an incoming traceparent with a zero id is malformed, and a new trace starts"
+        "o relay enviou traceparent {sent}, com um id todo de zeros: a especificação chama isso de inválido. Nunca gere um (o random_id() nunca é zero), e nunca aceite um: um traceparent que chega com id zero é malformado, e um trace novo começa";
+    E16_MALFORMED_PASSED_ON:
+        "the relay was called with the malformed traceparent {incoming}, and passed it on unchanged: a malformed traceparent is ignored, and a new trace started (TraceParent::parse says None, then TraceParent::new_trace())"
+        "o relay foi chamado com o traceparent malformado {incoming} e o repassou sem mudança: um traceparent malformado é ignorado, e um trace novo começa (TraceParent::parse diz None, depois TraceParent::new_trace())";
+    E16_MALFORMED_CONTINUED:
+        "the relay was called with the malformed traceparent {incoming}, and continued its trace ({sent}): parse must refuse it (only version 00, lowercase hex, exact widths, no id of all zeros), and then a new trace starts"
+        "o relay foi chamado com o traceparent malformado {incoming} e continuou o trace dele ({sent}): o parse precisa recusá-lo (só versão 00, hexadecimal minúsculo, larguras exatas, nenhum id todo de zeros), e então um trace novo começa";
+    E16_MALFORMED_DROPPED:
+        "the relay was called with the malformed traceparent {incoming}, and called the next hop with no traceparent: ignore the malformed one, but start a new trace (TraceParent::new_trace()) and send that"
+        "o relay foi chamado com o traceparent malformado {incoming} e chamou o próximo salto sem traceparent: ignore o malformado, mas comece um trace novo (TraceParent::new_trace()) e envie esse";
+    E16_NONE_NOT_STARTED:
+        "the relay was called without a traceparent, and called the next hop without one: with none coming in, the trace starts here (TraceParent::new_trace())"
+        "o relay foi chamado sem traceparent e chamou o próximo salto sem nenhum: quando nenhum chega, o trace começa aqui (TraceParent::new_trace())";
+    E16_SAME_NEW_TRACE:
+        "two calls without a traceparent both started the trace {trace}: a new trace needs a new random trace id each time"
+        "duas chamadas sem traceparent começaram ambas o trace {trace}: um trace novo precisa de um trace id aleatório novo a cada vez";
+    E16_OK_CONTINUED:
+        "the trace {trace} carried on, with a parent id of the relay's own ({parent}), a new one for each call"
+        "o trace {trace} seguiu adiante, com um parent id próprio do relay ({parent}), um novo a cada chamada";
+    E16_OK_FLAGS:
+        "the flags 00 (not sampled) kept, and the leading zeros of the ids too"
+        "as flags 00 (não sampled) mantidas, e os zeros à esquerda dos ids também";
+    E16_OK_MALFORMED:
+        "{count} malformed traceparents ignored, a new trace started for each"
+        "{count} traceparents malformados ignorados, um trace novo começado para cada um";
+    E16_OK_NEW:
+        "without a traceparent, a new trace each time ({first}, {second})"
+        "sem traceparent, um trace novo a cada vez ({first}, {second})";
 }

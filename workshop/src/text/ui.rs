@@ -7,8 +7,8 @@ use super::texts;
 texts! {
     // The list, and what is next.
     LIST_INTRO:
-        "gRPC workshop: fifteen exercises, each checked against a real server.\nThe guide is WORKSHOP.md (em português: WORKSHOP.pt-BR.md, e --lang pt para este programa)."
-        "Workshop de gRPC: quinze exercícios, cada um verificado contra um servidor de verdade.\nO guia é o WORKSHOP.pt-BR.md (in English: WORKSHOP.md, and --lang en for this program).";
+        "gRPC workshop: sixteen exercises, each checked against a real server.\nThe guide is WORKSHOP.md (em português: WORKSHOP.pt-BR.md, e --lang pt para este programa)."
+        "Workshop de gRPC: dezesseis exercícios, cada um verificado contra um servidor de verdade.\nO guia é o WORKSHOP.pt-BR.md (in English: WORKSHOP.md, and --lang en for this program).";
     STATE_DONE:
         "done"
         "feito";
@@ -19,8 +19,8 @@ texts! {
         "{done} of {total} done."
         "{done} de {total} feitos.";
     ALL_DONE:
-        "All fifteen exercises are done: well done! Now read how the teaching crates do it all for real."
-        "Os quinze exercícios estão feitos: parabéns! Agora leia como os crates didáticos fazem tudo isso de verdade.";
+        "All sixteen exercises are done: well done! Now read how the teaching crates do it all for real."
+        "Os dezesseis exercícios estão feitos: parabéns! Agora leia como os crates didáticos fazem tudo isso de verdade.";
     NEXT:
         "Next: exercise {number}, {file}"
         "Próximo: exercício {number}, {file}";
@@ -60,8 +60,8 @@ texts! {
         "Stuck?  cargo run -p workshop -- hint {number}"
         "Travou?  cargo run -p workshop -- hint {number}";
     NO_SUCH_EXERCISE:
-        "error: there is no exercise {number}; they are numbered 1 to 15"
-        "erro: não existe o exercício {number}; eles vão de 1 a 15";
+        "error: there is no exercise {number}; they are numbered 1 to 16"
+        "erro: não existe o exercício {number}; eles vão de 1 a 16";
 
     // hint
     HINT_HEADER:
@@ -289,6 +289,15 @@ texts! {
     CALL_RELAYED:
         "the relay answered: done, {steps} steps"
         "o relay respondeu: feito, {steps} passos";
+    CALL_TRACED:
+        "sent traceparent {sent}; {reply}"
+        "enviado traceparent {sent}; {reply}";
+    CALL_NO_TRACEPARENT:
+        "(none)"
+        "(nenhum)";
+    CALL_NOT_METADATA:
+        "{value} cannot be sent as metadata (only visible ASCII)"
+        "{value} não pode ser enviado como metadado (só ASCII visível)";
     CALL_NEEDS_CA:
         "exercise 10 needs the CA certificate that the server's `serve 10` wrote: --ca FILE"
         "o exercício 10 precisa do certificado da CA que o `serve 10` do servidor gravou: --ca ARQUIVO";

@@ -21,6 +21,7 @@ mod e12;
 mod e13;
 mod e14;
 mod e15;
+mod e16;
 
 use std::{
     fmt::Debug,
@@ -59,6 +60,7 @@ async fn run(number: u8, report: Report) -> Result<(), String> {
         13 => e13::check(report).await,
         14 => e14::check(report).await,
         15 => e15::check(report).await,
+        16 => e16::check(report).await,
         _ => Err(workshop::text::ui::NO_SUCH_EXERCISE.with(&[("number", &number)])),
     }
 }
@@ -173,7 +175,8 @@ mod tests {
         exercise_12 = 12,
         exercise_13 = 13,
         exercise_14 = 14,
-        exercise_15 = 15
+        exercise_15 = 15,
+        exercise_16 = 16
     );
 
     #[test]
