@@ -13,7 +13,9 @@
 #    next; with all of them, every check PASSES, the solutions are fmt- and
 #    clippy-clean, and the tests pass with the exercises' included;
 # 4. for every exercise, `serve N` in one process answers `call N` in
-#    another, the chat room with two members; Ctrl-C on `serve 5` with a
+#    another, the chat room with two members (exercise 15, whose servers
+#    meet their clients through etcd, has neither: both say, in one line
+#    and in both languages, what to run instead); Ctrl-C on `serve 5` with a
 #    chat open stops the server (grace, then UNAVAILABLE for the chat), a
 #    second Ctrl-C at once, and no process outlives the command.
 # Every wait is on a line of output (lib.sh's wait_for_line), never a sleep.
@@ -249,6 +251,18 @@ expect_call 12 "through RequestIds:    stamped req-2"
 expect_call 13 "fetched \"the data\" after 3 attempts"
 expect_call 14 "the call failed: DEADLINE_EXCEEDED" 10 300
 expect_call 14 "the relay answered: done, 2 steps" 2 1000
+expect_call 16 "the next hop received traceparent 00-4bf92f3577b34da6a3ce929d0e0e4736-"
+expect_call 16 "sent traceparent (none); the next hop received traceparent 00-" none
+# Exercise 15: no serve, no call; one line that says what to run instead.
+for lang in en pt; do
+  for command in "serve 15" "call 15 --addr 127.0.0.1:1"; do
+    # shellcheck disable=SC2086 # the command's words, split on purpose
+    if out=$("$bin/workshop-check" --lang "$lang" $command 2>&1); then fail "$command succeeded: $out"; fi
+    grep -qF "cargo run -p workshop -- check 15" <<<"$out" || fail "$command ($lang): $out"
+    [[ $(wc -l <<<"$out") == 1 ]] || fail "$command ($lang) says more than one line: $out"
+  done
+  echo "  15 ($lang): $out"
+done
 
 # The chat room: two members, each typing through a pipe.
 serve 5

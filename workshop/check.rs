@@ -1,4 +1,4 @@
-//! # workshop-check: your fourteen files, compiled with their checks
+//! # workshop-check: your sixteen files, compiled with their checks
 //!
 //! `cargo run -p workshop -- ...` runs this program through cargo, which
 //! rebuilds it first with your files as saved. You can run it yourself too
@@ -12,13 +12,15 @@
 //!
 //! ## Layout
 //! - `pb`: the code generated from `workshop/proto/workshop.proto`.
-//! - `e01_unary` ... `e14_propagation`: the exercises, your files.
+//! - `e01_unary` ... `e16_trace_context`: the exercises, your files.
 //! - `harness` (`src/check/harness.rs`): what runs one check: a runtime, a
 //!   time limit, a net for panics, and a server for your service on a
 //!   runtime with a single thread, where anything that blocks shows.
 //! - `checks` (`src/check/checks/`): one module per exercise.
 //! - `commands` (`src/check/commands.rs`): `check`, `list`, `progress`, and
 //!   the step `watch` runs after each save.
+//! - `etcd` (`src/check/etcd.rs`): a real etcd, started for exercise 15's
+//!   check.
 //! - `serve` and `call` (`src/check/serve.rs`, `src/check/call.rs`): your
 //!   server for a classmate to call, and the client that calls theirs.
 
@@ -104,6 +106,14 @@ pub mod e13_retries;
 #[path = "exercises/14_propagation.rs"]
 #[allow(unused_variables, unused_mut, unused_imports, dead_code)]
 pub mod e14_propagation;
+#[rustfmt::skip]
+#[path = "exercises/15_registry.rs"]
+#[allow(unused_variables, unused_mut, unused_imports, dead_code)]
+pub mod e15_registry;
+#[rustfmt::skip]
+#[path = "exercises/16_trace_context.rs"]
+#[allow(unused_variables, unused_mut, unused_imports, dead_code)]
+pub mod e16_trace_context;
 
 #[path = "src/check/call.rs"]
 mod call;
@@ -111,6 +121,8 @@ mod call;
 mod checks;
 #[path = "src/check/commands.rs"]
 mod commands;
+#[path = "src/check/etcd.rs"]
+mod etcd;
 #[path = "src/check/harness.rs"]
 mod harness;
 #[path = "src/check/serve.rs"]

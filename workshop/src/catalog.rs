@@ -1,10 +1,10 @@
-//! The fourteen exercises, in order: file, title, goal and hint of each, in
+//! The sixteen exercises, in order: file, title, goal and hint of each, in
 //! both languages; and the one definition of which exercise is next.
 
 use crate::text::Text;
 
 /// How many exercises there are.
-pub const COUNT: u8 = 14;
+pub const COUNT: u8 = 16;
 
 /// One exercise of the workshop.
 #[derive(Debug, Clone, Copy)]
@@ -47,7 +47,7 @@ pub fn next(done: impl Fn(u8) -> bool) -> Option<u8> {
     (1..=COUNT).find(|&number| !done(number))
 }
 
-/// All fourteen, in the order to do them.
+/// All sixteen, in the order to do them.
 pub const EXERCISES: [Exercise; COUNT as usize] = [
     Exercise {
         number: 1,
@@ -671,6 +671,112 @@ topics/propagation/src/relay.rs e deadline.rs fazem o mesmo.",
         call_args: Text {
             en: "[STEPS] [TIMEOUT_MS] (e.g. 10 300)",
             pt: "[PASSOS] [TIMEOUT_MS] (por exemplo 10 300)",
+        },
+    },
+    Exercise {
+        number: 15,
+        file: "workshop/exercises/15_registry.rs",
+        title: Text {
+            en: "a registry in etcd",
+            pt: "um registry no etcd",
+        },
+        goal: Text {
+            en: "A server announces itself in etcd (a lease with a TTL, kept alive, its address under a key prefix, revoked when it stops); a client lists the prefix at each call and reaches a registered server that answers, never one that went away.",
+            pt: "Um servidor se anuncia no etcd (um lease com TTL, mantido vivo, o endereço dele sob um prefixo de chave, revogado quando ele para); um cliente lista o prefixo a cada chamada e chega a um servidor registrado que responde, nunca a um que foi embora.",
+        },
+        hint: Text {
+            en: "\
+announce: `let lease = gateway.grant(TTL.as_secs()).await?;` then
+`gateway.put(&format!(\"{PREFIX}{addr}\"), &addr.to_string(), lease).await?;`
+(the key lives as long as the lease). Then keep the lease alive in a task
+of its own, or announce never returns:
+    let renewer = gateway.clone();
+    let keep_alive = tokio::spawn(async move { loop {
+        tokio::time::sleep(TTL / 3).await;
+        if let Ok(false) = renewer.keep_alive(lease).await { break; }
+    }});
+withdraw: `self.keep_alive.abort();` then
+`self.gateway.revoke(self.lease).await` (etcd deletes the key at once).
+call_registered: `let (entries, _) = gateway.list(PREFIX).await` (map
+its error to Status::unavailable); for each entry, `connect(&entry.value)`;
+on Err, or a call that answers UNAVAILABLE, `continue` to the next (a
+killed server's key stays until its lease runs out). Return the first
+reply's message; after the loop, Err(Status::unavailable(..)).
+etcd-registry/src/announce.rs does the same, and more.",
+            pt: "\
+announce: `let lease = gateway.grant(TTL.as_secs()).await?;` e depois
+`gateway.put(&format!(\"{PREFIX}{addr}\"), &addr.to_string(), lease).await?;`
+(a chave vive enquanto o lease viver). Depois mantenha o lease vivo numa
+tarefa própria, senão o announce nunca retorna:
+    let renewer = gateway.clone();
+    let keep_alive = tokio::spawn(async move { loop {
+        tokio::time::sleep(TTL / 3).await;
+        if let Ok(false) = renewer.keep_alive(lease).await { break; }
+    }});
+withdraw: `self.keep_alive.abort();` e depois
+`self.gateway.revoke(self.lease).await` (o etcd apaga a chave na hora).
+call_registered: `let (entries, _) = gateway.list(PREFIX).await` (converta
+o erro em Status::unavailable); para cada entrada, `connect(&entry.value)`;
+se der Err, ou a chamada responder UNAVAILABLE, `continue` para a próxima
+(a chave de um servidor morto fica até o lease acabar). Devolva a mensagem
+da primeira resposta; depois do laço, Err(Status::unavailable(..)).
+etcd-registry/src/announce.rs faz o mesmo, e mais.",
+        },
+        call_args: Text {
+            en: "(none: exercise 15 has no serve or call; check 15 runs it against an etcd)",
+            pt: "(nenhum: o exercício 15 não tem serve nem call; o check 15 o roda contra um etcd)",
+        },
+    },
+    Exercise {
+        number: 16,
+        file: "workshop/exercises/16_trace_context.rs",
+        title: Text {
+            en: "observability: a traceparent carried on",
+            pt: "observabilidade: um traceparent levado adiante",
+        },
+        goal: Text {
+            en: "A relay reads the incoming traceparent (W3C Trace Context), checks it, and calls the next hop with the same trace id, a new parent id of its own and the same flags; a malformed one, or none, starts a new trace.",
+            pt: "Um relay lê o traceparent que chega (W3C Trace Context), confere-o e chama o próximo salto com o mesmo trace id, um parent id novo, próprio, e as mesmas flags; um malformado, ou nenhum, começa um trace novo.",
+        },
+        hint: Text {
+            en: "\
+parse: `let fields: Vec<&str> = header.split('-').collect();` then
+`let [\"00\", trace, parent, flags] = fields[..] else { return None };`.
+Each field must have its exact width (32, 16, 2) and only 0-9 a-f:
+`field.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))`
+(from_str_radix alone takes uppercase too). Then
+`u128::from_str_radix(trace, 16).ok()?`, and None if an id is 0.
+new_trace: `(u128::from(random_id()) << 64) | u128::from(random_id())`,
+random_id(), SAMPLED. child: `TraceParent { parent_id: random_id(), ..*self }`.
+fmt: `write!(f, \"00-{:032x}-{:016x}-{:02x}\", ...)`: the widths keep the
+leading zeros.
+hop: `request.metadata().get(TRACEPARENT)`, `.and_then(|v| v.to_str().ok())`,
+`.and_then(TraceParent::parse)`; then `match` it: Some(parent) =>
+parent.child(), None => TraceParent::new_trace(). Insert
+`MetadataValue::try_from(traceparent.to_string())` into the outgoing
+request's metadata, and `self.next.clone().hop(outgoing).await?`.
+topics/observability/src/traceparent.rs does it with OpenTelemetry.",
+            pt: "\
+parse: `let fields: Vec<&str> = header.split('-').collect();` e depois
+`let [\"00\", trace, parent, flags] = fields[..] else { return None };`.
+Cada campo precisa ter a largura exata (32, 16, 2) e só 0-9 a-f:
+`field.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))`
+(o from_str_radix sozinho aceita maiúsculas também). Depois
+`u128::from_str_radix(trace, 16).ok()?`, e None se um id for 0.
+new_trace: `(u128::from(random_id()) << 64) | u128::from(random_id())`,
+random_id(), SAMPLED. child: `TraceParent { parent_id: random_id(), ..*self }`.
+fmt: `write!(f, \"00-{:032x}-{:016x}-{:02x}\", ...)`: as larguras mantêm
+os zeros à esquerda.
+hop: `request.metadata().get(TRACEPARENT)`, `.and_then(|v| v.to_str().ok())`,
+`.and_then(TraceParent::parse)`; depois um `match`: Some(parent) =>
+parent.child(), None => TraceParent::new_trace(). Insira
+`MetadataValue::try_from(traceparent.to_string())` nos metadados da
+requisição que sai, e `self.next.clone().hop(outgoing).await?`.
+topics/observability/src/traceparent.rs faz isso com o OpenTelemetry.",
+        },
+        call_args: Text {
+            en: "[TRACEPARENT] (e.g. 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01, or none)",
+            pt: "[TRACEPARENT] (por exemplo 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01, ou none)",
         },
     },
 ];

@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand};
 
 use crate::text::Lang;
 
-/// Fourteen gRPC exercises that check themselves: see WORKSHOP.md.
+/// Sixteen gRPC exercises that check themselves: see WORKSHOP.md.
 #[derive(Parser, Debug)]
 #[command(about, args_override_self = true)]
 pub struct Args {
@@ -39,27 +39,27 @@ pub enum Command {
     List,
     /// Check exercise N against a real server, and say what is still wrong
     Check {
-        /// The exercise, 1 to 14
+        /// The exercise, 1 to 16
         number: u8,
     },
     /// Check again each time you save: exercise N, or the next not done
     Watch {
-        /// The exercise, 1 to 14 [default: the first not done]
+        /// The exercise, 1 to 16 [default: the first not done]
         number: Option<u8>,
     },
     /// A hint for exercise N, and where its solution is
     Hint {
-        /// The exercise, 1 to 14
+        /// The exercise, 1 to 16
         number: u8,
     },
     /// Put exercise N's starter file back (yours is kept as .rs.bak)
     Reset {
-        /// The exercise, 1 to 14
+        /// The exercise, 1 to 16
         number: u8,
     },
     /// Bring back the attempt `reset N` kept as .rs.bak
     Restore {
-        /// The exercise, 1 to 14
+        /// The exercise, 1 to 16
         number: u8,
     },
     /// One line for the instructor: `done: 1 2 3 5; next: 4`
@@ -77,7 +77,7 @@ pub enum Command {
     },
     /// Serve your exercise N for a classmate to call
     Serve {
-        /// The exercise, 1 to 14
+        /// The exercise, 1 to 16
         number: u8,
         /// Where to listen; 0.0.0.0:PORT lets others in [default: 127.0.0.1:5005N]
         #[arg(long)]
@@ -88,7 +88,7 @@ pub enum Command {
     },
     /// Call a classmate's `serve N` with your client (see WORKSHOP.md)
     Call {
-        /// The exercise, 1 to 14
+        /// The exercise, 1 to 16
         number: u8,
         /// The classmate's server, HOST:PORT
         #[arg(long)]

@@ -1,6 +1,6 @@
 //! # workshop: learn gRPC by doing, with the computer saying when a step is right
 //!
-//! Fourteen exercises, in the manner of rustlings. Each is a small file under
+//! Sixteen exercises, in the manner of rustlings. Each is a small file under
 //! `workshop/exercises/` with `// TODO` markers and `todo!()`s; its check
 //! starts the code you wrote on a real server on `127.0.0.1:0`, calls it
 //! over a real socket, and says in plain words what is still wrong.
@@ -31,7 +31,7 @@
 //!   [`reset`] do what their names say, and [`share`] sends your progress
 //!   to the instructor's page (`progress --share URL --name NAME`).
 //! - `check.rs` (at the top of `workshop/`) and `src/check/` are the check
-//!   program, `workshop-check`: your fourteen files, the code generated from
+//!   program, `workshop-check`: your sixteen files, the code generated from
 //!   `workshop/proto/workshop.proto`, the checks, `serve` and `call`.
 
 pub mod app;

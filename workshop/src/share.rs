@@ -271,7 +271,7 @@ mod tests {
         assert_eq!(kept.len(), 2);
         assert_eq!(
             (kept[0].name.as_str(), kept[0].total, kept[0].compiles),
-            ("ana", u32::from(crate::catalog::COUNT), true)
+            ("ana", u32::from(catalog::COUNT), true)
         );
         assert_eq!(
             (kept[0].done.clone(), kept[0].next),

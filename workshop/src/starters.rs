@@ -46,6 +46,11 @@ const STARTERS: &[(&str, &str)] = &[
         "14_propagation.rs",
         include_str!("../starters/14_propagation.rs"),
     ),
+    ("15_registry.rs", include_str!("../starters/15_registry.rs")),
+    (
+        "16_trace_context.rs",
+        include_str!("../starters/16_trace_context.rs"),
+    ),
     (PROTO, include_str!("../starters/workshop.proto")),
 ];
 

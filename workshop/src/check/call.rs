@@ -16,7 +16,11 @@
 //! | 12 | | a call without an id, then two through your `RequestIds` |
 //! | 13 | `[DEADLINE_MS]` | your `fetch_with_retries` |
 //! | 14 | `[STEPS] [TIMEOUT_MS]` | the relay, with a deadline |
+//! | 16 | `[TRACEPARENT]` | the relay, with a traceparent (or `none`) |
 //! | 11 | `[NAME] [EMAIL] [AGE]` | your `sign_up` line (try `"" nobody 3`) |
+//!
+//! Exercise 15 has no `call` (nor `serve`): its servers and clients meet
+//! through etcd, and both commands say what to run instead.
 
 use std::{
     net::SocketAddr,
@@ -48,6 +52,7 @@ use crate::{
     e12_request_ids::RequestIds,
     e13_retries::fetch_with_retries,
     harness::status_line,
+    pb::hop_client::HopClient,
     pb::{
         ChatMessage, CountdownRequest, EchoRequest, HelloRequest, chat_room_client::ChatRoomClient,
         countdown_client::CountdownClient, greeter_client::GreeterClient, pids_client::PidsClient,
@@ -70,6 +75,9 @@ const COUNTDOWN: (u32, u32) = (5, 1000);
 /// deadline of 300 ms, which passes first.
 const WORK: (u32, u64) = (10, 300);
 
+/// Exercise 16's default: a caller's trace, sampled.
+const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
 /// In the chat room, after your last line, how long to wait for the room to
 /// echo it back (proof that it arrived) before leaving.
 const LAST_ECHO_WAIT: Duration = Duration::from_secs(2);
@@ -89,6 +97,10 @@ pub struct CallArgs {
 
 /// Runs `call`, prints what came back; a failed call exits with 1.
 pub fn call(args: CallArgs) -> ExitCode {
+    if args.number == crate::serve::REGISTRY_EXERCISE {
+        eprintln!("{}", ui::SERVE_NOT_FOR_REGISTRY);
+        return ExitCode::FAILURE;
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(e) => {
@@ -213,6 +225,7 @@ fn service_of(number: u8) -> &'static str {
         12 => pb::stamped_server::SERVICE_NAME,
         13 => pb::flaky_server::SERVICE_NAME,
         14 => pb::relay_server::SERVICE_NAME,
+        16 => pb::hop_server::SERVICE_NAME,
         _ => pb::vault_server::SERVICE_NAME,
     }
 }
@@ -321,6 +334,30 @@ async fn call_exercise(args: CallArgs) -> Result<(), Failure> {
                 Err(status) => ui::CALL_FAILED.with(&[("status", &status_line(&status))]),
             };
             println!("{line}");
+        }
+        16 => {
+            // `none` sends no traceparent: the relay starts a trace.
+            let sent = match args.first().map(String::as_str) {
+                Some("none") => None,
+                Some(traceparent) => Some(traceparent),
+                None => Some(TRACEPARENT),
+            };
+            let mut request = tonic::Request::new(HelloRequest {
+                name: "trace".to_owned(),
+            });
+            if let Some(sent) = sent {
+                let value =
+                    (sent.parse()).map_err(|_| ui::CALL_NOT_METADATA.with(&[("value", &sent)]))?;
+                request
+                    .metadata_mut()
+                    .insert(crate::e16_trace_context::TRACEPARENT, value);
+            }
+            let reply = (HopClient::new(channel).hop(request).await).map_err(failed)?;
+            let sent = sent.map_or_else(|| ui::CALL_NO_TRACEPARENT.to_string(), str::to_owned);
+            println!(
+                "{}",
+                ui::CALL_TRACED.with(&[("sent", &sent), ("reply", &reply.into_inner().message)])
+            );
         }
         13 => {
             let deadline = Duration::from_millis(parse_or(&args, 0, 2000)?);

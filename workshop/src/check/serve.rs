@@ -53,6 +53,7 @@ use crate::{
     e12_request_ids::{StampedService, require_request_id},
     e13_retries::FlakyService,
     e14_propagation::{Backend, RelayService},
+    e16_trace_context::{LastHop, TraceRelay},
     pb::{
         chat_room_server::ChatRoomServer, countdown_server::CountdownServer,
         greeter_server::GreeterServer, pids_server::PidsServer, slow_server::SlowServer,
@@ -63,6 +64,7 @@ use crate::{
         flaky_server::FlakyServer, relay_server::RelayServer, signup_server::SignupServer,
         stamped_server::StampedServer, worker_client::WorkerClient,
     },
+    pb::{hop_client::HopClient, hop_server::HopServer},
 };
 
 /// Exercise N is served on port `BASE_PORT + N` unless `--addr` says
@@ -71,6 +73,10 @@ pub const BASE_PORT: u16 = 50050;
 
 /// The exercise whose server is your own `serve_tls`, over TLS.
 const TLS_EXERCISE: u8 = 10;
+
+/// The exercise whose servers and clients meet through etcd, with no
+/// `--addr` to give a classmate: `serve` and `call` say what to run instead.
+pub const REGISTRY_EXERCISE: u8 = 15;
 
 /// At Ctrl-C, how long the calls still open get to finish: as long as the
 /// lesson servers give them (`--grace-ms`'s default).
@@ -107,6 +113,7 @@ pub fn routes(number: u8) -> Option<Routes> {
         // Two of every three calls fail: what a retrying client is for.
         13 => Routes::new(FlakyServer::new(FlakyService::failing(2))),
         14 => Routes::new(RelayServer::new(RelayService::new(backend()?))),
+        16 => Routes::new(HopServer::new(TraceRelay::new(next_hop()?))),
         _ => return None,
     };
     Some(routes)
@@ -131,6 +138,25 @@ fn backend() -> Option<WorkerClient<tonic::transport::Channel>> {
     Some(WorkerClient::new(channel))
 }
 
+/// Exercise 16's next hop, the given `LastHop` (which answers with the
+/// traceparent it received), served in this process on a port of its own,
+/// for your relay to call: a client to it.
+fn next_hop() -> Option<HopClient<tonic::transport::Channel>> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").ok()?;
+    listener.set_nonblocking(true).ok()?;
+    let addr = listener.local_addr().ok()?;
+    let incoming = TcpListenerStream::new(TcpListener::from_std(listener).ok()?);
+    tokio::spawn(
+        Server::builder()
+            .add_service(HopServer::new(LastHop))
+            .serve_with_incoming(incoming),
+    );
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
+        .ok()?
+        .connect_lazy();
+    Some(HopClient::new(channel))
+}
+
 /// `serve N [--addr HOST:PORT] [--ca-out FILE]`: serves exercise `number`
 /// until Ctrl-C.
 pub fn serve(number: u8, addr: Option<String>, ca_out: Option<PathBuf>) -> ExitCode {
@@ -138,6 +164,10 @@ pub fn serve(number: u8, addr: Option<String>, ca_out: Option<PathBuf>) -> ExitC
         eprintln!("{}", ui::NO_SUCH_EXERCISE.with(&[("number", &number)]));
         return ExitCode::FAILURE;
     };
+    if number == REGISTRY_EXERCISE {
+        eprintln!("{}", ui::SERVE_NOT_FOR_REGISTRY);
+        return ExitCode::FAILURE;
+    }
     let addr = addr.unwrap_or_else(|| format!("127.0.0.1:{}", BASE_PORT + u16::from(number)));
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,

@@ -635,4 +635,140 @@ texts! {
     E14_OK_CANCELLED:
         "a deadline of 200 ms on 2 s of work: DEADLINE_EXCEEDED, and the backend's handler ended with it"
         "um deadline de 200 ms em 2 s de trabalho: DEADLINE_EXCEEDED, e o handler do backend terminou junto";
+
+    // Exercise 15
+    E15_NO_ETCD:
+        "exercise 15's check starts an etcd of its own, and there is no `{program}` on this machine (or not on the PATH). Install it, then check again:\n  Debian, Ubuntu: sudo apt-get install etcd-server\n  macOS: brew install etcd\n  Windows: the release zip from etcd's GitHub releases page; unzip it and put etcd.exe on the PATH\n(or set ETCD to the program's full path)"
+        "a verificação do exercício 15 inicia um etcd próprio, e não há `{program}` nesta máquina (ou não está no PATH). Instale-o e verifique de novo:\n  Debian, Ubuntu: sudo apt-get install etcd-server\n  macOS: brew install etcd\n  Windows: o zip da versão na página de releases do etcd no GitHub; descompacte-o e ponha o etcd.exe no PATH\n(ou defina ETCD com o caminho completo do programa)";
+    E15_ETCD_FAILED:
+        "cannot start {program}: {error}"
+        "não foi possível iniciar o {program}: {error}";
+    E15_ETCD_NOT_READY:
+        "etcd did not start serving at {url}; the last line of its log: {last}"
+        "o etcd não começou a atender em {url}; a última linha do log dele: {last}";
+    E15_ETCD_SAID:
+        "the check's etcd: {error}"
+        "o etcd da verificação: {error}";
+    E15_NO_RETURN:
+        "{what} did not return within 2 s: does it await something that never ends (the keep-alive loop itself, instead of spawning it)?"
+        "{what} não retornou em 2 s: ele espera por algo que nunca termina (o próprio laço do keep-alive, em vez de rodá-lo com spawn)?";
+    E15_ANNOUNCE_FAILED:
+        "announce failed: {error}"
+        "o announce falhou: {error}";
+    E15_NOTHING_PUT:
+        "after announce, nothing is registered under {prefix}: grant a lease, then put the key PREFIX + addr, with the address as its value, under that lease"
+        "depois do announce, não há nada registrado sob {prefix}: conceda um lease e depois faça o put da chave PREFIX + addr, com o endereço como valor, sob esse lease";
+    E15_WRONG_ENTRY:
+        "after announce, expected one key, {key}, with the value \"{addr}\", and found: {found}"
+        "depois do announce, era esperada uma chave, {key}, com o valor \"{addr}\", e foi encontrado: {found}";
+    E15_OK_ANNOUNCED:
+        "announce wrote {key} = \"{addr}\""
+        "o announce gravou {key} = \"{addr}\"";
+    E15_EXPIRED:
+        "the key went {ms} ms after announce, with the server still up: its lease ran out (TTL {ttl} s) because nothing renewed it. Spawn a task that calls gateway.keep_alive(lease) every TTL / 3 for as long as the server is announced"
+        "a chave sumiu {ms} ms depois do announce, com o servidor ainda no ar: o lease dela acabou (TTL de {ttl} s) porque nada o renovou. Crie com spawn uma tarefa que chame gateway.keep_alive(lease) a cada TTL / 3 enquanto o servidor estiver anunciado";
+    E15_OK_KEPT_ALIVE:
+        "still registered {ms} ms later, past the TTL: the lease is kept alive"
+        "ainda registrado {ms} ms depois, além do TTL: o lease é mantido vivo";
+    E15_WITHDRAW_FAILED:
+        "withdraw failed: {error}"
+        "o withdraw falhou: {error}";
+    E15_NOT_REVOKED:
+        "after withdraw, {key} is still registered: a server that stops must leave the registry at once, not when its lease runs out. withdraw must revoke the lease (gateway.revoke(lease)), which deletes every key written under it; and the key must be put under that lease (put's third argument)"
+        "depois do withdraw, {key} continua registrada: um servidor que para deve sair do registry na hora, não quando o lease acabar. O withdraw precisa revogar o lease (gateway.revoke(lease)), o que apaga todas as chaves gravadas sob ele; e a chave precisa ter sido gravada sob esse lease (o terceiro argumento do put)";
+    E15_OK_WITHDRAWN:
+        "withdraw revoked the lease: {key} is gone at once"
+        "o withdraw revogou o lease: {key} sumiu na hora";
+    E15_WITH_NOBODY:
+        "with nobody registered"
+        "sem ninguém registrado";
+    E15_NOBODY_NOT_UNAVAILABLE:
+        "with nobody registered, call_registered returned {status}; expected UNAVAILABLE (no server to call: a caller may try again later)"
+        "sem ninguém registrado, o call_registered devolveu {status}; esperado UNAVAILABLE (nenhum servidor para chamar: quem chama pode tentar mais tarde)";
+    E15_NOBODY_ANSWERED:
+        "with nobody registered, call_registered returned the reply {reply}: with no server, it must return Err(Status::unavailable(..))"
+        "sem ninguém registrado, o call_registered devolveu a resposta {reply}: sem servidor, ele precisa devolver Err(Status::unavailable(..))";
+    E15_OK_NOBODY:
+        "with nobody registered: UNAVAILABLE"
+        "sem ninguém registrado: UNAVAILABLE";
+    E15_WITH_STALE:
+        "with {stale} (a stale key) and {addr} registered"
+        "com {stale} (uma chave velha) e {addr} registrados";
+    E15_WRONG_REPLY:
+        "call_registered should return the message of the server's reply, {expected}, and returned {reply}"
+        "o call_registered deveria devolver a mensagem da resposta do servidor, {expected}, e devolveu {reply}";
+    E15_GAVE_UP_ON_STALE:
+        "with a stale key first ({stale}: a server killed without revoking, whose key stays until its lease runs out) and a server that answers after it, call_registered returned {status}: a registered server that cannot be reached is skipped; try the next one in the list"
+        "com uma chave velha primeiro ({stale}: um servidor morto sem revogar, cuja chave fica até o lease acabar) e um servidor que responde depois dela, o call_registered devolveu {status}: um servidor registrado que não se alcança é pulado; tente o próximo da lista";
+    E15_OK_SKIPPED_STALE:
+        "a stale key ({stale}) skipped: the call reached {addr}"
+        "uma chave velha ({stale}) pulada: a chamada chegou a {addr}";
+    E15_AFTER_LEAVING:
+        "after {first} left the registry and {second} joined"
+        "depois que {first} saiu do registry e {second} entrou";
+    E15_CALLED_THE_GONE:
+        "call_registered called {first}, which has left the registry (its lease revoked): list the registry at each call, for servers come and go; never keep an old list"
+        "o call_registered chamou {first}, que já saiu do registry (lease revogado): liste o registry a cada chamada, porque servidores vêm e vão; nunca guarde uma lista velha";
+    E15_OK_FOLLOWED:
+        "{first} left and {second} joined: the call reached {second}"
+        "{first} saiu e {second} entrou: a chamada chegou a {second}";
+    E15_CALL_HANGS:
+        "call_registered, {what}: no answer within 2 s; does it wait forever for a server that cannot be reached? (connect gives up after CONNECT_TIMEOUT)"
+        "call_registered, {what}: nenhuma resposta em 2 s; ele espera para sempre por um servidor que não se alcança? (o connect desiste depois de CONNECT_TIMEOUT)";
+    E15_CALL_PANICKED:
+        "call_registered panicked {what}: return Err(Status::unavailable(..)) when no server can be called, never index an empty list"
+        "o call_registered entrou em pânico {what}: devolva Err(Status::unavailable(..)) quando nenhum servidor puder ser chamado, nunca indexe uma lista vazia";
+
+    // Exercise 16
+    E16_NO_TRACEPARENT:
+        "the relay was called with traceparent {incoming}, and called the next hop with no traceparent at all: the trace stops there. Insert one in the outgoing request's metadata (outgoing.metadata_mut().insert(TRACEPARENT, value))"
+        "o relay foi chamado com traceparent {incoming} e chamou o próximo salto sem traceparent nenhum: o trace para ali. Insira um nos metadados da requisição que sai (outgoing.metadata_mut().insert(TRACEPARENT, value))";
+    E16_TRACE_ID_CHANGED:
+        "the relay was called with traceparent {incoming} and passed on {sent}: the trace id changed. The trace id is the whole trace's, the same at every hop: keep the incoming one, and give only the parent id a new value"
+        "o relay foi chamado com traceparent {incoming} e repassou {sent}: o trace id mudou. O trace id é do trace inteiro, o mesmo em todo salto: mantenha o que chegou, e dê um valor novo só ao parent id";
+    E16_PARENT_NOT_REPLACED:
+        "the relay was called with traceparent {incoming} and passed on {sent}: the parent id is the caller's. The parent id names the span that makes the call, and this call is the relay's: give it a new parent id of its own (random_id())"
+        "o relay foi chamado com traceparent {incoming} e repassou {sent}: o parent id é o de quem chamou. O parent id identifica o span que faz a chamada, e esta chamada é do relay: dê a ela um parent id novo, próprio (random_id())";
+    E16_SAME_SPAN_ID:
+        "two calls through the relay went on with the same parent id, {parent}: each call the relay makes is a span of its own, with a new random id"
+        "duas chamadas pelo relay seguiram com o mesmo parent id, {parent}: cada chamada que o relay faz é um span próprio, com um id aleatório novo";
+    E16_FLAGS_CHANGED:
+        "the relay was called with traceparent {incoming} and passed on {sent}: the flags changed. Pass them on as they came (01 is sampled, 00 is not: the caller decided whether this trace is recorded)"
+        "o relay foi chamado com traceparent {incoming} e repassou {sent}: as flags mudaram. Repasse-as como vieram (01 é sampled, 00 não: quem chamou decidiu se este trace é gravado)";
+    E16_UPPERCASE:
+        "the relay sent traceparent {sent}: uppercase hex. The spec allows only lowercase (write with {:x}, not {:X})"
+        "o relay enviou traceparent {sent}: hexadecimal em maiúsculas. A especificação só aceita minúsculas (escreva com {:x}, não {:X})";
+    E16_MALFORMED_OUT:
+        "the relay sent traceparent {sent}, which is not 00-<32 hex>-<16 hex>-<2 hex>: pad each field with zeros to its width ({:032x}, {:016x}, {:02x}): a {:x} alone drops the leading zeros"
+        "o relay enviou traceparent {sent}, que não é 00-<32 hex>-<16 hex>-<2 hex>: complete cada campo com zeros até a largura dele ({:032x}, {:016x}, {:02x}): um {:x} sozinho perde os zeros à esquerda";
+    E16_ZERO_ID:
+        "the relay sent traceparent {sent}, with an id of all zeros: the spec calls that invalid. Never generate one (random_id() is never zero), and never accept one: an incoming traceparent with a zero id is malformed, and a new trace starts"
+        "o relay enviou traceparent {sent}, com um id todo de zeros: a especificação chama isso de inválido. Nunca gere um (o random_id() nunca é zero), e nunca aceite um: um traceparent que chega com id zero é malformado, e um trace novo começa";
+    E16_MALFORMED_PASSED_ON:
+        "the relay was called with the malformed traceparent {incoming}, and passed it on unchanged: a malformed traceparent is ignored, and a new trace started (TraceParent::parse says None, then TraceParent::new_trace())"
+        "o relay foi chamado com o traceparent malformado {incoming} e o repassou sem mudança: um traceparent malformado é ignorado, e um trace novo começa (TraceParent::parse diz None, depois TraceParent::new_trace())";
+    E16_MALFORMED_CONTINUED:
+        "the relay was called with the malformed traceparent {incoming}, and continued its trace ({sent}): parse must refuse it (only version 00, lowercase hex, exact widths, no id of all zeros), and then a new trace starts"
+        "o relay foi chamado com o traceparent malformado {incoming} e continuou o trace dele ({sent}): o parse precisa recusá-lo (só versão 00, hexadecimal minúsculo, larguras exatas, nenhum id todo de zeros), e então um trace novo começa";
+    E16_MALFORMED_DROPPED:
+        "the relay was called with the malformed traceparent {incoming}, and called the next hop with no traceparent: ignore the malformed one, but start a new trace (TraceParent::new_trace()) and send that"
+        "o relay foi chamado com o traceparent malformado {incoming} e chamou o próximo salto sem traceparent: ignore o malformado, mas comece um trace novo (TraceParent::new_trace()) e envie esse";
+    E16_NONE_NOT_STARTED:
+        "the relay was called without a traceparent, and called the next hop without one: with none coming in, the trace starts here (TraceParent::new_trace())"
+        "o relay foi chamado sem traceparent e chamou o próximo salto sem nenhum: quando nenhum chega, o trace começa aqui (TraceParent::new_trace())";
+    E16_SAME_NEW_TRACE:
+        "two calls without a traceparent both started the trace {trace}: a new trace needs a new random trace id each time"
+        "duas chamadas sem traceparent começaram ambas o trace {trace}: um trace novo precisa de um trace id aleatório novo a cada vez";
+    E16_OK_CONTINUED:
+        "the trace {trace} carried on, with a parent id of the relay's own ({parent}), a new one for each call"
+        "o trace {trace} seguiu adiante, com um parent id próprio do relay ({parent}), um novo a cada chamada";
+    E16_OK_FLAGS:
+        "the flags 00 (not sampled) kept, and the leading zeros of the ids too"
+        "as flags 00 (não sampled) mantidas, e os zeros à esquerda dos ids também";
+    E16_OK_MALFORMED:
+        "{count} malformed traceparents ignored, a new trace started for each"
+        "{count} traceparents malformados ignorados, um trace novo começado para cada um";
+    E16_OK_NEW:
+        "without a traceparent, a new trace each time ({first}, {second})"
+        "sem traceparent, um trace novo a cada vez ({first}, {second})";
 }

@@ -7,8 +7,8 @@ use super::texts;
 texts! {
     // The list, and what is next.
     LIST_INTRO:
-        "gRPC workshop: fourteen exercises, each checked against a real server.\nThe guide is WORKSHOP.md (em português: WORKSHOP.pt-BR.md, e --lang pt para este programa)."
-        "Workshop de gRPC: catorze exercícios, cada um verificado contra um servidor de verdade.\nO guia é o WORKSHOP.pt-BR.md (in English: WORKSHOP.md, and --lang en for this program).";
+        "gRPC workshop: sixteen exercises, each checked against a real server.\nThe guide is WORKSHOP.md (em português: WORKSHOP.pt-BR.md, e --lang pt para este programa)."
+        "Workshop de gRPC: dezesseis exercícios, cada um verificado contra um servidor de verdade.\nO guia é o WORKSHOP.pt-BR.md (in English: WORKSHOP.md, and --lang en for this program).";
     STATE_DONE:
         "done"
         "feito";
@@ -19,8 +19,8 @@ texts! {
         "{done} of {total} done."
         "{done} de {total} feitos.";
     ALL_DONE:
-        "All fourteen exercises are done: well done! Now read how the teaching crates do it all for real."
-        "Os catorze exercícios estão feitos: parabéns! Agora leia como os crates didáticos fazem tudo isso de verdade.";
+        "All sixteen exercises are done: well done! Now read how the teaching crates do it all for real."
+        "Os dezesseis exercícios estão feitos: parabéns! Agora leia como os crates didáticos fazem tudo isso de verdade.";
     NEXT:
         "Next: exercise {number}, {file}"
         "Próximo: exercício {number}, {file}";
@@ -60,8 +60,8 @@ texts! {
         "Stuck?  cargo run -p workshop -- hint {number}"
         "Travou?  cargo run -p workshop -- hint {number}";
     NO_SUCH_EXERCISE:
-        "error: there is no exercise {number}; they are numbered 1 to 14"
-        "erro: não existe o exercício {number}; eles vão de 1 a 14";
+        "error: there is no exercise {number}; they are numbered 1 to 16"
+        "erro: não existe o exercício {number}; eles vão de 1 a 16";
 
     // hint
     HINT_HEADER:
@@ -212,6 +212,9 @@ texts! {
     SERVE_PANICKED_STATUS:
         "the server's code panicked while answering this call; its terminal says where"
         "o código do servidor entrou em pânico ao responder esta chamada; o terminal dele diz onde";
+    SERVE_NOT_FOR_REGISTRY:
+        "exercise 15 has no serve or call: its servers and clients meet through etcd, not an --addr. Run `cargo run -p workshop -- check 15` (it starts an etcd of its own); to share one etcd with the class, the README's section Registry runs servers and clients with --registry."
+        "o exercício 15 não tem serve nem call: os servidores e clientes dele se encontram pelo etcd, não por um --addr. Rode `cargo run -p workshop -- check 15` (ele inicia um etcd próprio); para compartilhar um etcd com a turma, a seção Registry do README roda servidores e clientes com --registry.";
     SERVE_CANNOT_LISTEN:
         "error: cannot listen on {addr}: {error}"
         "erro: não foi possível escutar em {addr}: {error}";
@@ -286,6 +289,15 @@ texts! {
     CALL_RELAYED:
         "the relay answered: done, {steps} steps"
         "o relay respondeu: feito, {steps} passos";
+    CALL_TRACED:
+        "sent traceparent {sent}; {reply}"
+        "enviado traceparent {sent}; {reply}";
+    CALL_NO_TRACEPARENT:
+        "(none)"
+        "(nenhum)";
+    CALL_NOT_METADATA:
+        "{value} cannot be sent as metadata (only visible ASCII)"
+        "{value} não pode ser enviado como metadado (só ASCII visível)";
     CALL_NEEDS_CA:
         "exercise 10 needs the CA certificate that the server's `serve 10` wrote: --ca FILE"
         "o exercício 10 precisa do certificado da CA que o `serve 10` do servidor gravou: --ca ARQUIVO";

@@ -20,6 +20,8 @@ mod e11;
 mod e12;
 mod e13;
 mod e14;
+mod e15;
+mod e16;
 
 use std::{
     fmt::Debug,
@@ -57,6 +59,8 @@ async fn run(number: u8, report: Report) -> Result<(), String> {
         12 => e12::check(report).await,
         13 => e13::check(report).await,
         14 => e14::check(report).await,
+        15 => e15::check(report).await,
+        16 => e16::check(report).await,
         _ => Err(workshop::text::ui::NO_SUCH_EXERCISE.with(&[("number", &number)])),
     }
 }
@@ -170,7 +174,9 @@ mod tests {
         exercise_11 = 11,
         exercise_12 = 12,
         exercise_13 = 13,
-        exercise_14 = 14
+        exercise_14 = 14,
+        exercise_15 = 15,
+        exercise_16 = 16
     );
 
     #[test]
