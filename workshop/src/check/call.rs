@@ -13,11 +13,11 @@
 //! | 8 | `[ID]` | your `ping_with_id` |
 //! | 9 | | a call without the token, then one through your `attach_token` |
 //! | 10 | `--ca FILE` | your `connect_tls`, trusting the CA `serve 10` wrote |
+//! | 11 | `[NAME] [EMAIL] [AGE]` | your `sign_up` line (try `"" nobody 3`) |
 //! | 12 | | a call without an id, then two through your `RequestIds` |
 //! | 13 | `[DEADLINE_MS]` | your `fetch_with_retries` |
 //! | 14 | `[STEPS] [TIMEOUT_MS]` | the relay, with a deadline |
 //! | 16 | `[TRACEPARENT]` | the relay, with a traceparent (or `none`) |
-//! | 11 | `[NAME] [EMAIL] [AGE]` | your `sign_up` line (try `"" nobody 3`) |
 //!
 //! Exercise 15 has no `call` (nor `serve`): its servers and clients meet
 //! through etcd, and both commands say what to run instead.
