@@ -246,6 +246,15 @@ expect_call 7 "gave up after 300 ms: DEADLINE_EXCEEDED" 10 300
 expect_call 8 "the server echoed id-7" id-7
 expect_call 9 "through attach_token:  the vault is open"
 expect_call 10 "only you can read this" --ca "$copy/ca.pem"
+# A CA from an earlier serve 10: each start makes a new one.
+cp "$copy/ca.pem" "$copy/old-ca.pem"
+serve 10
+if out=$("$bin/workshop-check" --lang en call 10 --addr "$addr" --ca "$copy/old-ca.pem" 2>&1); then
+  fail "call 10 with an earlier serve's CA succeeded: $out"
+fi
+grep -qF "each start of \`serve 10\` makes a new CA" <<<"$out" || fail "call 10 with an old CA: $out"
+stop "${pids[-1]}"
+echo "  10, an earlier serve's CA: $out"
 expect_call 11 "invalid: name (must not be empty); email (must contain @, got \"nobody\"); age (must be at least 13, got 3)" "" nobody 3
 expect_call 12 "through RequestIds:    stamped req-2"
 expect_call 13 "fetched \"the data\" after 3 attempts"

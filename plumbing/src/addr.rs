@@ -71,6 +71,28 @@ impl fmt::Display for BadAddr {
 
 impl std::error::Error for BadAddr {}
 
+/// The address to give other machines for a server bound to `addr`: this
+/// machine's address on its network when the server listens on all of
+/// them (`0.0.0.0`), else `addr` itself (`127.0.0.1` only this machine can
+/// reach, and says so by itself).
+///
+/// The network address is the one a UDP socket would send from towards a
+/// documentation-only address (RFC 5737): connecting a UDP socket sends
+/// nothing, it only asks the system for a route.
+pub fn reachable(addr: std::net::SocketAddr) -> std::net::SocketAddr {
+    use std::net::{Ipv4Addr, UdpSocket};
+    const SOME_REMOTE_HOST: (Ipv4Addr, u16) = (Ipv4Addr::new(192, 0, 2, 1), 9);
+    if !addr.ip().is_unspecified() {
+        return addr;
+    }
+    UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0))
+        .and_then(|socket| socket.connect(SOME_REMOTE_HOST).map(|()| socket))
+        .and_then(|socket| socket.local_addr())
+        .map_or(addr, |local| {
+            std::net::SocketAddr::new(local.ip(), addr.port())
+        })
+}
+
 /// The path of a unix domain socket address, `unix:PATH`, if `addr` is one.
 pub fn unix_path(addr: &str) -> Option<&str> {
     addr.strip_prefix("unix:")

@@ -27,10 +27,19 @@ function keep(row) {
   students.set(row.name, { ...row, seenAt: Date.now() - row.ago_ms });
 }
 
+// The address students report to: the server's address on the network,
+// which it sends with the room (this page's own may be 127.0.0.1, the
+// projector's laptop, which would send each student to their own).
+let share = `http://${location.host}`;
+
 function onEvent(event) {
   if (event.type === "room") {
     students.clear();
     event.students.forEach(keep);
+    if (event.share) {
+      share = event.share;
+      label();
+    }
   } else if (event.type === "student") {
     keep(event);
   }
@@ -72,6 +81,7 @@ function draw() {
   $("#room-count").textContent = n === 1 ? t("room_count_one") : t("room_count", { n });
   $("#room-link").textContent = t("tab_room", { n });
   $("#room-empty").hidden = n > 0;
+  $("#room-share").hidden = n === 0;
 }
 
 // The view's fixed words, in this browser's language.
@@ -83,7 +93,9 @@ function label() {
       el("span", { class: "legend" }, el("span", { class: "cell", "data-state": state }, "n"), ` ${t(`legend_${state}`)}`)),
   );
   $("#room-empty").replaceChildren(t("room_empty"), " ",
-    el("code", {}, t("room_command", { url: `http://${location.host}` })));
+    el("code", {}, t("room_command", { url: share })));
+  // The command stays in view once students report, for latecomers.
+  $("#room-share").replaceChildren(el("code", {}, t("room_command", { url: share })));
   $("#calls-link").textContent = t("tab_calls");
 }
 

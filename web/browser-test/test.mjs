@@ -27,9 +27,12 @@ function varint(n) {
   return bytes;
 }
 
+// As many exercises as the workshop has: a row of the grid is this wide.
+const TOTAL = 16;
+
 function progress({ name, compiles = true, done = [], next = null }) {
   const text = [...Buffer.from(name, "utf8")];
-  const bytes = [0x0a, ...varint(text.length), ...text, 0x10, 10];
+  const bytes = [0x0a, ...varint(text.length), ...text, 0x10, TOTAL];
   if (compiles) bytes.push(0x18, 1);
   if (done.length) {
     const packed = done.flatMap(varint);
@@ -171,7 +174,7 @@ try {
   const students = [
     { name: "Ana", done: [1, 2, 3], next: 4 },
     { name: "Bruno", compiles: false },
-    { name: "Carla", done: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] },
+    { name: "Carla", done: Array.from({ length: TOTAL }, (_, i) => i + 1) },
   ];
   const statuses = await Promise.all(students.map(report));
   check(statuses.every((status) => status === "0"), `3 students reported over gRPC: grpc-status ${statuses.join(", ")}`);
@@ -181,11 +184,20 @@ try {
     note: li.querySelector(".note").textContent,
   }));
   const [ana, bruno, carla] = [await row("Ana"), await row("Bruno"), await row("Carla")];
-  check(ana.cells === "dddntttttt" && bruno.note === "does not compile"
-    && carla.cells === "dddddddddd" && carla.note === "all done"
+  check(ana.cells === "dddn" + "t".repeat(TOTAL - 4) && bruno.note === "does not compile"
+    && carla.cells === "d".repeat(TOTAL) && carla.note === "all done"
     && (await room.textContent("#room-count")) === "3 students"
     && (await room.textContent("#room-title")).startsWith("The class"),
     `the grid: Ana ${ana.cells}, Bruno "${bruno.note}", Carla ${carla.cells} "${carla.note}" (d done, n next, t not yet)`);
+  // Each row's cells stay inside the row at a projector's 1280 px: none is
+  // drawn over the next column, nor cut off at the screen's edge.
+  const spill = await room.$$eval("li.student", (rows) => rows.flatMap((li) => {
+    const box = li.getBoundingClientRect();
+    return [...li.querySelectorAll(".cell")]
+      .filter((cell) => cell.getBoundingClientRect().right > box.right + 0.5)
+      .map((cell) => `${li.dataset.name} ${cell.textContent}`);
+  }));
+  check(spill.length === 0, `at 1280 px, every cell inside its row ${JSON.stringify(spill)}`);
   await room.screenshot({ path: screenshot.replace(/\.png$/, "-room.png") });
 
   const pt = await browser.newPage({ viewport: { width: 1280, height: 720 }, locale: "pt-BR" });

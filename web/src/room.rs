@@ -25,7 +25,7 @@
 use std::{
     collections::HashMap,
     convert::Infallible,
-    sync::{Arc, Mutex, MutexGuard, PoisonError},
+    sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError},
     time::Instant,
 };
 
@@ -99,6 +99,11 @@ struct Shared {
     capacity: usize,
     /// Each changed row, as JSON, to every page showing the room.
     channel: broadcast::Sender<Arc<str>>,
+    /// The address students report to (`http://192.168.0.10:8080`), once
+    /// the server knows where it listens: the page shows it in the
+    /// command, since the address the projector's browser used
+    /// (`127.0.0.1`) would send each student to their own machine.
+    share: OnceLock<String>,
 }
 
 impl Default for Room {
@@ -116,6 +121,7 @@ impl Room {
                 students: Mutex::new(HashMap::new()),
                 capacity,
                 channel,
+                share: OnceLock::new(),
             }),
         }
     }
@@ -151,14 +157,22 @@ impl Room {
         Ok(students.len())
     }
 
-    /// The whole room as one event, `{"type":"room","students":[...]}`,
-    /// each row with how long ago it last reported.
-    fn snapshot(students: &HashMap<String, Student>) -> String {
+    /// Says where students report to: the server's address on the
+    /// network. The first call stays.
+    pub fn set_share(&self, url: String) {
+        let _ = self.shared.share.set(url);
+    }
+
+    /// The whole room as one event,
+    /// `{"type":"room","share":"http://...","students":[...]}`, each row
+    /// with how long ago it last reported.
+    fn snapshot(&self, students: &HashMap<String, Student>) -> String {
         let now = Instant::now();
         let rows: Vec<Value> = (students.iter())
             .map(|(name, student)| row(name, student, now))
             .collect();
-        json!({ "type": "room", "students": rows }).to_string()
+        let share = self.shared.share.get();
+        json!({ "type": "room", "share": share, "students": rows }).to_string()
     }
 
     /// Subscribes a page: the whole room now, and a receiver of each row
@@ -171,7 +185,7 @@ impl Room {
             return None;
         }
         let receiver = self.shared.channel.subscribe();
-        Some((Self::snapshot(&students), receiver))
+        Some((self.snapshot(&students), receiver))
     }
 
     /// The rows, even if a thread panicked while holding them: each insert
@@ -284,7 +298,7 @@ fn changes(
     stream::unfold((room, receiver), async |(room, mut receiver)| {
         let data = match receiver.recv().await {
             Ok(row) => row.to_string(),
-            Err(RecvError::Lagged(_)) => Room::snapshot(&room.lock()),
+            Err(RecvError::Lagged(_)) => room.snapshot(&room.lock()),
             // The room is gone: the server is stopping.
             Err(RecvError::Closed) => return None,
         };
@@ -331,7 +345,7 @@ mod tests {
             ..progress("ana", &[], None)
         };
         room.report(broken).unwrap();
-        let snapshot: Value = serde_json::from_str(&Room::snapshot(&room.lock())).unwrap();
+        let snapshot: Value = serde_json::from_str(&room.snapshot(&room.lock())).unwrap();
         let ana = &snapshot["students"][0];
         assert_eq!(ana["compiles"], false);
         assert_eq!(ana["done"], json!([1, 2]), "sorted, once each, kept");

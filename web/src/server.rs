@@ -24,6 +24,8 @@
 //!    names only, against DNS rebinding);
 //! 4. bind, serve in the background, as every lesson's.
 
+use std::net::{Ipv4Addr, SocketAddr};
+
 use axum::middleware;
 use clap::Parser;
 use plumbing::{
@@ -107,11 +109,12 @@ pub async fn start(feed: Feed, args: &Args) -> Result<RunningServer, StartError>
     let grpc = tools
         .add_service(hello)
         .add_service(room::service(room.clone()));
+    let page_room = room.clone();
     let hosts = AllowedHosts::new(&args.allow_hosts);
     let routes = grpc
         .into_axum_router()
         .merge(page::routes(feed))
-        .merge(room::routes(room))
+        .merge(room::routes(page_room))
         .layer(middleware::from_fn_with_state(hosts, host::check));
     let router = builder.add_routes(Routes::from(routes));
 
@@ -123,7 +126,52 @@ pub async fn start(feed: Feed, args: &Args) -> Result<RunningServer, StartError>
     );
     let running = lifecycle.started(serving, listening, TOPIC, common).await?;
     if let Some(addr) = running.addr() {
-        info!("open http://{addr} in a browser");
+        // The projector's browser may use 127.0.0.1; the students need
+        // this machine's address on the network, which the page shows.
+        let share = format!("http://{}", plumbing::addr::reachable(addr));
+        let local = format!(
+            "http://{}",
+            SocketAddr::new(Ipv4Addr::LOCALHOST.into(), addr.port())
+        );
+        let open = if addr.ip().is_unspecified() {
+            &local
+        } else {
+            &share
+        };
+        info!("{}", words::OPEN.with(&[("url", open)]));
+        info!("{}", words::STUDENTS_REPORT.with(&[("url", &share)]));
+        if addr.ip().is_loopback() {
+            info!(
+                "{}",
+                words::ONLY_THIS_MACHINE.with(&[("port", &addr.port())])
+            );
+        }
+        room.set_share(share);
     }
     Ok(running)
+}
+
+/// What the page's server says when it starts, in the student's language
+/// (the workspace's one setting, the `lang` crate).
+mod words {
+    lang::texts! {
+        OPEN:
+            "open {url} in a browser (the projector: {url}/#room shows the class)"
+            "abra {url} num navegador (o projetor: {url}/#room mostra a turma)";
+        STUDENTS_REPORT:
+            "students report with: cargo run -p workshop -- progress --share {url} --name NAME"
+            "os alunos informam com: cargo run -p workshop -- progress --share {url} --name NOME";
+        ONLY_THIS_MACHINE:
+            "only this machine can reach 127.0.0.1: for a class, serve on every address with --addr 0.0.0.0:{port}"
+            "só esta máquina alcança 127.0.0.1: para uma turma, sirva em todos os endereços com --addr 0.0.0.0:{port}";
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn both_languages_take_the_same_placeholders() {
+            let wrong = lang::problems(super::ALL, &[]);
+            assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+        }
+    }
 }

@@ -623,6 +623,9 @@ async fn thirty_students_report_at_once_and_the_room_feed_shows_each_row() {
     let first = page.next().await;
     assert_eq!(first["type"], "room");
     assert_eq!(first["students"], serde_json::json!([]));
+    // The address students report to, for the page's command: the server's
+    // own (on 127.0.0.1 here; on 0.0.0.0, this machine's network address).
+    assert_eq!(first["share"], format!("http://{}", server.addr()));
 
     // Thirty workshops, each with its own connection, all at once.
     let reports = (0..30).map(|i| {

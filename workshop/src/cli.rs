@@ -79,7 +79,7 @@ pub enum Command {
     Serve {
         /// The exercise, 1 to 16
         number: u8,
-        /// Where to listen; 0.0.0.0:PORT lets others in [default: 127.0.0.1:5005N]
+        /// Where to listen; 0.0.0.0:PORT lets others in [default: 127.0.0.1, port 50050 + N]
         #[arg(long)]
         addr: Option<String>,
         /// Exercise 10: where to write the CA certificate callers must trust

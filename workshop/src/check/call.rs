@@ -149,6 +149,9 @@ pub enum Unreachable {
     /// No answer within [`CONNECT_TIMEOUT`]: a firewall, or an address of
     /// another network.
     NoAnswer,
+    /// Over TLS: the server's certificate is signed by another CA than the
+    /// one given with `--ca` (an older `serve 10`'s, or another file).
+    OtherCa,
     /// Another reason: the error and its causes.
     Other(String),
 }
@@ -194,6 +197,9 @@ impl Failure {
                 ("number", number),
                 ("seconds", &CONNECT_TIMEOUT.as_secs()),
             ]),
+            Failure::CannotConnect(Unreachable::OtherCa) => {
+                ui::CALL_OTHER_CA.with(&[("addr", &addr), ("number", number)])
+            }
             Failure::CannotConnect(Unreachable::Other(error)) => ui::CALL_CANNOT_CONNECT.with(&[
                 ("addr", &addr),
                 ("number", number),
@@ -406,11 +412,23 @@ async fn resolve(addr: &str) -> Result<SocketAddr, Failure> {
 fn unreachable(error: &(dyn std::error::Error + 'static)) -> Unreachable {
     let mut cause = Some(error);
     while let Some(error) = cause {
-        if let Some(io) = error.downcast_ref::<std::io::Error>() {
+        // The TLS error under an I/O error (the handshake failed).
+        let io = error.downcast_ref::<std::io::Error>();
+        let tls = (io.and_then(std::io::Error::get_ref))
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+            .or_else(|| error.downcast_ref::<rustls::Error>());
+        if let Some(rustls::Error::InvalidCertificate(
+            rustls::CertificateError::BadSignature | rustls::CertificateError::UnknownIssuer,
+        )) = tls
+        {
+            return Unreachable::OtherCa;
+        }
+        if let Some(io) = io {
             match io.kind() {
                 std::io::ErrorKind::ConnectionRefused => return Unreachable::Refused,
                 std::io::ErrorKind::TimedOut => return Unreachable::NoAnswer,
-                _ => return Unreachable::Other(workshop::text::os_error(io)),
+                _ if tls.is_none() => return Unreachable::Other(workshop::text::os_error(io)),
+                _ => {}
             }
         }
         cause = error.source();
@@ -530,7 +548,7 @@ async fn stamped(channel: Channel) -> Result<(), Failure> {
 async fn call_tls(addr: &str, ca: Option<PathBuf>) -> Result<(), Failure> {
     let ca = ca.ok_or_else(|| ui::CALL_NEEDS_CA.to_string())?;
     let ca_cert = std::fs::read_to_string(&ca)
-        .map_err(|e| format!("{}: {}", ca.display(), workshop::text::os_error(&e)))?;
+        .map_err(|e| format!("--ca {}: {}", ca.display(), workshop::text::os_error(&e)))?;
     let resolved = resolve(addr).await?;
     let mut client = connect_tls(resolved, &ca_cert)
         .await

@@ -9,7 +9,6 @@
 //! dropping the connection, and the server goes on.
 
 use std::{
-    net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket},
     panic::AssertUnwindSafe,
     path::PathBuf,
     process::ExitCode,
@@ -182,9 +181,24 @@ pub fn serve(number: u8, addr: Option<String>, ca_out: Option<PathBuf>) -> ExitC
     } else {
         ui::SERVE_PANIC
     });
+    // The same reading of HOST:PORT as `call`'s and the lessons', so that
+    // `localhost` or a `;` is named for what it is.
+    if let Err(bad) = plumbing::addr::check(&addr, true) {
+        let why = workshop::text::address_problem(bad.problem);
+        let port = BASE_PORT + u16::from(number);
+        eprintln!(
+            "{}",
+            ui::SERVE_BAD_ADDR.with(&[("addr", &addr), ("why", &why), ("port", &port)])
+        );
+        return ExitCode::FAILURE;
+    }
     runtime.block_on(async move {
         let listener = match TcpListener::bind(&addr).await {
             Ok(listener) => listener,
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
+                eprintln!("{}", ui::SERVE_PORT_IN_USE.with(&[("addr", &addr)]));
+                return ExitCode::FAILURE;
+            }
             Err(e) => {
                 eprintln!(
                     "{}",
@@ -206,7 +220,7 @@ pub fn serve(number: u8, addr: Option<String>, ca_out: Option<PathBuf>) -> ExitC
             "{}",
             ui::SERVING.with(&[("number", &number), ("title", &title), ("addr", &bound)])
         );
-        let reach = SocketAddr::new(reachable_ip(bound.ip()), bound.port());
+        let reach = plumbing::addr::reachable(bound);
         println!(
             "{}",
             ui::SERVE_CALL_IT.with(&[
@@ -325,23 +339,6 @@ async fn serve_over_tls(listener: TcpListener, ca_out: Option<PathBuf>) -> Resul
 /// Resolves at Ctrl-C (or at once, should the signal be unavailable).
 async fn ctrl_c() {
     let _ = tokio::signal::ctrl_c().await;
-}
-
-/// The address to give classmates: this machine's address on its network
-/// when the server listens on all of them (`0.0.0.0`), else `ip` itself.
-///
-/// The network address is the one a UDP socket would send from towards a
-/// documentation-only address (RFC 5737): connecting a UDP socket sends
-/// nothing, it only asks the system for a route.
-fn reachable_ip(ip: IpAddr) -> IpAddr {
-    const SOME_REMOTE_HOST: (Ipv4Addr, u16) = (Ipv4Addr::new(192, 0, 2, 1), 9);
-    if !ip.is_unspecified() {
-        return ip;
-    }
-    UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0))
-        .and_then(|socket| socket.connect(SOME_REMOTE_HOST).map(|()| socket))
-        .and_then(|socket| socket.local_addr())
-        .map_or(ip, |local| local.ip())
 }
 
 /// From now on, a panic in your code prints one line, `text` with the

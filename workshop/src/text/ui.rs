@@ -215,6 +215,12 @@ texts! {
     SERVE_NOT_FOR_REGISTRY:
         "exercise 15 has no serve or call: its servers and clients meet through etcd, not an --addr. Run `cargo run -p workshop -- check 15` (it starts an etcd of its own); to share one etcd with the class, the README's section Registry runs servers and clients with --registry."
         "o exercício 15 não tem serve nem call: os servidores e clientes dele se encontram pelo etcd, não por um --addr. Rode `cargo run -p workshop -- check 15` (ele inicia um etcd próprio); para compartilhar um etcd com a turma, a seção Registry do README roda servidores e clientes com --registry.";
+    SERVE_BAD_ADDR:
+        "--addr {addr} is not HOST:PORT: {why}; e.g. --addr 0.0.0.0:{port} to let classmates in"
+        "--addr {addr} não é HOST:PORTA: {why}; p.ex. --addr 0.0.0.0:{port} para deixar os colegas entrarem";
+    SERVE_PORT_IN_USE:
+        "cannot listen on {addr}: the port is already in use (another serve still running?); stop it, or pick another port with --addr"
+        "não foi possível escutar em {addr}: a porta já está em uso (outro serve ainda rodando?); pare-o, ou escolha outra porta com --addr";
     SERVE_CANNOT_LISTEN:
         "error: cannot listen on {addr}: {error}"
         "erro: não foi possível escutar em {addr}: {error}";
@@ -244,6 +250,9 @@ texts! {
     CALL_NOT_WRITTEN_YET:
         "the server at {addr} declares this rpc in its proto but has no Rust code for it yet (UNIMPLEMENTED: tonic's default stub): their exercise {number} is not done"
         "o servidor em {addr} declara este rpc no seu proto mas ainda não tem código Rust para ele (UNIMPLEMENTED: o stub padrão do tonic): o exercício {number} de lá não está feito";
+    CALL_OTHER_CA:
+        "the server at {addr} has a certificate that the CA in --ca did not sign: each start of `serve {number}` makes a new CA, so ask for the file it wrote this time (its path is in its first lines), or check that --ca names that file"
+        "o servidor em {addr} tem um certificado que a CA de --ca não assinou: cada início do `serve {number}` cria uma CA nova, então peça o arquivo que ele gravou desta vez (o caminho está nas primeiras linhas dele), ou confira se --ca aponta para esse arquivo";
     CALL_CANNOT_CONNECT:
         "cannot reach {addr}: {error}. Is `cargo run -p workshop -- serve {number}` running there, on an address you can reach (--addr 0.0.0.0:PORT on that side)?"
         "não foi possível alcançar {addr}: {error}. O `cargo run -p workshop -- serve {number}` está rodando lá, num endereço que você alcança (--addr 0.0.0.0:PORTA do lado de lá)?";
