@@ -141,8 +141,8 @@ texts! {
 
     // What is wrong with an --addr.
     BAD_ADDR:
-        "--addr {addr} is not HOST:PORT: {why}; e.g. --addr 127.0.0.1:50051"
-        "--addr {addr} não é HOST:PORTA: {why}; p.ex. --addr 127.0.0.1:50051";
+        "--addr {addr} is not HOST:PORT: {why}; e.g. --addr 127.0.0.1:8888"
+        "--addr {addr} não é HOST:PORTA: {why}; p.ex. --addr 127.0.0.1:8888";
     ADDR_NO_PORT:
         "it has no port"
         "falta a porta";
@@ -174,13 +174,13 @@ texts! {
         "não foi possível escutar em {addr}: um servidor rodando responde nesse socket; pare-o, ou escolha outro caminho com --addr unix:PATH";
     PORT_IN_USE:
         "cannot listen on {addr}: the port is already in use (is another server running?); stop it, or pick another port with --addr HOST:PORT"
-        "não foi possível escutar em {addr}: a porta já está em uso (outro servidor está rodando?); pare-o, ou escolha outra porta com --addr HOST:PORT";
+        "não foi possível escutar em {addr}: a porta já está em uso (outro servidor está rodando?); pare-o, ou escolha outra porta com --addr HOST:PORTA";
     CANNOT_LISTEN_UNIX:
         "cannot listen on {addr}: {why}; pick a path in a directory you can write, with --addr unix:PATH"
         "não foi possível escutar em {addr}: {why}; escolha um caminho num diretório em que você pode escrever, com --addr unix:PATH";
     CANNOT_LISTEN:
         "cannot listen on {addr}: {why}; pick another address with --addr HOST:PORT"
-        "não foi possível escutar em {addr}: {why}; escolha outro endereço com --addr HOST:PORT";
+        "não foi possível escutar em {addr}: {why}; escolha outro endereço com --addr HOST:PORTA";
     NOT_A_SOCKET:
         "cannot listen on {addr}: the file exists and is not a socket; pick another path with --addr unix:PATH"
         "não foi possível escutar em {addr}: o arquivo existe e não é um socket; escolha outro caminho com --addr unix:PATH";

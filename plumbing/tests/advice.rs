@@ -115,7 +115,7 @@ async fn an_address_without_a_port_or_with_an_impossible_one_is_refused_before_d
         let line = explain(&error, &Context::new(unary::PROGRAM, &dialling(addr)));
         assert_eq!(
             line,
-            format!("--addr {addr} is not HOST:PORT: {why}; e.g. --addr 127.0.0.1:50051")
+            format!("--addr {addr} is not HOST:PORT: {why}; e.g. --addr 127.0.0.1:8888")
         );
     }
     // The servers refuse them with the same words.

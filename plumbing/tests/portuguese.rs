@@ -22,7 +22,7 @@ async fn a_student_who_asked_for_portuguese_reads_portuguese() {
     let bad = plumbing::addr::check("127.0.0.1;50051", false).unwrap_err();
     assert_eq!(
         bad.to_string(),
-        "--addr 127.0.0.1;50051 não é HOST:PORTA: um ';' onde vai o ':' antes da porta; p.ex. --addr 127.0.0.1:50051"
+        "--addr 127.0.0.1;50051 não é HOST:PORTA: um ';' onde vai o ':' antes da porta; p.ex. --addr 127.0.0.1:8888"
     );
 
     // A server that is not there: the advice, and the system's error in
@@ -67,7 +67,7 @@ async fn a_student_who_asked_for_portuguese_reads_portuguese() {
     assert_eq!(
         refused.to_string(),
         format!(
-            "não foi possível escutar em {taken}: a porta já está em uso (outro servidor está rodando?); pare-o, ou escolha outra porta com --addr HOST:PORT"
+            "não foi possível escutar em {taken}: a porta já está em uso (outro servidor está rodando?); pare-o, ou escolha outra porta com --addr HOST:PORTA"
         )
     );
 }
