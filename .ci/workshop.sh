@@ -249,6 +249,10 @@ expect_call 10 "only you can read this" --ca "$copy/ca.pem"
 # A CA from an earlier serve 10: each start makes a new one.
 cp "$copy/ca.pem" "$copy/old-ca.pem"
 serve 10
+# And a plaintext call (exercise 3's) to that TLS server.
+if out=$("$bin/workshop-check" --lang en call 3 --addr "$addr" 2>&1); then fail "call 3 to a TLS server succeeded: $out"; fi
+grep -qF "speaks TLS (a \`serve 10\`?)" <<<"$out" || fail "call 3 to serve 10: $out"
+echo "  3, to a serve 10: $out"
 if out=$("$bin/workshop-check" --lang en call 10 --addr "$addr" --ca "$copy/old-ca.pem" 2>&1); then
   fail "call 10 with an earlier serve's CA succeeded: $out"
 fi

@@ -178,6 +178,9 @@ impl Failure {
                     ("number", number),
                     ("service", &service_of(*number)),
                 ]),
+                _ if speaks_tls(status) => {
+                    ui::CALL_SPEAKS_TLS.with(&[("addr", &addr), ("number", number)])
+                }
                 _ => ui::CALL_FAILED.with(&[("status", &status_line(status))]),
             },
             Failure::BadAddr(problem) => ui::CALL_BAD_ADDR.with(&[
@@ -208,6 +211,20 @@ impl Failure {
             Failure::Said(said) => said.clone(),
         }
     }
+}
+
+/// Whether the call met a TLS server: plaintext HTTP/2 read the TLS
+/// server's first record as a frame far over the size limit (the lesson
+/// clients' advice reads the same).
+fn speaks_tls(status: &Status) -> bool {
+    let mut cause = std::error::Error::source(status);
+    while let Some(error) = cause {
+        if let Some(h2) = error.downcast_ref::<h2::Error>() {
+            return h2.reason() == Some(h2::Reason::FRAME_SIZE_ERROR);
+        }
+        cause = error.source();
+    }
+    false
 }
 
 /// The message of the UNIMPLEMENTED that tonic's generated code answers

@@ -253,6 +253,9 @@ texts! {
     CALL_OTHER_CA:
         "the server at {addr} has a certificate that the CA in --ca did not sign: each start of `serve {number}` makes a new CA, so ask for the file it wrote this time (its path is in its first lines), or check that --ca names that file"
         "o servidor em {addr} tem um certificado que a CA de --ca não assinou: cada início do `serve {number}` cria uma CA nova, então peça o arquivo que ele gravou desta vez (o caminho está nas primeiras linhas dele), ou confira se --ca aponta para esse arquivo";
+    CALL_SPEAKS_TLS:
+        "the server at {addr} speaks TLS (a `serve 10`?), and `call {number}` speaks plaintext: call the `serve {number}` of exercise {number}"
+        "o servidor em {addr} fala TLS (um `serve 10`?), e o `call {number}` fala texto puro: chame o `serve {number}` do exercício {number}";
     CALL_CANNOT_CONNECT:
         "cannot reach {addr}: {error}. Is `cargo run -p workshop -- serve {number}` running there, on an address you can reach (--addr 0.0.0.0:PORT on that side)?"
         "não foi possível alcançar {addr}: {error}. O `cargo run -p workshop -- serve {number}` está rodando lá, num endereço que você alcança (--addr 0.0.0.0:PORTA do lado de lá)?";
