@@ -26,7 +26,7 @@ use tonic::{
     body::Body,
     codegen::http,
     service::Routes,
-    transport::{Server, server::TcpConnectInfo},
+    transport::{Channel, Server, server::TcpConnectInfo},
 };
 use tower::{
     Layer, Service,
@@ -120,40 +120,32 @@ pub fn routes(number: u8) -> Option<Routes> {
 
 /// Exercise 14's backend, the given `Backend`, served in this process on a
 /// port of its own, for your relay to call: a client to it.
-fn backend() -> Option<WorkerClient<tonic::transport::Channel>> {
-    use crate::pb::worker_server::WorkerServer;
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").ok()?;
-    listener.set_nonblocking(true).ok()?;
-    let addr = listener.local_addr().ok()?;
-    let incoming = TcpListenerStream::new(TcpListener::from_std(listener).ok()?);
-    tokio::spawn(
-        Server::builder()
-            .add_service(WorkerServer::new(Backend))
-            .serve_with_incoming(incoming),
-    );
-    let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
-        .ok()?
-        .connect_lazy();
-    Some(WorkerClient::new(channel))
+fn backend() -> Option<WorkerClient<Channel>> {
+    let routes = Routes::new(crate::pb::worker_server::WorkerServer::new(Backend));
+    serve_in_process(routes).map(WorkerClient::new)
 }
 
 /// Exercise 16's next hop, the given `LastHop` (which answers with the
 /// traceparent it received), served in this process on a port of its own,
 /// for your relay to call: a client to it.
-fn next_hop() -> Option<HopClient<tonic::transport::Channel>> {
+fn next_hop() -> Option<HopClient<Channel>> {
+    serve_in_process(Routes::new(HopServer::new(LastHop))).map(HopClient::new)
+}
+
+/// Serves `routes` in this process on a free loopback port, and returns a
+/// channel to them (lazy: it connects on the first call).
+fn serve_in_process(routes: Routes) -> Option<Channel> {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").ok()?;
     listener.set_nonblocking(true).ok()?;
     let addr = listener.local_addr().ok()?;
     let incoming = TcpListenerStream::new(TcpListener::from_std(listener).ok()?);
     tokio::spawn(
         Server::builder()
-            .add_service(HopServer::new(LastHop))
+            .add_routes(routes)
             .serve_with_incoming(incoming),
     );
-    let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
-        .ok()?
-        .connect_lazy();
-    Some(HopClient::new(channel))
+    let endpoint = tonic::transport::Endpoint::from_shared(format!("http://{addr}")).ok()?;
+    Some(endpoint.connect_lazy())
 }
 
 /// `serve N [--addr HOST:PORT] [--ca-out FILE]`: serves exercise `number`
