@@ -173,8 +173,8 @@ texts! {
         "cannot listen on {addr}: a running server answers on that socket; stop it, or pick another path with --addr unix:PATH"
         "não foi possível escutar em {addr}: um servidor rodando responde nesse socket; pare-o, ou escolha outro caminho com --addr unix:PATH";
     PORT_IN_USE:
-        "cannot listen on {addr}: the port is already in use (is another server running?); stop it, or pick another port with --addr HOST:PORT"
-        "não foi possível escutar em {addr}: a porta já está em uso (outro servidor está rodando?); pare-o, ou escolha outra porta com --addr HOST:PORTA";
+        "cannot listen on {addr}: the port is already in use (is another server running?); stop it, or pick another port with --addr HOST:PORT (127.0.0.1:0 takes any free one)"
+        "não foi possível escutar em {addr}: a porta já está em uso (outro servidor está rodando?); pare-o, ou escolha outra porta com --addr HOST:PORTA (127.0.0.1:0 pega qualquer uma livre)";
     CANNOT_LISTEN_UNIX:
         "cannot listen on {addr}: {why}; pick a path in a directory you can write, with --addr unix:PATH"
         "não foi possível escutar em {addr}: {why}; escolha um caminho num diretório em que você pode escrever, com --addr unix:PATH";

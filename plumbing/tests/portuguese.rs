@@ -67,7 +67,7 @@ async fn a_student_who_asked_for_portuguese_reads_portuguese() {
     assert_eq!(
         refused.to_string(),
         format!(
-            "não foi possível escutar em {taken}: a porta já está em uso (outro servidor está rodando?); pare-o, ou escolha outra porta com --addr HOST:PORTA"
+            "não foi possível escutar em {taken}: a porta já está em uso (outro servidor está rodando?); pare-o, ou escolha outra porta com --addr HOST:PORTA (127.0.0.1:0 pega qualquer uma livre)"
         )
     );
 }

@@ -67,7 +67,7 @@ function studentRow(student, now) {
   if (quiet) notes.push(el("span", { class: "quiet" }, t("quiet", { min: Math.floor(quietMs / 60000) })));
   const classes = ["student", student.compiles ? "" : "does-not-compile", quiet ? "stale" : ""].filter(Boolean);
   return el("li", { class: classes.join(" "), "data-name": student.name, "data-compiles": String(student.compiles) },
-    el("span", { class: "name" }, student.name), cells, el("span", { class: "note" }, ...notes));
+    el("span", { class: "name", title: student.name }, student.name), cells, el("span", { class: "note" }, ...notes));
 }
 
 function draw() {

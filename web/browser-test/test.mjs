@@ -176,9 +176,15 @@ try {
     { name: "Bruno", compiles: false },
     { name: "Carla", done: Array.from({ length: TOTAL }, (_, i) => i + 1) },
   ];
+  // A long name, shown whole (wrapped), not cut: two "Ana Co…" stay apart.
+  students.push({ name: "Ana Conceição dos Santos", done: [1], next: 2 });
   const statuses = await Promise.all(students.map(report));
-  check(statuses.every((status) => status === "0"), `3 students reported over gRPC: grpc-status ${statuses.join(", ")}`);
-  await room.waitForFunction(() => document.querySelectorAll("#room-grid li.student").length === 3);
+  check(statuses.every((status) => status === "0"), `${statuses.length} students reported over gRPC: grpc-status ${statuses.join(", ")}`);
+  await room.waitForFunction(() => document.querySelectorAll("#room-grid li.student").length === 4);
+  const longName = await room.$eval('li.student[data-name="Ana Conceição dos Santos"] .name',
+    (name) => ({ text: name.textContent, whole: name.scrollWidth <= name.clientWidth }));
+  check(longName.text === "Ana Conceição dos Santos" && longName.whole,
+    `a long name shown whole: "${longName.text}"`);
   const row = (name) => room.$eval(`li.student[data-name="${name}"]`, (li) => ({
     cells: [...li.querySelectorAll(".cell")].map((cell) => cell.dataset.state[0]).join(""),
     note: li.querySelector(".note").textContent,
@@ -186,7 +192,7 @@ try {
   const [ana, bruno, carla] = [await row("Ana"), await row("Bruno"), await row("Carla")];
   check(ana.cells === "dddn" + "t".repeat(TOTAL - 4) && bruno.note === "does not compile"
     && carla.cells === "d".repeat(TOTAL) && carla.note === "all done"
-    && (await room.textContent("#room-count")) === "3 students"
+    && (await room.textContent("#room-count")) === "4 students"
     && (await room.textContent("#room-title")).startsWith("The class"),
     `the grid: Ana ${ana.cells}, Bruno "${bruno.note}", Carla ${carla.cells} "${carla.note}" (d done, n next, t not yet)`);
   // Each row's cells stay inside the row at a projector's 1280 px: none is
@@ -204,7 +210,7 @@ try {
   pt.setDefaultTimeout(TIMEOUT);
   pt.on("pageerror", (error) => errors.push(error.message));
   await pt.goto(`${url}/#room`);
-  await pt.waitForFunction(() => document.querySelectorAll("#room-grid li.student").length === 3);
+  await pt.waitForFunction(() => document.querySelectorAll("#room-grid li.student").length === 4);
   // A fourth report, while both pages show the room: each draws it.
   check(await report({ name: "Ana", done: [1, 2, 3, 4], next: 5 }) === "0", "Ana reported again");
   const anaDone4 = (page) => page.waitForFunction(
@@ -213,8 +219,8 @@ try {
   const title = await pt.textContent("#room-title");
   const brokenPt = await pt.textContent('li.student[data-name="Bruno"] .note');
   check(title.startsWith("A turma") && brokenPt === "não compila"
-    && (await pt.textContent("#room-count")) === "3 alunos" && (await pt.getAttribute("#room", "lang")) === "pt-BR"
-    && (await pt.textContent("#room-link")) === "Turma (3)",
+    && (await pt.textContent("#room-count")) === "4 alunos" && (await pt.getAttribute("#room", "lang")) === "pt-BR"
+    && (await pt.textContent("#room-link")) === "Turma (4)",
     `pt-BR: "${title}", Bruno "${brokenPt}", "${await pt.textContent("#room-count")}"; Ana's exercise 4 done on both pages`);
   // The rest of the page follows the same language setting.
   const tryTitle = await pt.textContent("#try-title");

@@ -31,7 +31,7 @@ use std::{
 };
 
 use plumbing::addr::AddrProblem;
-use tokio::sync::mpsc;
+use tokio::{net::TcpStream, sync::mpsc};
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{
     Code, Status,
@@ -112,11 +112,26 @@ pub fn call(args: CallArgs) -> ExitCode {
     // In a task, so that a panic in your client code (a `todo!()` not done
     // yet) ends this call with its one line, not the program with a trace.
     let (number, addr) = (args.number, args.addr.clone());
-    let called = runtime.block_on(async move { tokio::spawn(call_exercise(args)).await });
+    let shown = addr.clone();
+    let called = runtime.block_on(async move {
+        let called = tokio::spawn(call_exercise(args)).await;
+        // A plaintext call that broke in transport (not a status the server
+        // sent): was it to a TLS server? Asked once, in TLS.
+        match called {
+            Ok(Err(Failure::Status(status)))
+                if number != 10
+                    && std::error::Error::source(&status).is_some()
+                    && speaks_tls(&addr).await =>
+            {
+                Ok(Err(Failure::SpeaksTls))
+            }
+            other => other,
+        }
+    });
     match called {
         Ok(Ok(())) => ExitCode::SUCCESS,
         Ok(Err(failure)) => {
-            eprintln!("{}", failure.explain(number, &addr));
+            eprintln!("{}", failure.explain(number, &shown));
             ExitCode::FAILURE
         }
         Err(_panicked) => ExitCode::FAILURE,
@@ -137,6 +152,8 @@ pub enum Failure {
     /// The connection could not be made: nothing listens there, no answer
     /// in time, or another reason (the error, on one line).
     CannotConnect(Unreachable),
+    /// The server speaks TLS and the call was plaintext (a `serve 10`).
+    SpeaksTls,
     /// Something else, already said in words.
     Said(String),
 }
@@ -178,9 +195,6 @@ impl Failure {
                     ("number", number),
                     ("service", &service_of(*number)),
                 ]),
-                _ if speaks_tls(status) => {
-                    ui::CALL_SPEAKS_TLS.with(&[("addr", &addr), ("number", number)])
-                }
                 _ => ui::CALL_FAILED.with(&[("status", &status_line(status))]),
             },
             Failure::BadAddr(problem) => ui::CALL_BAD_ADDR.with(&[
@@ -208,23 +222,42 @@ impl Failure {
                 ("number", number),
                 ("error", error),
             ]),
+            Failure::SpeaksTls => ui::CALL_SPEAKS_TLS.with(&[("addr", &addr), ("number", number)]),
             Failure::Said(said) => said.clone(),
         }
     }
 }
 
-/// Whether the call met a TLS server: plaintext HTTP/2 read the TLS
-/// server's first record as a frame far over the size limit (the lesson
-/// clients' advice reads the same).
-fn speaks_tls(status: &Status) -> bool {
-    let mut cause = std::error::Error::source(status);
-    while let Some(error) = cause {
-        if let Some(h2) = error.downcast_ref::<h2::Error>() {
-            return h2.reason() == Some(h2::Reason::FRAME_SIZE_ERROR);
-        }
-        cause = error.source();
+/// Whether the server at `addr` speaks TLS, asked in TLS: a handshake
+/// that trusts no CA goes as far as refusing the server's certificate only
+/// if the server answered it in TLS. A plaintext call that meets a TLS
+/// server fails in one of several ways (an oversized HTTP/2 frame, a reset,
+/// a cancel), depending on who reads first; this question has one answer.
+async fn speaks_tls(addr: &str) -> bool {
+    let Ok(Ok(stream)) = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(addr)).await
+    else {
+        return false;
+    };
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let Ok(config) = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map(|config| {
+            config
+                .with_root_certificates(rustls::RootCertStore::empty())
+                .with_no_client_auth()
+        })
+    else {
+        return false;
+    };
+    let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
+    let name = rustls::pki_types::ServerName::from(std::net::Ipv4Addr::LOCALHOST);
+    let handshake = connector.connect(name, stream);
+    match tokio::time::timeout(CONNECT_TIMEOUT, handshake).await {
+        Ok(Err(e)) => (e.get_ref())
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+            .is_some_and(|e| matches!(e, rustls::Error::InvalidCertificate(_))),
+        Ok(Ok(_)) | Err(_) => false,
     }
-    false
 }
 
 /// The message of the UNIMPLEMENTED that tonic's generated code answers
