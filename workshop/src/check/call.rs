@@ -765,19 +765,23 @@ mod tests {
         assert!(line.contains("serve 3"), "{line}");
     }
 
-    #[test]
-    fn another_exercises_server_is_named_the_wrong_server() {
-        use crate::{e02_status::PidsService, harness, pb::pids_server::PidsServer};
-        let failure = block_on(async {
-            let routes = tonic::service::Routes::new(PidsServer::new(PidsService));
-            let server = harness::serve(routes).await.unwrap();
+    /// How exercise 1's `say_hello` fails against `routes`, served for real.
+    fn say_hello_to(routes: tonic::service::Routes) -> Failure {
+        block_on(async {
+            let server = crate::harness::serve(routes).await.unwrap();
             let channel = connect(&server.addr.to_string()).await.unwrap();
             GreeterClient::new(channel)
                 .say_hello(HelloRequest::default())
                 .await
                 .map_err(failed)
                 .unwrap_err()
-        });
+        })
+    }
+
+    #[test]
+    fn another_exercises_server_is_named_the_wrong_server() {
+        use crate::{e02_status::PidsService, pb::pids_server::PidsServer};
+        let failure = say_hello_to(tonic::service::Routes::new(PidsServer::new(PidsService)));
         let line = failure.explain(1, "127.0.0.1:50051");
         assert!(
             line.contains("does not serve workshop.Greeter (UNIMPLEMENTED): it is not a `serve 1`"),
@@ -787,23 +791,13 @@ mod tests {
 
     #[test]
     fn an_rpc_declared_but_not_written_is_not_the_wrong_server() {
-        use crate::{
-            harness,
-            pb::greeter_server::{Greeter, GreeterServer},
-        };
+        use crate::pb::greeter_server::{Greeter, GreeterServer};
         /// A greeter that writes none of its rpcs: tonic's default stubs answer.
         struct NothingWritten;
         impl Greeter for NothingWritten {}
-        let failure = block_on(async {
-            let routes = tonic::service::Routes::new(GreeterServer::new(NothingWritten));
-            let server = harness::serve(routes).await.unwrap();
-            let channel = connect(&server.addr.to_string()).await.unwrap();
-            GreeterClient::new(channel)
-                .say_hello(HelloRequest::default())
-                .await
-                .map_err(failed)
-                .unwrap_err()
-        });
+        let failure = say_hello_to(tonic::service::Routes::new(GreeterServer::new(
+            NothingWritten,
+        )));
         let line = failure.explain(1, "127.0.0.1:50051");
         assert!(line.contains("has no Rust code for it yet"), "{line}");
     }
