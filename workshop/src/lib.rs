@@ -17,9 +17,10 @@
 //!
 //! ## Layout
 //!
-//! In `workshop/`: `exercises/` (your files), `proto/workshop.proto` (yours
-//! too, in exercise 1), `solutions/`, `starters/` (the exercises as they
-//! were, for `reset`), `check.rs` and `src/`.
+//! In `workshop/`: `starters/` (the one committed copy of each starting
+//! point, embedded for `reset` by [`starters`]), `exercises/` and
+//! `proto/workshop.proto` (yours: made from the starters by the first
+//! build, never committed), `solutions/`, `check.rs` and `src/`.
 //!
 //! Two programs, so that a file that does not compile never locks you out.
 //!
@@ -28,8 +29,11 @@
 //!   and hands the rest to the check program through cargo ([`cargo`]);
 //!   [`watch`] does so after every save. [`catalog`] lists the exercises,
 //!   [`text`] holds every message in both languages, [`progress`] and
-//!   [`reset`] do what their names say, and [`share`] sends your progress
-//!   to the instructor's page (`progress --share URL --name NAME`).
+//!   [`reset`] (and `restore`) do what their names say, and [`share`]
+//!   sends your progress to the instructor's page (`progress --share URL
+//!   --name NAME`). [`cli`] declares the commands once, for both programs;
+//!   [`seen`] judges your files by content before cargo runs; [`interrupt`]
+//!   leaves Ctrl-C to the check program while it runs.
 //! - `check.rs` (at the top of `workshop/`) and `src/check/` are the check
 //!   program, `workshop-check`: your sixteen files, the code generated from
 //!   `workshop/proto/workshop.proto`, the checks, `serve` and `call`.
