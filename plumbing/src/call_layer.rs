@@ -209,10 +209,16 @@ where
             // The handler answered. A stream goes on after this point, so
             // the reply body takes over the limits.
             let limits = this.limits.take();
-            return Poll::Ready(
-                response
-                    .map(|response| response.map(|body| Body::new(GuardedBody::new(body, limits)))),
-            );
+            return Poll::Ready(response.map(|response| {
+                // A page's live feed (Server-Sent Events: the web crate's
+                // `/events` and `/room`) is a reply that ends when its
+                // reader leaves: its normal end, not a call abandoned.
+                let endless = response
+                    .headers()
+                    .get(http::header::CONTENT_TYPE)
+                    .is_some_and(|kind| kind.as_bytes().starts_with(b"text/event-stream"));
+                response.map(|body| Body::new(GuardedBody::new(body, limits, !endless)))
+            }));
         }
         if let Some(limits) = this.limits {
             let status = ready!(limits.poll_reached(cx));

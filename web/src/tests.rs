@@ -486,6 +486,10 @@ async fn one_page_over_the_cap_is_refused_with_why_and_a_closed_page_frees_its_p
     tokio::time::timeout(Duration::from_secs(5), fed)
         .await
         .expect("a closed page's place freed within 5 s");
+    // A page that leaves its feed is the feed's normal end: nothing to warn
+    // the instructor about (the call layer warns of gRPC calls abandoned).
+    let logs = captured_logs();
+    assert!(!logs.contains("/events: the caller went away"), "{logs}");
 }
 
 #[tokio::test]

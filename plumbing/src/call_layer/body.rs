@@ -31,12 +31,13 @@ pin_project_lite::pin_project! {
 }
 
 impl GuardedBody {
-    /// The reply `inner`, ended early if one of `limits` is reached first.
-    pub(super) fn new(inner: Body, limits: Option<Limits>) -> Self {
+    /// The reply `inner`, ended early if one of `limits` is reached first;
+    /// if `watched`, a reply dropped before its end is logged.
+    pub(super) fn new(inner: Body, limits: Option<Limits>, watched: bool) -> Self {
         // A reply that is over before it starts (a "trailers-only" error,
         // its status in the headers) is never read, and that is no loss.
         let over = inner.is_end_stream();
-        let watch = limits.as_ref().filter(|_| !over).map(|limits| {
+        let watch = limits.as_ref().filter(|_| watched && !over).map(|limits| {
             let when = "during the reply; the rest of it was dropped";
             Watch::new(limits.method.clone(), when)
         });
