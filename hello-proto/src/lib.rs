@@ -22,9 +22,11 @@
 //!   implementation into something tonic can serve (the note's
 //!   `add_DoStuffServicer_to_server`).
 //!
-//! And [`class`]: `proto/class.proto`, the small service through which each
+//! And, with the `class` feature (the web and workshop crates ask for it),
+//! `class`: `proto/class.proto`, the small service through which each
 //! student's workshop reports its progress to the instructor's page.
 
+#[cfg(feature = "class")]
 pub mod class;
 pub mod codec;
 pub mod lessons;
