@@ -170,7 +170,7 @@ pub async fn run(args: &Args) -> Result<(), ClientError> {
     ] {
         let measured = measure(&mut stub, args, round, &mut jitter).await?;
         println!(
-            "{name} {} attempts reached the server for {} calls: {:.2} per call; {} succeeded",
+            "{name} {} attempts reached the server for {} calls: {:.3} per call; {} succeeded",
             measured.arrived,
             measured.calls,
             measured.per_call(),
@@ -294,8 +294,12 @@ async fn burst(stub: &Stub, args: &Args, n: u32) -> Result<(), ClientError> {
             (i, outcome, started.elapsed())
         }
     });
+    // In the order they came back, which is the story: who waited, who
+    // was refused at once.
+    let mut outcomes = join_all(calls).await;
+    outcomes.sort_by_key(|(_, _, after)| *after);
     let mut codes = Vec::new();
-    for (i, outcome, after) in join_all(calls).await {
+    for (i, outcome, after) in outcomes {
         let ms = after.as_millis();
         match outcome {
             Ok(reply) => println!("call {i}: OK after {ms} ms: {}", reply.into_inner().retval),
@@ -309,6 +313,7 @@ async fn burst(stub: &Stub, args: &Args, n: u32) -> Result<(), ClientError> {
             }
         }
     }
+    codes.sort_by_key(|code| i32::from(*code));
     codes.dedup();
     for code in codes {
         println!("{}", advice(code));

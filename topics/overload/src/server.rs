@@ -225,7 +225,7 @@ pub async fn start(service: Strained, args: &Args) -> Result<RunningServer, Star
         "waits for a free one"
     };
     info!(
-        "{} calls per connection at once; a call over the limit {over_the_limit}; say_hello takes {} ms and fails {}% of its attempts (seed {})",
+        "calls running at once per connection: at most {}; a call over the limit {over_the_limit}; say_hello takes {} ms and fails {}% of its attempts (seed {})",
         args.common.max_calls_per_connection, args.common.delay_ms, args.fail_percent, args.seed
     );
     let listener = server::bind(TOPIC, &args.common).await?;
