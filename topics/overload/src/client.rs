@@ -298,11 +298,14 @@ async fn burst(stub: &Stub, args: &Args, n: u32) -> Result<(), ClientError> {
     // was refused at once.
     let mut outcomes = join_all(calls).await;
     outcomes.sort_by_key(|(_, _, after)| *after);
-    let mut codes = Vec::new();
+    let (mut codes, mut last_failure, mut succeeded) = (Vec::new(), None, 0);
     for (i, outcome, after) in outcomes {
         let ms = after.as_millis();
         match outcome {
-            Ok(reply) => println!("call {i}: OK after {ms} ms: {}", reply.into_inner().retval),
+            Ok(reply) => {
+                println!("call {i}: OK after {ms} ms: {}", reply.into_inner().retval);
+                succeeded += 1;
+            }
             Err(status) => {
                 println!(
                     "call {i}: {} after {ms} ms: {}",
@@ -310,6 +313,7 @@ async fn burst(stub: &Stub, args: &Args, n: u32) -> Result<(), ClientError> {
                     status.message()
                 );
                 codes.push(status.code());
+                last_failure = Some(status);
             }
         }
     }
@@ -318,7 +322,12 @@ async fn burst(stub: &Stub, args: &Args, n: u32) -> Result<(), ClientError> {
     for code in codes {
         println!("{}", advice(code));
     }
-    Ok(())
+    // Refusals beside a success are the lesson; no success at all (no
+    // server, say) is a failed run, explained in one line.
+    match last_failure {
+        Some(status) if succeeded == 0 => Err(status.into()),
+        _ => Ok(()),
+    }
 }
 
 /// Whether a client should retry a call that failed with `code`, and why:
