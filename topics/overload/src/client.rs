@@ -225,7 +225,12 @@ pub async fn measure(
     // calls: what one call spends, the next one lacks.
     let mut throttle = if round == Round::Throttled {
         let throttle = Throttle::new(args.max_tokens, args.token_ratio);
-        Some(throttle.ok_or_else(|| ClientError::Flag("--token-ratio rounds to 0".into()))?)
+        Some(throttle.ok_or_else(|| {
+            ClientError::Flag(format!(
+                "--token-ratio {} is beyond what a bucket of thousandths can count",
+                args.token_ratio
+            ))
+        })?)
     } else {
         None
     };
