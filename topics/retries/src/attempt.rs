@@ -93,6 +93,10 @@ impl fmt::Display for Event {
                     Next::Stop(Stop::ServerSaysStop) => {
                         write!(f, "not retried: the server's pushback says not to")
                     }
+                    Next::Stop(Stop::Throttled) => write!(
+                        f,
+                        "not retried: throttled, too many failures lately (--max-tokens)"
+                    ),
                     Next::Stop(Stop::DeadlineFirst(wait)) => write!(
                         f,
                         "not retried: the deadline passes before the next attempt (in {} ms)",

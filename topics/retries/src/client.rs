@@ -30,6 +30,7 @@ use crate::{
     attempt::{Deadline, Event, one_attempt},
     hedging,
     policy::{Backoff, Jitter, MAX_ATTEMPTS_CAP, Next, RetryPolicy, Stop, parse_code},
+    throttle::{MAX_TOKENS_CAP, Throttle},
 };
 
 /// Flags of the retries client: the service config's `retryPolicy`, as flags.
@@ -62,6 +63,14 @@ pub struct Args {
     #[arg(long = "retry-on", value_name = "CODE", default_value = "UNAVAILABLE", value_parser = parse_code)]
     pub retry_on: Vec<Code>,
 
+    /// Throttle the retries with a token bucket of N tokens (retryThrottling's maxTokens, 1 to 1000); needs --token-ratio [default: no throttling]
+    #[arg(long, value_name = "N", requires = "token_ratio", value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_TOKENS_CAP)))]
+    pub max_tokens: Option<u32>,
+
+    /// What each success gives back to the bucket: retryThrottling's tokenRatio (above 0, 3 decimals); needs --max-tokens
+    #[arg(long, value_name = "X", requires = "max_tokens", value_parser = parse_ratio)]
+    pub token_ratio: Option<f64>,
+
     /// Hedge instead of retrying: send another copy after MS without a reply, up to --max-attempts; the first success wins and the others are cancelled
     #[arg(long, value_name = "MS")]
     pub hedge_after_ms: Option<u64>,
@@ -77,6 +86,8 @@ impl Default for Args {
             max_backoff_ms: 1000,
             backoff_multiplier: 2.0,
             retry_on: vec![Code::Unavailable],
+            max_tokens: None,
+            token_ratio: None,
             hedge_after_ms: None,
         }
     }
@@ -92,6 +103,29 @@ impl Args {
             multiplier: self.backoff_multiplier,
             retryable: self.retry_on.clone(),
         }
+    }
+
+    /// The throttle `--max-tokens` and `--token-ratio` describe, if given.
+    pub fn throttle(&self) -> Result<Option<Throttle>, ClientError> {
+        let (Some(max_tokens), Some(ratio)) = (self.max_tokens, self.token_ratio) else {
+            return Ok(None);
+        };
+        match Throttle::new(max_tokens, ratio) {
+            Some(throttle) => Ok(Some(throttle)),
+            None => Err(ClientError::Flag(format!(
+                "--max-tokens {max_tokens} --token-ratio {ratio}: A6 wants 1 to {MAX_TOKENS_CAP} tokens and a ratio of at least 0.001"
+            ))),
+        }
+    }
+}
+
+/// `--token-ratio`: a number of at least 0.001, as A6 requires.
+fn parse_ratio(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(x) if x.is_finite() && x >= 0.001 => Ok(x),
+        _ => Err(format!(
+            "expected a number of at least 0.001, e.g. 0.1, got {text:?}"
+        )),
     }
 }
 
@@ -131,7 +165,18 @@ pub async fn run(args: &Args) -> Result<(), ClientError> {
         }
         None => {
             let mut jitter = Jitter::from_clock();
-            call_with_retries(&mut stub, &message, &policy, timeout, &mut jitter, print).await?
+            let mut throttle = args.throttle()?;
+            let throttle = throttle.as_mut();
+            call_with_retries(
+                &mut stub,
+                &message,
+                &policy,
+                timeout,
+                &mut jitter,
+                throttle,
+                print,
+            )
+            .await?
         }
     };
     println!("GRPC client received: {reply}");
@@ -141,20 +186,31 @@ pub async fn run(args: &Args) -> Result<(), ClientError> {
 /// Calls `say_hello` with `message` until an attempt succeeds or `policy`
 /// says stop, all within one deadline `timeout`; hands each attempt's
 /// [`Event`] to `on_event`. A failed call ends with its last attempt's
-/// status, whether the policy or the deadline stopped it.
+/// status, whether the policy, the throttle or the deadline stopped it.
+///
+/// With a `throttle` (A6's `retryThrottling`), every attempt's outcome is
+/// recorded in it, and a retry is sent only while it allows one. It is the
+/// client's, not the call's: pass the same one to every call, as a grpcio
+/// channel shares its own between all its calls.
 pub async fn call_with_retries(
     stub: &mut Stub,
     message: &HelloRequest,
     policy: &RetryPolicy,
     timeout: Option<Duration>,
     jitter: &mut Jitter,
+    mut throttle: Option<&mut Throttle>,
     mut on_event: impl FnMut(Event),
 ) -> Result<String, Status> {
     let deadline = Deadline::after(timeout);
     let mut backoff = Backoff::new(policy);
     let mut attempt = 1;
     loop {
-        let status = match one_attempt(stub, message, attempt, deadline.remaining()).await {
+        let outcome = one_attempt(stub, message, attempt, deadline.remaining()).await;
+        if let Some(throttle) = throttle.as_deref_mut() {
+            let code = outcome.as_ref().err().map_or(Code::Ok, Status::code);
+            throttle.record(code, &policy.retryable);
+        }
+        let status = match outcome {
             Ok(reply) => {
                 on_event(Event::Succeeded {
                     attempt,
@@ -165,6 +221,16 @@ pub async fn call_with_retries(
             Err(status) => status,
         };
         let mut next = policy.after_failure(&status, attempt, &mut backoff, jitter.fraction());
+        // The policy would retry; the throttle may still say no: too many
+        // attempts of this client failed lately (A6: only while the tokens
+        // are above maxTokens / 2).
+        if matches!(next, Next::RetryAfter(..))
+            && throttle
+                .as_deref()
+                .is_some_and(|throttle| !throttle.allows_retry())
+        {
+            next = Next::Stop(Stop::Throttled);
+        }
         // No attempt may start after the deadline. gRPC's libraries would
         // sleep until it passes and report DEADLINE_EXCEEDED; we stop at
         // once, and the call ends as when the attempts run out.

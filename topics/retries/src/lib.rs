@@ -17,6 +17,8 @@
 //!   the [`attempt::Event`] printed for it.
 //! - [`client`]: the retry loop, each attempt a fresh `tonic::Request`
 //!   with `grpc-previous-rpc-attempts` and what is left of the deadline.
+//! - [`throttle`]: A6's `retryThrottling`, a token bucket per client that
+//!   stops the retries when too many attempts fail.
 //! - [`hedging`]: copies sent every `--hedge-after-ms`, the first success
 //!   wins, the others cancelled.
 //! - [`server`]: a `say_hello` that fails the first `--fail-attempts`
@@ -30,6 +32,7 @@ pub mod client;
 pub mod hedging;
 pub mod policy;
 pub mod server;
+pub mod throttle;
 
 #[cfg(test)]
 mod tests;

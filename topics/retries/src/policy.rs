@@ -87,6 +87,9 @@ pub enum Stop {
     ServerSaysStop,
     /// The call's deadline passes before the wait would end.
     DeadlineFirst(Duration),
+    /// The client's retry throttle (A6's `retryThrottling`) has too few
+    /// tokens left: too many of its attempts failed lately.
+    Throttled,
 }
 
 impl RetryPolicy {

@@ -21,6 +21,7 @@ use crate::{
     hedging::call_hedged,
     policy::{Jitter, Next, RetryPolicy, Stop, Wait},
     server::{self, Arrival, Flaky},
+    throttle::Throttle,
 };
 
 /// The topic's server with `args` on a free port, and its service, to ask
@@ -75,6 +76,7 @@ async fn retried(
         policy,
         timeout,
         &mut Jitter::seeded(1),
+        None,
         |event| events.push(event),
     )
     .await;
@@ -181,6 +183,39 @@ async fn a_call_makes_exactly_max_attempts_and_fails_with_the_last_status() {
         line,
         "the call failed (UNAVAILABLE: attempt 3 fails on purpose: the server runs with --fail-attempts 10)"
     );
+}
+
+#[tokio::test]
+async fn a_throttle_shared_by_the_calls_stops_retrying_when_half_its_tokens_are_spent() {
+    let (server, service) = serve(failing(10, Code::Unavailable)).await;
+    let mut stub = client::connect(&server.client_args).await.unwrap();
+    // 4 tokens: retries while above 2, so two failures spend what may go.
+    let mut throttle = Throttle::new(4, 0.1).unwrap();
+    let mut events = Vec::new();
+    for pid in [111, 112] {
+        let outcome = call_with_retries(
+            &mut stub,
+            &HelloRequest { pid },
+            &policy(5),
+            None,
+            &mut Jitter::seeded(1),
+            Some(&mut throttle),
+            |event| events.push(event),
+        )
+        .await;
+        assert_eq!(outcome.unwrap_err().code(), Code::Unavailable);
+    }
+    // Call 111: attempt 1 fails (3 tokens), retried; attempt 2 fails (2
+    // tokens): throttled. Call 112: its first attempt is always sent (1
+    // token left), and not retried.
+    let pids: Vec<_> = service.arrivals().iter().map(|a| a.pid).collect();
+    assert_eq!(pids, [111, 111, 112], "{}", lines(&events));
+    let last = events.last().unwrap().to_string();
+    assert!(
+        last.ends_with("not retried: throttled, too many failures lately (--max-tokens)"),
+        "{last}"
+    );
+    assert_eq!(throttle.tokens(), 1.0);
 }
 
 #[tokio::test]
