@@ -25,7 +25,7 @@ async fn main() -> ExitCode {
     let context = Context::new(TOPIC, &client_args);
     match upgrade::run(&args, |step| println!("{step}")).await {
         Ok(summary) => {
-            println!("all calls: {}", summary.all);
+            println!("the client counted {}", summary.all);
             println!("after the last v1 stopped: {}", summary.after_the_last_v1);
             report(summary.all.outcome(true), &context)
         }
