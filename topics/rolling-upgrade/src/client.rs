@@ -177,14 +177,14 @@ impl Tally {
         let by_version = (self.by_version.iter())
             .map(|(version, n)| {
                 let before = earlier.by_version.get(version).copied().unwrap_or(0);
-                (version.clone(), n - before)
+                (version.clone(), n.saturating_sub(before))
             })
             .filter(|(_, n)| *n > 0)
             .collect();
         Tally {
-            made: self.made - earlier.made,
+            made: self.made.saturating_sub(earlier.made),
             by_version,
-            failed: self.failed - earlier.failed,
+            failed: self.failed.saturating_sub(earlier.failed),
             first_failure: None,
         }
     }
@@ -225,6 +225,7 @@ pub async fn run(args: &Args) -> Result<(), ClientError> {
     let channel = unary::client::channel(TOPIC, &args.common).await?;
     let mut stub = Stub::new(args.proto, channel, client::attach_token(&args.common)?);
     let (pid, timeout) = (args.common.pid(), args.common.timeout());
+    let context = client::Context::new(TOPIC, &args.common);
 
     let mut tally = Tally::default();
     let mut last_succeeded = false;
@@ -240,16 +241,12 @@ pub async fn run(args: &Args) -> Result<(), ClientError> {
             }
             // One call: its failure is the client's, advised as usual.
             Err(status) if args.repeat == 1 => return Err(status.into()),
+            // Several: each failure is said as it happens, and counted.
             Err(status) => {
-                println!(
-                    "call {call} failed: {}",
-                    client::explain(
-                        &status.clone().into(),
-                        &client::Context::new(TOPIC, &args.common)
-                    )
-                );
                 tally.failed(&status);
                 last_succeeded = false;
+                let line = client::explain(&ClientError::Call(status), &context);
+                println!("call {call} failed: {line}");
             }
         }
     }

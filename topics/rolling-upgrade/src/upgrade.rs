@@ -31,6 +31,7 @@ use clap::Parser;
 use plumbing::{
     cli::{ClientArgs, ServerArgs},
     client::{self, ClientError},
+    code_name,
     server::{RunningServer, StartError},
 };
 use tokio::task::JoinSet;
@@ -47,7 +48,7 @@ const CALL_TIMEOUT: Duration = Duration::from_secs(2);
 /// busy loop on a small machine.
 const PAUSE: Duration = Duration::from_millis(5);
 /// How long a new server may take to answer its first calls.
-const JOIN_LIMIT: Duration = Duration::from_secs(10);
+pub const JOIN_LIMIT: Duration = Duration::from_secs(10);
 /// How often to look whether it has.
 const POLL: Duration = Duration::from_millis(10);
 /// The pid the client's calls carry.
@@ -300,6 +301,7 @@ impl Deployed {
         };
         let answered = Answered::default();
         let server = server::start(version, answered.clone(), &server_args).await?;
+        // A TCP address: we bound 127.0.0.1:0 (only a unix socket has none).
         let addr = server
             .addr()
             .ok_or_else(|| StartError::NotASocket("127.0.0.1:0".to_owned()))?;
@@ -365,7 +367,16 @@ impl Calling {
                         let mut tally = tally.lock().unwrap_or_else(PoisonError::into_inner);
                         match outcome {
                             Ok(read) => tally.answered(&read.version),
-                            Err(status) => tally.failed(&status),
+                            // Said as it happens, beside the steps, as the
+                            // client's `--repeat` does; and counted.
+                            Err(status) => {
+                                println!(
+                                    "a call failed: {}: {}",
+                                    code_name(status.code()),
+                                    status.message()
+                                );
+                                tally.failed(&status);
+                            }
                         }
                     }
                     tokio::time::sleep(PAUSE).await;

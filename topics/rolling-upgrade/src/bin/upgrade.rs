@@ -35,8 +35,9 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
         Err(UpgradeError::Stalled(addr)) => {
+            let limit = upgrade::JOIN_LIMIT.as_secs();
             error!(
-                "the v2 server on {addr} answered no calls within 10 s: is the client following etcd?"
+                "the v2 server on {addr} answered no calls within {limit} s: is the client following etcd?"
             );
             ExitCode::FAILURE
         }
