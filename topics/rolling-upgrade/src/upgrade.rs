@@ -86,7 +86,7 @@ pub struct Args {
     pub callers: u8,
 
     /// How many calls each new v2 server answers before the next v1 server is drained
-    #[arg(long, value_name = "N", default_value_t = 50)]
+    #[arg(long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..))]
     pub calls_per_step: u64,
 }
 
