@@ -18,6 +18,9 @@
 //!   passes them through. Every field reaches the client, known to v1 or
 //!   not. The relay may still read what it needs, by decoding a *copy* as
 //!   v1 (it logs the text), as long as it passes on the original bytes.
+//!
+//! (Neither passes its caller's deadline on to the server behind: that is
+//! the propagation topic's lesson, left out here to keep to this one.)
 
 use bytes::{Buf, BufMut, Bytes};
 use clap::Parser;
