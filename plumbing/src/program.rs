@@ -7,9 +7,12 @@
 
 use std::fmt;
 
-/// Every registry key of ours starts with this: the service's name, then
-/// the program's (see [`Program::registry_prefix`]).
+/// Every registry key of a `hello.DoStuff` server starts with this: the
+/// service's name, then the program's (see [`Program::registry_prefix`]).
 pub const REGISTRY_PREFIX: &str = "/hello/DoStuff/";
+
+/// The gRPC service a program serves unless it says otherwise: the note's.
+const NOTE_SERVICE: &str = "hello.DoStuff";
 
 /// A program of this workspace, as its messages name it: declared once as a
 /// constant by the crate it belongs to (a lesson's `PROGRAM`, a topic's `TOPIC`).
@@ -29,6 +32,9 @@ pub struct Program {
     /// that sets it (`("count", "--count")`): a refused value is then
     /// advised by the flag to change.
     pub field_flags: &'static [(&'static str, &'static str)],
+    /// The gRPC service its server reports to health checkers and
+    /// registers under in etcd: `hello.DoStuff` unless told otherwise.
+    pub service: &'static str,
 }
 
 impl Program {
@@ -45,7 +51,15 @@ impl Program {
             default_addr,
             methods,
             field_flags: &[],
+            service: NOTE_SERVICE,
         }
+    }
+
+    /// The same program, serving the gRPC service `service` (its full
+    /// name, `package.Service`) instead of `hello.DoStuff`: its health
+    /// status and its registry entries are under that name.
+    pub const fn with_service(self, service: &'static str) -> Self {
+        Self { service, ..self }
     }
 
     /// The same program, its server started by the binary `server`
@@ -95,9 +109,10 @@ impl Program {
     }
 
     /// Where servers of this program register in etcd (`--registry`): each
-    /// under `{prefix}{host:port}`, e.g. `/hello/DoStuff/errors/127.0.0.1:8901`.
+    /// under `{prefix}{host:port}`, e.g. `/hello/DoStuff/errors/127.0.0.1:8901`
+    /// (the service's name, its dots made slashes, then the program's).
     pub fn registry_prefix(self) -> String {
-        format!("{REGISTRY_PREFIX}{self}/")
+        format!("/{}/{self}/", self.service.replace('.', "/"))
     }
 
     /// The client flag that sets the request field a server's message
@@ -146,6 +161,11 @@ mod tests {
         assert_eq!(
             BACKEND.registry_prefix(),
             "/hello/DoStuff/relaying backend/"
+        );
+        assert!(BACKEND.registry_prefix().starts_with(REGISTRY_PREFIX));
+        assert_eq!(
+            ERRORS.with_service("upgrade.Greeter").registry_prefix(),
+            "/upgrade/Greeter/errors/"
         );
     }
 

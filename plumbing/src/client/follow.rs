@@ -2,7 +2,6 @@
 //! printing each change as the client sees it.
 
 use etcd_registry::{FollowError, Following, Gateway, Membership};
-use hello_proto::pb::do_stuff_server::SERVICE_NAME;
 use tonic::transport::{Channel, Endpoint};
 use tracing::{info, warn};
 
@@ -27,7 +26,7 @@ pub async fn follow_registry(
         endpoint(&entry.addr, entry.tls).map_err(|e| e.to_string())
     };
     let prefix = program.registry_prefix();
-    let following = etcd_registry::follow(gateway, &prefix, SERVICE_NAME, dial).await;
+    let following = etcd_registry::follow(gateway, &prefix, program.service, dial).await;
     let Following {
         channel,
         mut changes,

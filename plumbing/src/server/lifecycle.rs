@@ -3,7 +3,7 @@
 use std::future::Future;
 
 use etcd_registry::{Entry, Gateway};
-use hello_proto::pb::{self, do_stuff_server::SERVICE_NAME};
+use hello_proto::pb;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tonic::service::Routes;
@@ -109,7 +109,7 @@ impl Lifecycle {
         // Dropped on an early return below, this stops the server.
         let stop = stop.drop_guard();
         health
-            .set_service_status(SERVICE_NAME, ServingStatus::Serving)
+            .set_service_status(program.service, ServingStatus::Serving)
             .await;
 
         // Serving: now tell the registry, so clients following it come.
@@ -157,6 +157,7 @@ impl Lifecycle {
             task: serving,
             cutoff,
             registration,
+            service: program.service,
         })
     }
 }

@@ -9,8 +9,6 @@ use tokio_util::sync::{CancellationToken, DropGuard};
 use tonic_health::{ServingStatus, server::HealthReporter};
 use tracing::{error, info, warn};
 
-use hello_proto::pb::do_stuff_server::SERVICE_NAME;
-
 use super::Listening;
 
 /// How long a registered server keeps taking calls after leaving the
@@ -39,6 +37,8 @@ pub struct RunningServer {
     pub(super) cutoff: CancellationToken,
     /// Our entry in etcd, with `--registry`.
     pub(super) registration: Option<Registration>,
+    /// The gRPC service reported to health checkers (the program's).
+    pub(super) service: &'static str,
 }
 
 impl RunningServer {
@@ -88,6 +88,7 @@ impl RunningServer {
             mut task,
             cutoff,
             registration,
+            service,
         } = self;
         // First leave the registry: clients following it drop us from
         // their list, and send their next calls to the servers that stay.
@@ -103,7 +104,7 @@ impl RunningServer {
             tokio::time::sleep(pause).await;
         }
         // Then tell health watchers, so balancers stop sending us calls.
-        for service in ["", SERVICE_NAME] {
+        for service in ["", service] {
             health
                 .set_service_status(service, ServingStatus::NotServing)
                 .await;

@@ -39,12 +39,16 @@ mod tests;
 use plumbing::Program;
 
 /// The `server` program (either version), for the plumbing's messages: its
-/// name and port. It serves no `hello.DoStuff` method: `upgrade.Greeter`'s.
-pub const TOPIC: Program = Program::new("rolling-upgrade", "127.0.0.1:8915", &[]);
+/// name and port, and its service, `upgrade.Greeter` (not the note's
+/// `hello.DoStuff`): the name its health status and its etcd entries are
+/// under, `/upgrade/Greeter/rolling-upgrade/127.0.0.1:8915`.
+pub const TOPIC: Program =
+    Program::new("rolling-upgrade", "127.0.0.1:8915", &[]).with_service("upgrade.Greeter");
 
 /// The `relay` program, which passes `upgrade.Greeter` calls on to a server.
-pub const RELAY: Program =
-    Program::new("rolling-upgrade", "127.0.0.1:8916", &[]).with_server_binary("relay");
+pub const RELAY: Program = Program::new("rolling-upgrade", "127.0.0.1:8916", &[])
+    .with_service("upgrade.Greeter")
+    .with_server_binary("relay");
 
 /// The code `build.rs` generates: each version of the proto in a module of
 /// its own, and the relay's view of the service, over bytes.
