@@ -32,7 +32,9 @@ use std::{
     time::Duration,
 };
 
-use hello_proto::pb::{HelloRequest, do_stuff_client::DoStuffClient, do_stuff_server::SERVICE_NAME};
+use hello_proto::pb::{
+    HelloRequest, do_stuff_client::DoStuffClient, do_stuff_server::SERVICE_NAME,
+};
 use plumbing::{
     cli::ClientArgs,
     client::{self, ClientError, Stub},

@@ -173,12 +173,13 @@ pub async fn start(args: &Args) -> Result<(RunningServer, NamedService), StartEr
         reporter.set_serving(false).await;
     });
 
-    let router = builder
-        .add_service(health_service)
-        .add_service(server::with_token_check_and_limits(
-            DoStuffServer::new(service.clone()),
-            &args.common,
-        ));
+    let router =
+        builder
+            .add_service(health_service)
+            .add_service(server::with_token_check_and_limits(
+                DoStuffServer::new(service.clone()),
+                &args.common,
+            ));
     if let Some(ms) = args.max_connection_age_ms {
         info!("each connection is closed {ms} ms after it opened (max_connection_age)");
     }

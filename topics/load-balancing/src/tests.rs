@@ -20,11 +20,19 @@ use crate::{
 /// How long a test waits for a health change it expects.
 const HEALTH_WITHIN: Duration = Duration::from_secs(5);
 
-/// Three servers started with `args` on free ports: each named by its
-/// address, as `x-served-by` says it.
-async fn three(args: &server::Args) -> (Vec<RunningServer>, Vec<NamedService>, Vec<String>) {
+/// Servers started for a test: running, their services, their addresses.
+type Started = (Vec<RunningServer>, Vec<NamedService>, Vec<String>);
+
+/// Three servers started with `args` (see [`started`]).
+async fn three(args: &server::Args) -> Started {
+    started(&[args.clone(), args.clone(), args.clone()]).await
+}
+
+/// Servers on free ports, one with each of `each` for flags; each named by
+/// its address, as `x-served-by` says it.
+async fn started(each: &[server::Args]) -> Started {
     let (mut running, mut services, mut addrs) = (Vec::new(), Vec::new(), Vec::new());
-    for _ in 0..3 {
+    for args in each {
         let args = server::Args {
             common: ServerArgs {
                 addr: Some("127.0.0.1:0".to_owned()),
@@ -85,7 +93,10 @@ async fn pick_first_sends_every_call_to_one_server_and_round_robin_to_each_in_tu
     let tally = call(&mut balancer(&addrs, Policy::RoundRobin).await, 9).await;
     let each = counts(&[(&addrs[0], 3), (&addrs[1], 3), (&addrs[2], 3)]);
     assert_eq!(tally.served_by, each);
-    assert_eq!(tally.sent_to, each, "straight to the servers, the two agree");
+    assert_eq!(
+        tally.sent_to, each,
+        "straight to the servers, the two agree"
+    );
     // The servers counted the same calls the replies named them for.
     assert_eq!(served(&services), [9 + 3, 3, 3]);
 }
@@ -115,6 +126,27 @@ async fn p2c_spreads_calls_held_open_where_pick_first_piles_them_on_one() {
     // the less loaded of two, so no server ran far ahead.
     assert_eq!(tally.served_by.len(), 3, "{tally}");
     assert!(tally.served_by.values().all(|&n| n <= 3), "{tally}");
+}
+
+#[tokio::test]
+async fn p2c_sends_fewer_calls_to_a_slow_server_where_round_robin_gives_it_its_share() {
+    // The first server takes 400 ms a call, the others answer at once.
+    let slow = server::Args::try_parse_from(["server", "--delay-ms", "400"]).unwrap();
+    let fast = server::Args::default();
+    let (_running, _services, addrs) = started(&[slow, fast.clone(), fast]).await;
+    let four_at_a_time = plan(30, 4, Duration::ZERO);
+
+    let mut rr = balancer(&addrs, Policy::RoundRobin).await;
+    let tally = make_calls(&mut rr, &four_at_a_time, |_| {}).await;
+    assert_eq!(tally.served_by[&addrs[0]], 10, "{tally}");
+
+    // Its calls stay outstanding: p2c, comparing, sends the next ones
+    // elsewhere whenever it draws the slow server with a fast one.
+    let mut p2c = balancer(&addrs, Policy::P2c).await;
+    let tally = make_calls(&mut p2c, &four_at_a_time, |_| {}).await;
+    println!("{tally}");
+    assert_eq!(tally.failed, 0);
+    assert!(tally.served_by[&addrs[0]] <= 5, "{tally}");
 }
 
 #[tokio::test]
@@ -245,6 +277,11 @@ fn the_grace_needs_an_age() {
     let parse = |flags: &[&str]| server::Args::try_parse_from([&["server"], flags].concat());
     assert!(parse(&["--max-connection-age-grace-ms", "100"]).is_err());
     assert!(parse(&["--max-connection-age-ms", "0"]).is_err());
-    let both = ["--max-connection-age-ms", "100", "--max-connection-age-grace-ms", "50"];
+    let both = [
+        "--max-connection-age-ms",
+        "100",
+        "--max-connection-age-grace-ms",
+        "50",
+    ];
     assert!(parse(&both).is_ok());
 }
