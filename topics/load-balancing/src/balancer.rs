@@ -319,10 +319,13 @@ async fn forward(
     Ok(())
 }
 
-/// Sets the health of `addr` to `now`, printing it if it changed.
+/// Sets the health of `addr` to `now`, printing it if it changed (but
+/// not the first SERVING).
 fn change(addr: &str, report: &watch::Sender<Health>, now: Health) {
-    // Printed before it is sent, so it comes before the calls it changes.
-    if *report.borrow() != now {
+    // Printed before it is sent, so it comes before the calls it changes;
+    // a server SERVING from the start goes without saying.
+    let before = *report.borrow();
+    if before != now && (before, now) != (Health::Unknown, Health::Serving) {
         let what = if now == Health::Serving {
             "takes calls"
         } else {

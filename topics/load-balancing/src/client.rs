@@ -7,7 +7,11 @@
 //! proxy the client sent everything to one address, the proxy's, and only
 //! the replies tell which servers did the work.
 
-use std::{collections::BTreeMap, fmt, time::Duration};
+use std::{
+    collections::BTreeMap,
+    fmt,
+    time::{Duration, Instant},
+};
 
 use clap::Parser;
 use futures::stream::{FuturesUnordered, StreamExt as _};
@@ -44,7 +48,7 @@ pub struct Args {
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     pub in_flight: u32,
 
-    /// Pause between calls, and print each one as it ends: watch the counts move while you stop a server
+    /// Pause between calls, and print each one as it ends (a failed one is always printed): watch the counts move while you stop a server
     #[arg(long, value_name = "MS", default_value_t = 0)]
     pub every_ms: u64,
 
@@ -85,13 +89,13 @@ pub struct Tally {
 impl fmt::Display for Tally {
     /// The counts, one line each, as the client prints them.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (addr, calls) in &self.sent_to {
-            writeln!(f, "sent to   {addr}: {calls} calls")?;
+        for (addr, &n) in &self.sent_to {
+            writeln!(f, "sent to   {addr}: {}", calls(n))?;
         }
-        for (name, calls) in &self.served_by {
-            writeln!(f, "served by {name}: {calls} calls")?;
+        for (name, &n) in &self.served_by {
+            writeln!(f, "served by {name}: {}", calls(n))?;
         }
-        write!(f, "{} calls, {} failed", self.made, self.failed)
+        write!(f, "{}, {} failed", calls(self.made), self.failed)
     }
 }
 
@@ -103,9 +107,9 @@ pub async fn run(args: &Args) -> Result<(), ClientError> {
     let policy = clap::ValueEnum::to_possible_value(&args.policy)
         .map_or_else(String::new, |v| v.get_name().to_owned());
     println!(
-        "{policy} over {}: {} calls, {} at a time",
+        "{policy} over {}: {}, {} at a time",
         addrs.join(", "),
-        args.calls,
+        calls(args.calls),
         args.in_flight
     );
     let plan = Plan {
@@ -116,13 +120,15 @@ pub async fn run(args: &Args) -> Result<(), ClientError> {
         timeout: args.common.timeout(),
     };
     let paced = args.every_ms > 0;
+    let started = Instant::now();
     let tally = make_calls(&mut balancer, &plan, |call| {
-        if paced {
+        // A failure is always shown: the last line counts on it.
+        if paced || call.outcome.is_err() {
             println!("{call}");
         }
     })
     .await;
-    println!("{tally}");
+    println!("{tally}, in {} ms", started.elapsed().as_millis());
     match tally.failed {
         0 => Ok(()),
         // Each failure was one of many: say how many, as `--repeat` does.
@@ -134,6 +140,15 @@ pub async fn run(args: &Args) -> Result<(), ClientError> {
                 last_succeeded: tally.last_succeeded,
             }),
         },
+    }
+}
+
+/// "1 call", "2 calls".
+fn calls(n: u32) -> String {
+    if n == 1 {
+        "1 call".to_owned()
+    } else {
+        format!("{n} calls")
     }
 }
 
@@ -165,12 +180,15 @@ pub struct Call {
 
 impl fmt::Display for Call {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let to = self.sent_to.as_deref().unwrap_or("no server SERVING");
+        let sent = match &self.sent_to {
+            Some(addr) => format!("sent to {addr}"),
+            None => "not sent".to_owned(),
+        };
         match &self.outcome {
-            Ok(name) => write!(f, "call {}: sent to {to}, served by {name}", self.number),
+            Ok(name) => write!(f, "call {}: {sent}, served by {name}", self.number),
             Err(status) => write!(
                 f,
-                "call {}: sent to {to}, failed: {}: {}",
+                "call {}: {sent}, failed: {}: {}",
                 self.number,
                 plumbing::code_name(status.code()),
                 status.message()
