@@ -139,9 +139,15 @@ impl Balancer {
         for addr in addrs {
             let endpoint = unary::client::endpoint(addr, args.speaks_tls(), args)?;
             let channel = endpoint.connect_lazy();
-            let (report, health) = watch::channel(Health::Serving);
-            if addrs.len() > 1 {
-                report.send_replace(Health::Unknown);
+            let watched = addrs.len() > 1;
+            // Unwatched, the one server counts as SERVING.
+            let first = if watched {
+                Health::Unknown
+            } else {
+                Health::Serving
+            };
+            let (report, health) = watch::channel(first);
+            if watched {
                 let watch = watch_health(addr.clone(), channel.clone(), report);
                 watches.push(tokio::spawn(watch));
             }

@@ -131,14 +131,16 @@ impl DoStuff for NamedService {
     }
 }
 
-/// Binds the port, then assembles and starts the server on it; returns it
-/// with its service, whose count tests read. As the unary lesson's `start`,
-/// step by step (the port first: the name is the address bound).
+/// Assembles and starts the server, as the unary lesson's `start` does,
+/// step by step; returns it with its service, whose count tests read. The
+/// port is bound before the service is made: its default name is the
+/// address bound.
 pub async fn start(args: &Args) -> Result<(RunningServer, NamedService), StartError> {
     let lifecycle = Lifecycle::new();
     // tonic's own connection age: after it, the connection gets a GOAWAY
     // ("finish what you have, start nothing new here") and closes when its
-    // calls are done, or when the grace runs out.
+    // calls are done. With a grace, it is cut when the grace runs out; but
+    // tonic 0.14.9 then sends no GOAWAY at the age at all (README).
     let mut builder = Server::builder();
     if let Some(ms) = args.max_connection_age_ms {
         builder = builder.max_connection_age(Duration::from_millis(ms));
@@ -165,7 +167,8 @@ pub async fn start(args: &Args) -> Result<(RunningServer, NamedService), StartEr
         not_serving_after: args.not_serving_after,
     };
     service.set_serving(true).await;
-    // At shutdown, NOT_SERVING first, so watchers leave before the GOAWAY.
+    // When the shutdown begins (the signal that also stops tonic), say
+    // NOT_SERVING: watchers stop picking us while the connections close.
     let stopping = lifecycle.stop_signal();
     let reporter = service.clone();
     tokio::spawn(async move {
@@ -187,6 +190,8 @@ pub async fn start(args: &Args) -> Result<(RunningServer, NamedService), StartEr
         router
             .serve_with_incoming_shutdown(listener.incoming(&args.common), lifecycle.stop_signal()),
     );
-    let running = (lifecycle.started(serving, listening, TOPIC, &args.common)).await?;
+    let running = lifecycle
+        .started(serving, listening, TOPIC, &args.common)
+        .await?;
     Ok((running, service))
 }
