@@ -58,6 +58,17 @@ pub enum Policy {
     P2c,
 }
 
+impl fmt::Display for Policy {
+    /// As `--policy` spells it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Policy::PickFirst => "pick-first",
+            Policy::RoundRobin => "round-robin",
+            Policy::P2c => "p2c",
+        })
+    }
+}
+
 /// What a server's health watch last said.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Health {

@@ -104,10 +104,9 @@ pub async fn run(args: &Args) -> Result<(), ClientError> {
     let addrs = args.addrs();
     let mut balancer = Balancer::new(&addrs, args.policy, args.seed, &args.common)?;
     balancer.wait_for_health(FIRST_HEALTH_WITHIN).await;
-    let policy = clap::ValueEnum::to_possible_value(&args.policy)
-        .map_or_else(String::new, |v| v.get_name().to_owned());
     println!(
-        "{policy} over {}: {}, {} at a time",
+        "{} over {}: {}, {} at a time",
+        args.policy,
         addrs.join(", "),
         calls(args.calls),
         args.in_flight
@@ -131,7 +130,8 @@ pub async fn run(args: &Args) -> Result<(), ClientError> {
     println!("{tally}, in {} ms", started.elapsed().as_millis());
     match tally.failed {
         0 => Ok(()),
-        // Each failure was one of many: say how many, as `--repeat` does.
+        // One call: its status, explained. Several: how many failed, as
+        // the unary client's `--repeat` says it.
         failed => match (tally.made, tally.last_failure) {
             (1, Some(status)) => Err(ClientError::Call(status)),
             (made, _) => Err(ClientError::SomeCallsFailed {
