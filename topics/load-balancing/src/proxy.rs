@@ -37,7 +37,7 @@ use crate::client::SERVERS;
 pub struct Args {
     /// Where the proxy listens
     #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8910")]
-    pub listen: String,
+    pub addr: String,
 
     /// A server behind the proxy (repeat it) [default: 127.0.0.1:8911, :8912, :8913]
     #[arg(long, value_name = "HOST:PORT", value_delimiter = ',')]
@@ -113,14 +113,14 @@ impl fmt::Display for Event {
     }
 }
 
-/// Binds the proxy's port; a port in use is said in one line, as a
-/// server's is.
-pub async fn bind(listen: &str) -> Result<TcpListener, StartError> {
-    TcpListener::bind(listen)
+/// Binds the proxy's port (`--addr`, as a server's); a port in use is
+/// said in one line, as a server's is.
+pub async fn bind(addr: &str) -> Result<TcpListener, StartError> {
+    TcpListener::bind(addr)
         .await
         .map_err(|why| match why.kind() {
-            std::io::ErrorKind::AddrInUse => StartError::PortInUse(listen.to_owned()),
-            _ => StartError::CannotListen(listen.to_owned(), why),
+            std::io::ErrorKind::AddrInUse => StartError::PortInUse(addr.to_owned()),
+            _ => StartError::CannotListen(addr.to_owned(), why),
         })
 }
 

@@ -12,7 +12,7 @@ use tracing::{error, info};
 async fn main() -> ExitCode {
     let args = Args::parse();
     plumbing::logging::init("info");
-    let listener = match proxy::bind(&args.listen).await {
+    let listener = match proxy::bind(&args.addr).await {
         Ok(listener) => listener,
         Err(why) => {
             error!("{why}");
@@ -22,7 +22,7 @@ async fn main() -> ExitCode {
     let backends = args.backends();
     info!(
         "proxy on {}, each new connection to the next of {}",
-        args.listen,
+        args.addr,
         backends.join(", ")
     );
     tokio::select! {
