@@ -33,6 +33,14 @@ impl Lifecycle {
         Self::default()
     }
 
+    /// The health reporter behind [`Self::health_and_reflection`]'s health
+    /// service, for a server that changes its status while it runs (a
+    /// server going NOT_SERVING on purpose, so balancers stop picking it).
+    /// The lifecycle still says SERVING at start and NOT_SERVING at shutdown.
+    pub fn health(&self) -> HealthReporter {
+        self.health.clone()
+    }
+
     /// The services every server offers beside its own, which tools use:
     /// health (`grpc.health.v1`: "is hello.DoStuff serving?") and
     /// reflection (v1 and v1alpha: "what do you serve?", so that grpcurl

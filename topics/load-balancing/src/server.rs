@@ -11,13 +11,11 @@
 //!
 //! 1. tonic's builder gets `max_connection_age` (and its grace) before the
 //!    plumbing sets the rest, when the flags ask for it;
-//! 2. the health service is this server's own (`tonic_health`'s
-//!    `health_reporter`), not the lifecycle's, because this server changes
-//!    its status while it runs (`--not-serving-after`), which is the
-//!    lesson: a balancing client that watches health stops sending to it.
-//!    (The lifecycle reports only at start and stop, and keeps its reporter
-//!    to itself. So this server serves no reflection either: grpcurl needs
-//!    `-proto proto/hello.proto` here.)
+//! 2. the service keeps the lifecycle's health reporter
+//!    (`lifecycle.health()`), because this server changes its status while
+//!    it runs (`--not-serving-after`), which is the lesson: a balancing
+//!    client that watches health stops sending to it. The lifecycle still
+//!    says SERVING at start, and NOT_SERVING when the shutdown begins.
 
 use std::{
     sync::{
@@ -154,9 +152,9 @@ pub async fn start(args: &Args) -> Result<(RunningServer, NamedService), StartEr
     let listening = listener.listening();
     let name = args.name.clone().unwrap_or_else(|| listening.to_string());
 
-    // Our own health service; `health_reporter` says SERVING for "" (the
-    // whole server) already, we say it for hello.DoStuff.
-    let (health, health_service) = tonic_health::server::health_reporter();
+    // The reporter behind the health service the lifecycle serves below:
+    // what this service says there, health watchers hear at once.
+    let health = lifecycle.health();
     let service = NamedService {
         name,
         lesson: UnaryService {
@@ -166,23 +164,13 @@ pub async fn start(args: &Args) -> Result<(RunningServer, NamedService), StartEr
         health,
         not_serving_after: args.not_serving_after,
     };
-    service.set_serving(true).await;
-    // When the shutdown begins (the signal that also stops tonic), say
-    // NOT_SERVING: watchers stop picking us while the connections close.
-    let stopping = lifecycle.stop_signal();
-    let reporter = service.clone();
-    tokio::spawn(async move {
-        stopping.await;
-        reporter.set_serving(false).await;
-    });
 
-    let router =
-        builder
-            .add_service(health_service)
-            .add_service(server::with_token_check_and_limits(
-                DoStuffServer::new(service.clone()),
-                &args.common,
-            ));
+    let router = builder
+        .add_routes(lifecycle.health_and_reflection()?)
+        .add_service(server::with_token_check_and_limits(
+            DoStuffServer::new(service.clone()),
+            &args.common,
+        ));
     if let Some(ms) = args.max_connection_age_ms {
         info!("each connection is closed {ms} ms after it opened (max_connection_age)");
     }
