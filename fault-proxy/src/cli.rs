@@ -126,6 +126,8 @@ impl Args {
 fn parse_chance(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(p) if (0.0..=1.0).contains(&p) => Ok(p),
-        _ => Err(format!("expected a probability from 0 to 1, e.g. 0.3, got {text:?}")),
+        _ => Err(format!(
+            "expected a probability from 0 to 1, e.g. 0.3, got {text:?}"
+        )),
     }
 }

@@ -193,7 +193,13 @@ pub struct Cut {
 impl fmt::Display for Cut {
     /// `black hole after 1024 bytes up (no FIN, no RST)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {} ({})", self.kind, self.after, self.kind.on_the_wire())
+        write!(
+            f,
+            "{} {} ({})",
+            self.kind,
+            self.after,
+            self.kind.on_the_wire()
+        )
     }
 }
 
@@ -261,7 +267,12 @@ impl Faults {
     }
 
     /// Adds a `latency ± jitter` to each chunk going in `directions`.
-    pub fn with_latency(mut self, directions: Directions, latency: Duration, jitter: Duration) -> Self {
+    pub fn with_latency(
+        mut self,
+        directions: Directions,
+        latency: Duration,
+        jitter: Duration,
+    ) -> Self {
         for shaping in self.shaping_mut(directions) {
             shaping.latency = latency;
             shaping.jitter = jitter;

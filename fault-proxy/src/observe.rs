@@ -131,7 +131,10 @@ impl fmt::Display for Event {
                 up, down, broken, ..
             } => {
                 if let Some((side, error)) = broken {
-                    write!(f, "{side} broke the connection ({error}); reset the other side; ")?;
+                    write!(
+                        f,
+                        "{side} broke the connection ({error}); reset the other side; "
+                    )?;
                 }
                 write!(f, "closed after {up} bytes up, {down} bytes down")
             }

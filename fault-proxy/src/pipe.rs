@@ -282,7 +282,8 @@ impl<F: Fn(Bytes, Duration)> Writer<'_, F> {
                         bytes.truncate(usize::try_from(room).unwrap_or(usize::MAX));
                     }
                     self.pacer.write(to, &bytes).await.map_err(broken)?;
-                    self.delivered.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+                    self.delivered
+                        .fetch_add(bytes.len() as u64, Ordering::Relaxed);
                     (self.chunk)(bytes, delay);
                     if reaches_limit {
                         let count = self.delivered.load(Ordering::Relaxed);

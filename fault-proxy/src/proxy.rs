@@ -222,10 +222,12 @@ async fn relay(
     // never completes, so `select!` waits for the pipes alone.
     let timer = async {
         match faults.cut {
-            Some(cut @ Cut {
-                after: After::Elapsed(time),
-                ..
-            }) => {
+            Some(
+                cut @ Cut {
+                    after: After::Elapsed(time),
+                    ..
+                },
+            ) => {
                 sleep_until(accepted_at + time).await;
                 cut
             }
