@@ -218,12 +218,12 @@ pub enum Which {
 }
 
 impl fmt::Display for Which {
-    /// `on every connection`, `on connection 2 only`, `on 30% of connections`.
+    /// `on every connection`, `on connection 2 only`, `on each connection with chance 0.3`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Which::All => f.write_str("on every connection"),
             Which::Only(n) => write!(f, "on connection {n} only"),
-            Which::Chance(p) => write!(f, "on {}% of connections", p * 100.0),
+            Which::Chance(p) => write!(f, "on each connection with chance {p}"),
         }
     }
 }

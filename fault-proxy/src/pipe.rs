@@ -301,6 +301,8 @@ impl<F: Fn(Bytes, Duration)> Writer<'_, F> {
                 }
             }
         }
+        // The reader left without an End: only when it failed, and its
+        // error is the pipe's.
         Ok(())
     }
 }

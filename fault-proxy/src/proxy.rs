@@ -13,7 +13,10 @@
 use std::{
     future,
     net::SocketAddr,
-    sync::{Arc, atomic::AtomicU64},
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
     time::Duration,
 };
 
@@ -296,7 +299,7 @@ async fn end(
             }
         }
     }
-    let load = |count: &AtomicU64| count.load(std::sync::atomic::Ordering::Relaxed);
+    let load = |count: &AtomicU64| count.load(Ordering::Relaxed);
     observer.event(&Event::Closed {
         connection: number,
         up: load(&delivered[0]),

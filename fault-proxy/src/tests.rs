@@ -265,6 +265,52 @@ async fn the_same_seed_chooses_the_same_connections() {
     assert!(first.contains(&true) && first.contains(&false));
 }
 
+#[test]
+fn the_flags_describe_the_faults_and_allow_one_cut() {
+    use clap::Parser as _;
+
+    use crate::cli::Args;
+
+    let args = Args::try_parse_from([
+        "fault-proxy",
+        "--latency-ms",
+        "50",
+        "--jitter-ms",
+        "10",
+        "--direction",
+        "down",
+        "--black-hole-after-bytes",
+        "1024",
+        "--only-connection",
+        "2",
+    ])
+    .unwrap();
+    let expected = Faults::none()
+        .with_latency(Directions::Down, ms(50), ms(10))
+        .with_cut(
+            CutKind::BlackHole,
+            After::Bytes {
+                count: 1024,
+                counted: Directions::Down,
+            },
+        )
+        .on(Which::Only(2))
+        .seeded(7);
+    assert_eq!(args.faults(7), expected);
+    assert_eq!(
+        expected.to_string(),
+        "down: latency 50 ms ± 10 ms; black hole after 1024 bytes down (no FIN, no RST); on connection 2 only; seed 7"
+    );
+    // One cut at a time, one choice of connections.
+    for refused in [
+        ["--drop-after-bytes", "1", "--reset-after-ms", "2"],
+        ["--only-connection", "1", "--chance", "0.5"],
+    ] {
+        let refused = Args::try_parse_from(std::iter::once("fault-proxy").chain(refused));
+        assert!(refused.is_err());
+    }
+}
+
 #[tokio::test]
 async fn only_the_kth_connection_gets_the_faults() {
     let faults = Faults::none()
