@@ -185,16 +185,10 @@ impl Pipe<'_> {
             pacer: Pacer::new(bandwidth),
             limit,
             delivered,
+            connection,
             direction,
             side: writer_side,
-            chunk: |bytes: Bytes, delay| {
-                observer.chunk(&Chunk {
-                    connection,
-                    direction,
-                    bytes,
-                    delay,
-                })
-            },
+            observer,
         };
         // Both loops at once, on this task; the first error (or cut) ends
         // both: the other loop is dropped mid-wait, nothing more is read.
@@ -234,22 +228,24 @@ async fn read(
 }
 
 /// The writer's state: its pace, its count, its observer.
-struct Writer<'a, F> {
+struct Writer<'a> {
     /// The bandwidth limit.
     pacer: Pacer,
     /// The byte limit of a cut.
     limit: Option<u64>,
     /// The bytes written so far.
     delivered: &'a AtomicU64,
-    /// Which way it writes (to name it at a cut).
+    /// The connection's number (to name it to the observer).
+    connection: u64,
+    /// Which way it writes (to name it at a cut, and to the observer).
     direction: Direction,
     /// Which side it writes to (to name it if writing fails).
     side: Side,
-    /// Hands each delivered chunk to the observer.
-    chunk: F,
+    /// Who hears of each chunk delivered.
+    observer: &'a dyn Observer,
 }
 
-impl<F: Fn(Bytes, Duration)> Writer<'_, F> {
+impl Writer<'_> {
     /// Writes each queued chunk when it is due, until the stream ends or
     /// the limit is reached.
     async fn write(
@@ -284,7 +280,12 @@ impl<F: Fn(Bytes, Duration)> Writer<'_, F> {
                     self.pacer.write(to, &bytes).await.map_err(broken)?;
                     self.delivered
                         .fetch_add(bytes.len() as u64, Ordering::Relaxed);
-                    (self.chunk)(bytes, delay);
+                    self.observer.chunk(&Chunk {
+                        connection: self.connection,
+                        direction: self.direction,
+                        bytes,
+                        delay,
+                    });
                     if reaches_limit {
                         let count = self.delivered.load(Ordering::Relaxed);
                         let direction = self.direction;
