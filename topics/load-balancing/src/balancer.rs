@@ -20,8 +20,15 @@
 //!   no picker to read and no health checking of its own.
 //!
 //! Health: the balancer watches each server's `grpc.health.v1.Health/Watch`
-//! for `hello.DoStuff`, on that server's channel; a server that says
-//! NOT_SERVING, or cannot be reached, is skipped until it says SERVING again.
+//! for `hello.DoStuff`, on a connection of its own beside the calls'; a
+//! server that says NOT_SERVING, or cannot be reached, is skipped until it
+//! says SERVING again. Why its own connection: the watch is a call that
+//! never ends. When a server recycles its connections (`max_connection_age`:
+//! an HTTP/2 GOAWAY, "start nothing new here"), a connection with the watch
+//! on it stays open, draining, for as long as the watch; tonic's channel
+//! keeps sending new calls on it, and the server refuses them (CANCELLED).
+//! Alone, the calls' connection closes as soon as its last call is
+//! answered, and the channel opens a new one for the next call.
 
 use std::{
     fmt,
@@ -159,7 +166,8 @@ impl Balancer {
             };
             let (report, health) = watch::channel(first);
             if watched {
-                let watch = watch_health(addr.clone(), channel.clone(), report);
+                // A second lazy channel: a connection of its own (see above).
+                let watch = watch_health(addr.clone(), endpoint.connect_lazy(), report);
                 watches.push(tokio::spawn(watch));
             }
             let stub = DoStuffClient::with_interceptor(channel, client::attach_token(args)?);

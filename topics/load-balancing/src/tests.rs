@@ -193,6 +193,23 @@ async fn max_connection_age_spreads_a_clients_calls_through_the_proxy_over_time(
 }
 
 #[tokio::test]
+async fn max_connection_age_loses_no_call_of_a_client_balancing_with_health_watches() {
+    // The same ages, the client balancing over the three servers and
+    // watching their health. The watch is a call that never ends: on the
+    // calls' connection it would hold that connection open after its
+    // GOAWAY, and tonic would send new calls there, refused (CANCELLED).
+    // On a connection of its own, no call is lost.
+    let args = server::Args::try_parse_from(["server", "--max-connection-age-ms", "300"]).unwrap();
+    let (_running, services, addrs) = three(&args).await;
+    let mut client = balancer(&addrs, Policy::RoundRobin).await;
+    // 40 calls over about a second: each connection recycled two or three times.
+    let paced = plan(40, 2, Duration::from_millis(25));
+    let tally = make_calls(&mut client, &paced, |_| {}).await;
+    assert_eq!(tally.failed, 0, "{tally}");
+    assert_eq!(served(&services).iter().sum::<u64>(), 40);
+}
+
+#[tokio::test]
 async fn a_server_that_says_not_serving_gets_no_more_calls() {
     let (_running, services, addrs) = three(&server::Args::default()).await;
     // The second server goes NOT_SERVING after its third call.
