@@ -376,8 +376,9 @@ async fn latency_to_the_backend_is_not_subtracted_from_the_deadline_it_receives(
     assert!(took >= deadline - ms(50), "took {took:?}");
     assert!(took < deadline + latency, "took {took:?}");
 
-    // The relay passed on what its 100 ms left, and its call to the backend
-    // ended with DEADLINE_EXCEEDED.
+    // The relay passed on what its 100 ms left. (How its own call then
+    // ends, its timer or its handler dropped at its deadline, is the test
+    // above's subject.)
     let RelayEvent::Calling {
         timeout: Some(passed_on),
         ..
@@ -385,11 +386,6 @@ async fn latency_to_the_backend_is_not_subtracted_from_the_deadline_it_receives(
     else {
         panic!("the relay did not pass a deadline on");
     };
-    let answered = next(&mut hops.relay_events).await;
-    let RelayEvent::BackendAnswered { code, .. } = answered else {
-        panic!("the relay's backend call did not end: {answered:?}");
-    };
-    assert_eq!(code, Code::DeadlineExceeded);
 
     // The backend received the header 200 ms after it was written, and
     // yet the very number the relay wrote (to the microsecond it is sent
