@@ -628,9 +628,9 @@ async fn a_connection_reset_before_the_call_reached_the_server_is_unknown_too_an
 #[tokio::test]
 async fn a_connection_reset_mid_reply_is_unknown_in_tonic_and_not_retried_by_default() {
     // The network fault: the first connection is reset in the middle of
-    // the reply (after 100 bytes from the server: its HTTP/2 SETTINGS
-    // went through, the reply did not), as when a load balancer or a
-    // crashing proxy kills a connection in use.
+    // the reply (after 100 bytes from the server: its HTTP/2 SETTINGS and
+    // the start of the reply; a whole call takes about 150), as when a
+    // load balancer or a crashing proxy kills a connection in use.
     let (server, service) = serve(server::Args::default()).await;
     let (proxy, args, mut seen) =
         behind_proxy(&server, first_connection_reset(100, Directions::Down)).await;

@@ -175,8 +175,8 @@ const SEED: u64 = 6;
 /// The bytes of HTTP/2's connection preface, the first a client sends.
 const PREFACE: u64 = 24;
 
-/// The wait-for-ready server, up on a free port, behind a fault proxy
-/// applying `faults`: the server, the proxy's address, its events.
+/// The wait-for-ready server on a free port, behind a fault proxy that
+/// applies `faults`: the server, the proxy, and what the proxy reports.
 async fn behind_proxy(
     faults: Faults,
 ) -> (
@@ -227,9 +227,8 @@ async fn a_connection_reset_before_the_server_spoke_is_unknown_and_not_waited_th
     assert_eq!(states, [State::Connecting]);
     // The server never saw the call: the preface went up, nothing came down.
     let closed = loop {
-        match seen.recv().await.unwrap() {
-            fault_proxy::Event::Closed { up, down, .. } => break (up, down),
-            _ => continue,
+        if let fault_proxy::Event::Closed { up, down, .. } = seen.recv().await.unwrap() {
+            break (up, down);
         }
     };
     assert_eq!(closed, (PREFACE, 0));
