@@ -1,9 +1,14 @@
 //! The topic's claims, over real sockets: a client, the relay and the
 //! backend, each a real server on its own port, as in the README.
+//!
+//! The last test puts the `fault-proxy` crate between the relay and the
+//! backend, with a fixed seed: a latency on that hop, and what it does to
+//! the deadline passed on.
 
 use std::time::{Duration, Instant};
 
 use clap::Parser;
+use fault_proxy::{Directions, Faults, RunningProxy};
 use plumbing::{
     cli::ServerArgs,
     client::{ClientError, Context, explain},
@@ -30,11 +35,25 @@ struct Hops {
     backend_events: UnboundedReceiver<BackendEvent>,
     /// Kept to keep the backend serving.
     _backend: TestServer,
+    /// Kept to keep the proxy between the relay and the backend, if any,
+    /// relaying.
+    _proxy: Option<RunningProxy>,
 }
 
 /// A backend whose calls work `work_ms`, and a relay in front of it that
 /// waits `delay_ms`, passing the deadline on unless `no_propagation`.
 async fn hops(delay_ms: u64, work_ms: u64, no_propagation: bool) -> Hops {
+    hops_through(delay_ms, work_ms, no_propagation, None).await
+}
+
+/// As [`hops`], with a fault proxy applying `faults` between the relay and
+/// the backend, if given.
+async fn hops_through(
+    delay_ms: u64,
+    work_ms: u64,
+    no_propagation: bool,
+    faults: Option<Faults>,
+) -> Hops {
     let (events, backend_events) = Events::observed();
     let service = Backend {
         work: Duration::from_millis(work_ms),
@@ -44,12 +63,21 @@ async fn hops(delay_ms: u64, work_ms: u64, no_propagation: bool) -> Hops {
         backend::start(service, args).await
     })
     .await;
+    let mut backend_addr = backend.addr().to_string();
+    let mut proxy = None;
+    if let Some(faults) = faults {
+        // The proxy's events, printed: a failing test shows them.
+        let started = fault_proxy::start("127.0.0.1:0", &backend_addr, faults, fault_proxy::Print);
+        let started = started.await.unwrap();
+        backend_addr = started.addr().to_string();
+        proxy = Some(started);
+    }
     let relay_args = relay::Args {
         common: ServerArgs {
             delay_ms,
             ..ServerArgs::default()
         },
-        backend: backend.addr().to_string(),
+        backend: backend_addr,
         no_propagation,
     };
     let (relay, relay_events) = relay_with(relay_args).await;
@@ -58,6 +86,7 @@ async fn hops(delay_ms: u64, work_ms: u64, no_propagation: bool) -> Hops {
         relay_events,
         backend_events,
         _backend: backend,
+        _proxy: proxy,
     }
 }
 
@@ -322,4 +351,68 @@ fn the_relays_flags_default_to_the_backends_port_and_check_the_address() {
     assert!(!args.no_propagation);
     let error = relay::Args::try_parse_from(["server", "--backend", "localhost"]).unwrap_err();
     assert!(error.to_string().contains("it has no port"), "{error}");
+}
+
+#[tokio::test]
+async fn latency_to_the_backend_is_not_subtracted_from_the_deadline_it_receives() {
+    // The network fault: 200 ms each way between the relay and the backend
+    // (no jitter, seed fixed): a backend in another region.
+    let latency = ms(200);
+    let faults = Faults::none()
+        .with_latency(Directions::Both, latency, Duration::ZERO)
+        .seeded(6);
+    let mut hops = hops_through(100, 5000, false, Some(faults)).await;
+    let mut stub = connect(&hops.relay.client_args).await.unwrap();
+
+    // The client's call ends with DEADLINE_EXCEEDED at its deadline, not
+    // a round trip to the backend later.
+    let deadline = ms(1000);
+    let started = Instant::now();
+    let status = say_hello(&mut stub, 6, Some(deadline), None)
+        .await
+        .unwrap_err();
+    let took = started.elapsed();
+    assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
+    assert!(took >= deadline - ms(50), "took {took:?}");
+    assert!(took < deadline + latency, "took {took:?}");
+
+    // The relay passed on what its 100 ms left. (How its own call then
+    // ends, its timer or its handler dropped at its deadline, is the test
+    // above's subject.)
+    let RelayEvent::Calling {
+        timeout: Some(passed_on),
+        ..
+    } = next(&mut hops.relay_events).await
+    else {
+        panic!("the relay did not pass a deadline on");
+    };
+
+    // The backend received the header 200 ms after it was written, and
+    // yet the very number the relay wrote (to the microsecond it is sent
+    // in): a grpc-timeout is "from now", and nobody counts the trip.
+    let received = next(&mut hops.backend_events).await;
+    let BackendEvent::Received {
+        timeout: Some(timeout),
+        ..
+    } = received
+    else {
+        panic!("the backend received no deadline: {received:?}");
+    };
+    assert!(timeout <= passed_on, "{timeout:?} > {passed_on:?}");
+    assert!(passed_on - timeout < ms(1), "{timeout:?} vs {passed_on:?}");
+
+    // So the backend's deadline falls 200 ms after the relay's: its work is
+    // stopped (long before its 5 s), but only once its whole budget is
+    // spent on its own clock, a one-way trip after the relay gave up. Had
+    // the trip been counted, it would have stopped 200 ms sooner.
+    let ended = next(&mut hops.backend_events).await;
+    let (BackendEvent::DeadlineExceeded { after } | BackendEvent::Cancelled { after }) = ended
+    else {
+        panic!("the backend's work was not stopped: {ended:?}");
+    };
+    assert!(
+        after >= passed_on - latency / 2,
+        "{ended:?}, passed on {passed_on:?}"
+    );
+    assert!(after < ms(5000), "{ended:?}");
 }

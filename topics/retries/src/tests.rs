@@ -5,13 +5,23 @@
 //! takes the first success and the server sees the other copies cancelled.
 //! And what the server survives: an attempt header at its largest value,
 //! and a long run (it remembers only the last attempts).
+//!
+//! The last tests put the `fault-proxy` crate between the client and the
+//! server, with a fixed seed, so the claims are seen on a bad network:
+//! a connection reset before the server saw the call, or in the middle of
+//! its reply, and a latency that eats the one deadline.
 
 use std::time::{Duration, Instant};
 
 use clap::Parser as _;
+use fault_proxy::{After, CutKind, Directions, Faults, RunningProxy, Which};
 use hello_proto::pb::HelloRequest;
-use plumbing::client::{ClientError, Context, Stub, explain};
+use plumbing::{
+    cli::ClientArgs,
+    client::{ClientError, Context, Stub, explain},
+};
 use test_support::{TestServer, capture_logs, captured_logs, wait_for_log};
+use tokio::sync::mpsc::UnboundedReceiver;
 use tonic::{Code, Status};
 
 use crate::{
@@ -68,7 +78,18 @@ async fn retried(
     policy: &RetryPolicy,
     timeout: Option<Duration>,
 ) -> (Result<String, Status>, Vec<Event>) {
-    let mut stub = client::connect(&server.client_args).await.unwrap();
+    retried_at(&server.client_args, pid, policy, timeout).await
+}
+
+/// Calls the server `args` point at (directly, or through a proxy) once
+/// with retries, on a new channel; returns the outcome and the events.
+async fn retried_at(
+    args: &ClientArgs,
+    pid: i32,
+    policy: &RetryPolicy,
+    timeout: Option<Duration>,
+) -> (Result<String, Status>, Vec<Event>) {
+    let mut stub = client::connect(args).await.unwrap();
     let mut events = Vec::new();
     let outcome = call_with_retries(
         &mut stub,
@@ -521,4 +542,172 @@ async fn the_server_remembers_only_its_last_arrivals() {
     let pids: Vec<i32> = service.arrivals().iter().map(|a| a.pid).collect();
     let expected: Vec<i32> = (20..i32::try_from(calls).unwrap()).collect();
     assert_eq!(pids, expected);
+}
+
+// On a bad network: the fault proxy between the client and the server.
+
+/// The seed of every proxy below: the same faults on every run.
+const SEED: u64 = 6;
+
+/// A fault proxy in front of `server`, applying `faults`; the client flags
+/// that reach the server through it, and what the proxy reports.
+async fn behind_proxy(
+    server: &TestServer,
+    faults: Faults,
+) -> (
+    RunningProxy,
+    ClientArgs,
+    UnboundedReceiver<fault_proxy::Event>,
+) {
+    let (events, seen) = tokio::sync::mpsc::unbounded_channel();
+    let to = server.addr().to_string();
+    let proxy = fault_proxy::start("127.0.0.1:0", &to, faults, events)
+        .await
+        .unwrap();
+    let args = ClientArgs {
+        addr: vec![proxy.addr().to_string()],
+        ..server.client_args.clone()
+    };
+    (proxy, args, seen)
+}
+
+/// The connections the proxy accepted so far, by number, and whether the
+/// faults applied to each. (The proxy reports a connection as accepted
+/// before it relays a byte of it, so every connection a finished call
+/// used is among them.)
+fn accepted(seen: &mut UnboundedReceiver<fault_proxy::Event>) -> Vec<(u64, bool)> {
+    let mut connections = Vec::new();
+    while let Ok(event) = seen.try_recv() {
+        if let fault_proxy::Event::Accepted {
+            connection, faulty, ..
+        } = event
+        {
+            connections.push((connection, faulty));
+        }
+    }
+    connections
+}
+
+/// The bytes of HTTP/2's connection preface, the first a client sends.
+const PREFACE: u64 = 24;
+
+/// Reset (RST both ways) the first connection once `count` bytes went
+/// `counted`; every later connection passes untouched.
+fn first_connection_reset(count: u64, counted: Directions) -> Faults {
+    let after = After::Bytes { count, counted };
+    Faults::none()
+        .with_cut(CutKind::Reset, after)
+        .on(Which::Only(1))
+        .seeded(SEED)
+}
+
+#[tokio::test]
+async fn a_connection_reset_before_the_call_reached_the_server_is_unknown_too_and_not_retried() {
+    // The network fault: the first connection is reset as soon as the
+    // client's first 24 bytes (HTTP/2's preface) are through: a server
+    // crashing as we connect, a load balancer with nothing behind it.
+    let (server, service) = serve(server::Args::default()).await;
+    let (proxy, args, mut seen) =
+        behind_proxy(&server, first_connection_reset(PREFACE, Directions::Up)).await;
+    let (outcome, events) = retried_at(&args, 120, &policy(5), None).await;
+
+    // The call never reached the server: gRPC would call this UNAVAILABLE
+    // (A6 even retries such a call "transparently", with no policy).
+    // tonic 0.14 says UNKNOWN, which the default policy does not retry.
+    let status = outcome.unwrap_err();
+    assert_eq!(status.code(), Code::Unknown, "{status:?}");
+    let [Event::Failed { next, .. }] = events.as_slice() else {
+        panic!("{}", lines(&events));
+    };
+    assert_eq!(*next, Next::Stop(Stop::NotRetryable(Code::Unknown)));
+    assert!(service.arrivals().is_empty());
+    assert_eq!(accepted(&mut seen), [(1, true)]);
+    proxy.stop().await;
+}
+
+#[tokio::test]
+async fn a_connection_reset_mid_reply_is_unknown_in_tonic_and_not_retried_by_default() {
+    // The network fault: the first connection is reset in the middle of
+    // the reply (after 100 bytes from the server: its HTTP/2 SETTINGS and
+    // the start of the reply; a whole call takes about 150), as when a
+    // load balancer or a crashing proxy kills a connection in use.
+    let (server, service) = serve(server::Args::default()).await;
+    let (proxy, args, mut seen) =
+        behind_proxy(&server, first_connection_reset(100, Directions::Down)).await;
+    let (outcome, events) = retried_at(&args, 121, &policy(5), None).await;
+
+    // grpcio says UNAVAILABLE here; tonic 0.14 says UNKNOWN, which the
+    // default policy (UNAVAILABLE only) does not retry.
+    let status = outcome.unwrap_err();
+    assert_eq!(status.code(), Code::Unknown, "{status:?}");
+    let [Event::Failed { next, .. }] = events.as_slice() else {
+        panic!("{}", lines(&events));
+    };
+    assert_eq!(*next, Next::Stop(Stop::NotRetryable(Code::Unknown)));
+    assert_eq!(accepted(&mut seen), [(1, true)]);
+    // And yet the server did the work: it answered, the reply was lost.
+    assert_eq!(previous_attempts(&service), [None]);
+    proxy.stop().await;
+}
+
+#[tokio::test]
+async fn retrying_unknown_recovers_a_reply_lost_mid_call_but_the_server_runs_the_call_twice() {
+    // The same fault as above: the first connection reset mid-reply.
+    let (server, service) = serve(server::Args::default()).await;
+    let (proxy, args, mut seen) =
+        behind_proxy(&server, first_connection_reset(100, Directions::Down)).await;
+    // `--retry-on UNAVAILABLE --retry-on UNKNOWN`.
+    let policy = RetryPolicy {
+        retryable: vec![Code::Unavailable, Code::Unknown],
+        ..policy(5)
+    };
+    let (outcome, events) = retried_at(&args, 122, &policy, None).await;
+
+    // The retry goes out on a new connection, and succeeds...
+    assert_eq!(outcome.unwrap(), "Hello, 122!", "{}", lines(&events));
+    assert_eq!(accepted(&mut seen), [(1, true), (2, false)]);
+    // ... but the server ran the call twice: safe for say_hello, not for
+    // a call that charges a card.
+    assert_eq!(previous_attempts(&service), [None, Some(1)]);
+    proxy.stop().await;
+}
+
+#[tokio::test]
+async fn latency_eats_the_one_deadline_fewer_attempts_and_deadline_exceeded() {
+    // The network fault: 150 ms each way (a long path), no jitter, so each
+    // attempt costs at least a round trip of 300 ms. The server fails
+    // every attempt; the policy allows 5 within a deadline of 800 ms.
+    let latency = Duration::from_millis(150);
+    let deadline = Duration::from_millis(800);
+    let (server, service) = serve(failing(10, Code::Unavailable)).await;
+    let faults = Faults::none()
+        .with_latency(Directions::Both, latency, Duration::ZERO)
+        .seeded(SEED);
+    let (proxy, args, _) = behind_proxy(&server, faults).await;
+    let started = Instant::now();
+    let (outcome, events) = retried_at(&args, 123, &policy(5), Some(deadline)).await;
+    let took = started.elapsed();
+
+    // An answered attempt takes a round trip: at most 800 / 300 of them,
+    // 2, fit in the deadline. The next one is sent, and the deadline ends
+    // it in flight: the call fails with DEADLINE_EXCEEDED, after fewer
+    // than the 5 attempts the policy allows.
+    let status = outcome.unwrap_err();
+    assert_eq!(status.code(), Code::DeadlineExceeded, "{}", lines(&events));
+    let answered = (events.iter())
+        .filter(|event| matches!(event, Event::Failed { status, .. } if status.code() == Code::Unavailable))
+        .count();
+    let round_trip = latency * 2;
+    let fit = deadline.as_millis() / round_trip.as_millis();
+    assert!(answered as u128 <= fit, "{}", lines(&events));
+    assert_eq!(events.len(), answered + 1, "{}", lines(&events));
+    assert!(service.arrivals().len() <= answered + 1);
+    // It ends at the deadline, not a round trip after it: no attempt is
+    // waited for past it. (A bound with a margin of a one-way trip.)
+    assert!(
+        took >= deadline - Duration::from_millis(10),
+        "took {took:?}"
+    );
+    assert!(took < deadline + latency, "took {took:?}");
+    proxy.stop().await;
 }
