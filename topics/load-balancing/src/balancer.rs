@@ -192,6 +192,16 @@ impl Balancer {
         &self.backends[index].addr
     }
 
+    /// How many servers this balancer picks among.
+    pub fn len(&self) -> usize {
+        self.backends.len()
+    }
+
+    /// Whether it has no server at all (never: `new` is given at least one).
+    pub fn is_empty(&self) -> bool {
+        self.backends.is_empty()
+    }
+
     /// What the health watch of server `index` last said.
     pub fn health(&self, index: usize) -> Health {
         *self.backends[index].health.borrow()

@@ -18,7 +18,7 @@ use futures::stream::{FuturesUnordered, StreamExt as _};
 use plumbing::{cli::ClientArgs, client::ClientError};
 use tonic::Status;
 
-use crate::balancer::{Balancer, Policy};
+use crate::balancer::{Balancer, Health, Policy};
 
 /// The three servers of the README, the client's default `--addr`.
 pub const SERVERS: [&str; 3] = ["127.0.0.1:8911", "127.0.0.1:8912", "127.0.0.1:8913"];
@@ -101,6 +101,15 @@ impl fmt::Display for Tally {
 
 /// Runs the client as the `client` binary does: the calls, then the counts.
 pub async fn run(args: &Args) -> Result<(), ClientError> {
+    // The flag every client shares, which this one has no use for: it
+    // balances over the addresses it is given. Said, not silently ignored.
+    if args.common.registry().is_some() {
+        return Err(ClientError::Flag(
+            "--registry (or HELLO_REGISTRY): this client balances over the servers given by --addr itself; \
+             for servers found in etcd, see the rolling-upgrade topic"
+                .to_owned(),
+        ));
+    }
     let addrs = args.addrs();
     let mut balancer = Balancer::new(&addrs, args.policy, args.seed, &args.common)?;
     balancer.wait_for_health(FIRST_HEALTH_WITHIN).await;
@@ -130,10 +139,11 @@ pub async fn run(args: &Args) -> Result<(), ClientError> {
     println!("{tally}, in {} ms", started.elapsed().as_millis());
     match tally.failed {
         0 => Ok(()),
-        // One call: its status, explained. Several: how many failed, as
-        // the unary client's `--repeat` says it.
+        // Every call failed (one call, or all of them): the last status,
+        // explained, with what to do. Some: how many failed, as the unary
+        // client's `--repeat` says it (each was printed as it failed).
         failed => match (tally.made, tally.last_failure) {
-            (1, Some(status)) => Err(ClientError::Call(status)),
+            (made, Some(status)) if made == failed => Err(ClientError::Call(status)),
             (made, _) => Err(ClientError::SomeCallsFailed {
                 failed,
                 made,
@@ -141,6 +151,22 @@ pub async fn run(args: &Args) -> Result<(), ClientError> {
             }),
         },
     }
+}
+
+/// The status of a call with no server to go to, and what to do: the
+/// advice depends on what the health watches last said.
+fn none_serving(balancer: &Balancer) -> Status {
+    let all_unreachable = (0..balancer.len()).all(|i| balancer.health(i) == Health::Unreachable);
+    let what_to_do = if all_unreachable {
+        "none can be reached: start them, one per --addr, with: \
+         cargo run -p load-balancing --bin server -- --addr HOST:PORT"
+    } else {
+        "each is unreachable or says NOT_SERVING: wait for one to say SERVING again, or start another \
+         and give its --addr"
+    };
+    Status::unavailable(format!(
+        "no server is SERVING (see the health lines above); {what_to_do}"
+    ))
 }
 
 /// "1 call", "2 calls".
@@ -235,7 +261,7 @@ pub async fn make_calls(
         }
         let Some(index) = balancer.pick() else {
             // gRPC's answer when no server is READY: fail fast.
-            let status = Status::unavailable("no server is SERVING (see the health lines above)");
+            let status = none_serving(balancer);
             record(Call {
                 number,
                 sent_to: None,

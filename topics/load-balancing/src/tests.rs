@@ -286,7 +286,40 @@ async fn with_no_server_serving_a_call_fails_fast_with_unavailable() {
     assert_eq!(tally.failed, 2);
     let status = tally.last_failure.clone().unwrap();
     assert_eq!(status.code(), tonic::Code::Unavailable);
+    // Both unreachable: the advice is to start them (not to wait).
+    assert!(status.message().contains("start them"), "{status:?}");
     assert!(tally.sent_to.is_empty(), "{tally}");
+}
+
+#[tokio::test]
+async fn when_every_call_fails_the_client_explains_the_last_one() {
+    // What the student reads on the last line: the status explained with
+    // what to do (a `ClientError::Call`), not only "3 of 3 calls failed".
+    let a = test_support::closed_addr().to_string();
+    let b = test_support::closed_addr().to_string();
+    let args =
+        crate::client::Args::try_parse_from(["client", "--addr", &a, "--addr", &b, "--calls", "3"])
+            .unwrap();
+    match crate::client::run(&args).await {
+        Err(plumbing::client::ClientError::Call(status)) => {
+            assert_eq!(status.code(), tonic::Code::Unavailable);
+        }
+        other => panic!("expected the last call's status, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn registry_is_refused_with_what_to_use_instead() {
+    let args =
+        crate::client::Args::try_parse_from(["client", "--registry", "http://127.0.0.1:2379"])
+            .unwrap();
+    match crate::client::run(&args).await {
+        Err(plumbing::client::ClientError::Flag(message)) => {
+            assert!(message.contains("--addr"), "{message}");
+            assert!(message.contains("rolling-upgrade"), "{message}");
+        }
+        other => panic!("expected --registry refused, got {other:?}"),
+    }
 }
 
 #[test]
