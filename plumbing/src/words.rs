@@ -29,9 +29,12 @@ texts! {
     START_ONE:
         "start one with: {command} -- --addr 127.0.0.1:0 --registry {url}"
         "inicie um com: {command} -- --addr 127.0.0.1:0 --registry {url}";
+    CANNOT_REACH_ETCD:
+        "cannot reach etcd at {url} ({why})"
+        "não foi possível alcançar o etcd em {url} ({why})";
     ETCD_UNREACHABLE:
         "{error}; is etcd running? start it as the README's section Registry shows"
-        "{error}; o etcd está rodando? inicie-o como mostra a seção Registry do README";
+        "{error}; o etcd está rodando? inicie-o como mostra a seção Registry do README.md (em inglês)";
     ETCD_OTHER:
         "{error}; is it etcd 3.4 or later, which serves the JSON gateway this client speaks?"
         "{error}; é um etcd 3.4 ou mais novo, que serve o gateway JSON que este cliente fala?";
@@ -192,7 +195,7 @@ texts! {
         "{error}; um servidor iniciado com --registry precisa ser registrado: é um etcd 3.4 ou mais novo, que serve o gateway JSON? ou inicie o servidor sem --registry";
     REGISTRY_UNREACHABLE:
         "{error}; a server started with --registry must be registered: is etcd running? start it as the README's section Registry shows, or start the server without --registry"
-        "{error}; um servidor iniciado com --registry precisa ser registrado: o etcd está rodando? inicie-o como mostra a seção Registry do README, ou inicie o servidor sem --registry";
+        "{error}; um servidor iniciado com --registry precisa ser registrado: o etcd está rodando? inicie-o como mostra a seção Registry do README.md (em inglês), ou inicie o servidor sem --registry";
 
     // Server: starting and stopping.
     ONE_WORKER:
@@ -224,6 +227,17 @@ pub fn a_server(program: Program) -> String {
     match lang::lang() {
         Lang::En => format!("{} server", program.with_article()),
         Lang::Pt => format!("um servidor {program}"),
+    }
+}
+
+/// An error of etcd's in this run's language: the one a student meets most
+/// (etcd not running) is worded here; the others are etcd's own words.
+pub fn etcd_error(error: &etcd_registry::EtcdError) -> String {
+    match error {
+        etcd_registry::EtcdError::Unreachable { url, why } => {
+            CANNOT_REACH_ETCD.with(&[("url", url), ("why", why)])
+        }
+        other => other.to_string(),
     }
 }
 

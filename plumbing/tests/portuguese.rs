@@ -70,4 +70,15 @@ async fn a_student_who_asked_for_portuguese_reads_portuguese() {
             "não foi possível escutar em {taken}: a porta já está em uso (outro servidor está rodando?); pare-o, ou escolha outra porta com --addr HOST:PORTA (127.0.0.1:0 pega qualquer uma livre)"
         )
     );
+
+    // etcd not running, whole sentence in Portuguese (etcd's own reason
+    // in parentheses), as a server with --registry reports it.
+    let etcd = StartError::Registry(etcd_registry::EtcdError::Unreachable {
+        url: "http://127.0.0.1:2379".to_owned(),
+        why: "Connection refused (os error 111)".to_owned(),
+    });
+    assert_eq!(
+        etcd.to_string(),
+        "não foi possível alcançar o etcd em http://127.0.0.1:2379 (Connection refused (os error 111)); um servidor iniciado com --registry precisa ser registrado: o etcd está rodando? inicie-o como mostra a seção Registry do README.md (em inglês), ou inicie o servidor sem --registry"
+    );
 }

@@ -72,7 +72,7 @@ fn explain_registry(error: &FollowError, context: &Context<'_>) -> String {
     match error {
         FollowError::Etcd(bad @ EtcdError::BadUrl(_)) => format!("--registry {bad}"),
         FollowError::Etcd(error @ EtcdError::Unreachable { .. }) => {
-            words::ETCD_UNREACHABLE.with(&[("error", error)])
+            words::ETCD_UNREACHABLE.with(&[("error", &words::etcd_error(error))])
         }
         FollowError::Etcd(error) => words::ETCD_OTHER.with(&[("error", error)]),
         FollowError::NoneRegistered => words::NONE_REGISTERED.with(&[

@@ -65,7 +65,9 @@ impl fmt::Display for StartError {
             StartError::Registry(error @ EtcdError::Refused { .. }) => {
                 words::REGISTRY_REFUSED.with(&[("error", error)])
             }
-            StartError::Registry(error) => words::REGISTRY_UNREACHABLE.with(&[("error", error)]),
+            StartError::Registry(error) => {
+                words::REGISTRY_UNREACHABLE.with(&[("error", &words::etcd_error(error))])
+            }
         };
         f.write_str(&line)
     }

@@ -172,23 +172,6 @@ impl Tally {
         self.by_version.get(version.name()).copied().unwrap_or(0)
     }
 
-    /// The calls counted here and not in `earlier`, a tally taken before.
-    pub fn since(&self, earlier: &Tally) -> Tally {
-        let by_version = (self.by_version.iter())
-            .map(|(version, n)| {
-                let before = earlier.by_version.get(version).copied().unwrap_or(0);
-                (version.clone(), n.saturating_sub(before))
-            })
-            .filter(|(_, n)| *n > 0)
-            .collect();
-        Tally {
-            made: self.made.saturating_sub(earlier.made),
-            by_version,
-            failed: self.failed.saturating_sub(earlier.failed),
-            first_failure: None,
-        }
-    }
-
     /// `Ok` if no call failed; else the error the client reports.
     pub fn outcome(&self, last_succeeded: bool) -> Result<(), ClientError> {
         if self.failed == 0 {

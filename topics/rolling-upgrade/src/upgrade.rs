@@ -35,10 +35,11 @@ use plumbing::{
     server::{RunningServer, StartError},
 };
 use tokio::task::JoinSet;
+use tonic::Status;
 
 use crate::{
     TOPIC,
-    client::{Stub, Tally},
+    client::{Read, Stub, Tally},
     server::{self, Answered, Version},
 };
 
@@ -181,7 +182,8 @@ impl std::fmt::Display for Step {
 pub struct Summary {
     /// Every call, from the first to the last.
     pub all: Tally,
-    /// The calls made once the last v1 server had stopped.
+    /// The calls *started* once the last v1 server had stopped (a call
+    /// started before, answered by v1 just before it stopped, is not one).
     pub after_the_last_v1: Tally,
 }
 
@@ -193,8 +195,16 @@ pub enum UpgradeError {
     Start(StartError),
     /// The client could not follow the registry.
     Client(ClientError),
-    /// A new server answered no calls within [`JOIN_LIMIT`].
-    Stalled(SocketAddr),
+    /// A new server answered fewer than `--calls-per-step` calls within
+    /// [`JOIN_LIMIT`].
+    Stalled {
+        /// The new server.
+        addr: SocketAddr,
+        /// The calls it answered.
+        answered: u64,
+        /// The calls the upgrade waited for (`--calls-per-step`).
+        wanted: u64,
+    },
 }
 
 impl From<StartError> for UpgradeError {
@@ -264,16 +274,18 @@ pub async fn run(args: &Args, mut on_step: impl FnMut(Step)) -> Result<Summary, 
         on_step(v1.drain(grace).await);
     }
 
-    // 4. Only v2 now: some more calls, then the count.
+    // 4. Only v2 now: some more calls, counted apart from their start,
+    //    then the count.
+    calling.late.store(true, Ordering::Relaxed);
     let before = calling.tally();
     calling.made(before.made + args.calls_per_step).await;
-    let all = calling.stop().await;
+    let (all, after_the_last_v1) = calling.stop().await;
     for v2 in new {
         v2.server.shutdown(grace).await;
     }
     Ok(Summary {
-        after_the_last_v1: all.since(&before),
         all,
+        after_the_last_v1,
     })
 }
 
@@ -319,7 +331,11 @@ impl Deployed {
         let started = Instant::now();
         while self.answered.count() < calls {
             if started.elapsed() > JOIN_LIMIT {
-                return Err(UpgradeError::Stalled(self.addr));
+                return Err(UpgradeError::Stalled {
+                    addr: self.addr,
+                    answered: self.answered.count(),
+                    wanted: calls,
+                });
             }
             tokio::time::sleep(POLL).await;
         }
@@ -346,6 +362,11 @@ struct Calling {
     /// What they counted so far, shared. A `std` mutex: held to count one
     /// call, never across an `.await`.
     tally: Arc<Mutex<Tally>>,
+    /// Set once the last v1 server has stopped: the calls started from
+    /// then on are also counted in `late_tally`.
+    late: Arc<AtomicBool>,
+    /// The calls started once `late` was set.
+    late_tally: Arc<Mutex<Tally>>,
     /// Set to stop them.
     stop: Arc<AtomicBool>,
     /// The tasks.
@@ -356,28 +377,31 @@ impl Calling {
     /// Starts `callers` tasks calling on clones of `stub` (one channel).
     fn start(stub: Stub, callers: u8) -> Calling {
         let tally = Arc::new(Mutex::new(Tally::default()));
+        let late = Arc::new(AtomicBool::new(false));
+        let late_tally = Arc::new(Mutex::new(Tally::default()));
         let stop = Arc::new(AtomicBool::new(false));
         let mut tasks = JoinSet::new();
         for _ in 0..callers {
-            let (mut stub, tally, stop) = (stub.clone(), tally.clone(), stop.clone());
+            let mut stub = stub.clone();
+            let (tally, late, late_tally) = (tally.clone(), late.clone(), late_tally.clone());
+            let stop = stop.clone();
             tasks.spawn(async move {
                 while !stop.load(Ordering::Relaxed) {
+                    // Whether this call starts after the last v1 stopped.
+                    let started_late = late.load(Ordering::Relaxed);
                     let outcome = stub.greet(PID, Some(CALL_TIMEOUT)).await;
-                    {
-                        let mut tally = tally.lock().unwrap_or_else(PoisonError::into_inner);
-                        match outcome {
-                            Ok(read) => tally.answered(&read.version),
-                            // Said as it happens, beside the steps, as the
-                            // client's `--repeat` does; and counted.
-                            Err(status) => {
-                                println!(
-                                    "a call failed: {}: {}",
-                                    code_name(status.code()),
-                                    status.message()
-                                );
-                                tally.failed(&status);
-                            }
-                        }
+                    if let Err(status) = &outcome {
+                        // Said as it happens, beside the steps, as the
+                        // client's `--repeat` does; and counted.
+                        println!(
+                            "a call failed: {}: {}",
+                            code_name(status.code()),
+                            status.message()
+                        );
+                    }
+                    count(&tally, &outcome);
+                    if started_late {
+                        count(&late_tally, &outcome);
                     }
                     tokio::time::sleep(PAUSE).await;
                 }
@@ -385,6 +409,8 @@ impl Calling {
         }
         Calling {
             tally,
+            late,
+            late_tally,
             stop,
             callers: tasks,
         }
@@ -405,10 +431,26 @@ impl Calling {
         }
     }
 
-    /// Stops them once their calls in flight end; returns the final count.
-    async fn stop(mut self) -> Tally {
+    /// Stops them once their calls in flight end; returns the final count,
+    /// of all calls and of those started late.
+    async fn stop(mut self) -> (Tally, Tally) {
         self.stop.store(true, Ordering::Relaxed);
         while self.callers.join_next().await.is_some() {}
-        self.tally()
+        let late = self
+            .late_tally
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        (self.tally(), late)
+    }
+}
+
+/// Counts one call's `outcome` in `tally`. A `std` mutex: held to count
+/// one call, never across an `.await`.
+fn count(tally: &Mutex<Tally>, outcome: &Result<Read, Status>) {
+    let mut tally = tally.lock().unwrap_or_else(PoisonError::into_inner);
+    match outcome {
+        Ok(read) => tally.answered(&read.version),
+        Err(status) => tally.failed(status),
     }
 }

@@ -26,7 +26,10 @@ async fn main() -> ExitCode {
     match upgrade::run(&args, |step| println!("{step}")).await {
         Ok(summary) => {
             println!("the client counted {}", summary.all);
-            println!("after the last v1 stopped: {}", summary.after_the_last_v1);
+            println!(
+                "calls started after the last v1 stopped: {}",
+                summary.after_the_last_v1
+            );
             report(summary.all.outcome(true), &context)
         }
         Err(UpgradeError::Client(e)) => report(Err(e), &context),
@@ -34,10 +37,25 @@ async fn main() -> ExitCode {
             error!("{e}");
             ExitCode::FAILURE
         }
-        Err(UpgradeError::Stalled(addr)) => {
+        // Two causes, told apart by the count, each with its own advice.
+        Err(UpgradeError::Stalled {
+            addr, answered: 0, ..
+        }) => {
             let limit = upgrade::JOIN_LIMIT.as_secs();
             error!(
-                "the v2 server on {addr} answered no calls within {limit} s: is the client following etcd?"
+                "the v2 server on {addr} answered no calls within {limit} s: the client following etcd never sent it one; see what the client finds there with: cargo run -p rolling-upgrade --bin client -- --registry {}",
+                args.registry
+            );
+            ExitCode::FAILURE
+        }
+        Err(UpgradeError::Stalled {
+            addr,
+            answered,
+            wanted,
+        }) => {
+            let limit = upgrade::JOIN_LIMIT.as_secs();
+            error!(
+                "the v2 server on {addr} answered {answered} of the {wanted} calls the upgrade waits for (--calls-per-step) within {limit} s: the calls are slow (--delay-ms); lower --calls-per-step or raise --callers"
             );
             ExitCode::FAILURE
         }
