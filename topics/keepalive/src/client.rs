@@ -60,11 +60,11 @@ pub struct Args {
     pub keepalive_interval_ms: Option<u64>,
 
     /// With --keepalive-interval-ms: how long a PING may go unanswered before the connection is closed
-    #[arg(long, value_name = "MS", default_value_t = DEFAULT_PING_TIMEOUT_MS, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "MS", default_value_t = DEFAULT_PING_TIMEOUT_MS, requires = "keepalive_interval_ms", value_parser = clap::value_parser!(u64).range(1..))]
     pub keepalive_timeout_ms: u64,
 
     /// With --keepalive-interval-ms: PING even when no call is open
-    #[arg(long)]
+    #[arg(long, requires = "keepalive_interval_ms")]
     pub while_idle: bool,
 
     /// First make a short call, then wait this long with no call open, then the long one: a connection that dies while idle
@@ -133,8 +133,15 @@ impl Ending {
 /// The channel to the server, with `keepalive` if given, and the stub.
 /// Every tonic call is here: `Endpoint`, its settings, `connect_lazy`.
 pub async fn connect(args: &ClientArgs, keepalive: Option<Keepalive>) -> Result<Stub, ClientError> {
-    let addr = args.addrs(TOPIC).remove(0);
-    let mut endpoint = Endpoint::from_shared(client::uri(&addr, args.speaks_tls(), args)?)?
+    // One server, one connection to watch: no registry, no balancing.
+    let addrs = args.addrs(TOPIC);
+    if args.registry().is_some() || addrs.len() != 1 {
+        return Err(ClientError::Flag(
+            "this client watches one connection: give one --addr (no --registry)".to_owned(),
+        ));
+    }
+    let addr = &addrs[0];
+    let mut endpoint = Endpoint::from_shared(client::uri(addr, args.speaks_tls(), args)?)?
         .connect_timeout(CONNECT_TIMEOUT);
     if let Some(keepalive) = keepalive {
         endpoint = endpoint
@@ -158,8 +165,8 @@ pub async fn connect(args: &ClientArgs, keepalive: Option<Keepalive>) -> Result<
 /// printed with its time, then how long the silence lasted before the end.
 pub async fn run(args: &Args) -> Result<(), ClientError> {
     let keepalive = args.keepalive();
-    println!("{}", describe(keepalive));
     let mut stub = connect(&args.common, keepalive).await?;
+    println!("{}", describe(keepalive));
     let pid = args.common.pid();
     let timeout = args.common.timeout();
 
@@ -188,12 +195,14 @@ pub async fn run(args: &Args) -> Result<(), ClientError> {
             Ok(())
         }
         Err(status) => {
-            println!(
-                "the call ended at {} ms, {} ms after the last reply: {}",
-                ending.at.as_millis(),
-                silence.as_millis(),
-                plumbing::code_name(status.code())
-            );
+            let code = plumbing::code_name(status.code());
+            let at = ending.at.as_millis();
+            if ending.received == 0 {
+                println!("the call ended at {at} ms with no reply: {code}");
+            } else {
+                let silence = silence.as_millis();
+                println!("the call ended at {at} ms, {silence} ms after the last reply: {code}");
+            }
             Err(ClientError::Call(status))
         }
     }

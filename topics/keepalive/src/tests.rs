@@ -84,6 +84,7 @@ fn through(proxy: &RunningProxy) -> ClientArgs {
     }
 }
 
+/// The tests' client keepalive: [`PING_AFTER`], [`PING_TIMEOUT`].
 fn keepalive(while_idle: bool) -> Option<Keepalive> {
     Some(Keepalive {
         interval: PING_AFTER,
@@ -102,6 +103,7 @@ async fn black_hole_opened(seen: &mut UnboundedReceiver<Event>) {
     panic!("the proxy stopped before its black hole opened");
 }
 
+/// Prints how a call ended: the figures the assertions do not pin down.
 fn print(label: &str, ending: &Ending) {
     let status = match &ending.outcome {
         Ok(()) => "OK".to_owned(),
