@@ -10,7 +10,9 @@
 //! `--keepalive-timeout-ms`, and it closes the connection. tonic then drops
 //! the call's reply stream: the lesson's producing task sees its channel
 //! closed and stops (see `server-streaming/src/server.rs`), and
-//! [`WatchedStream`]'s `drop` logs it.
+//! [`WatchedStream`]'s `drop` logs it. (A call with a deadline is also
+//! ended by it, `grpc-timeout` having told the server: keepalive is what
+//! frees the calls without one, or with a long one, as streams often are.)
 //!
 //! The other side of the coin is a *client* that pings too often: gRFC A8
 //! lets a server refuse it (README.md, "Too many pings"). tonic's server
@@ -172,7 +174,7 @@ impl Drop for WatchedStream {
             info!("say_hello_stream pid {pid}: all {count} replies sent in {ms} ms");
         } else {
             warn!(
-                "say_hello_stream pid {pid}: the stream ended after {ms} ms, {sent} of {count} replies sent: the call was cancelled or its connection closed (a keepalive PING unanswered?); its handler stopped"
+                "say_hello_stream pid {pid}: the stream ended after {ms} ms, {sent} of {count} replies sent: the call was cancelled, its deadline passed, or its connection closed (a keepalive PING unanswered); its handler stopped"
             );
         }
         if let Some(ends) = &self.ends {
