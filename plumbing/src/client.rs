@@ -17,7 +17,8 @@
 //!   to its end) bounded by the deadline, as the streaming lessons write out;
 //! - [`report`]: the end of a client: exit code 0, or one line on stderr
 //!   that says what went wrong, with the status code, and what to do,
-//!   the failure classified first ([`classify`]).
+//!   the failure classified first ([`classify`]); [`speaks_tls`]: asked
+//!   in TLS, whether a server does (a broken connection can mean either).
 
 mod advice;
 mod deadline;
@@ -25,6 +26,7 @@ mod dial;
 mod error;
 mod explain;
 mod follow;
+mod tls_probe;
 
 use hello_proto::pb::do_stuff_client::DoStuffClient;
 use tonic::{service::interceptor::InterceptedService, transport::Channel};
@@ -35,6 +37,7 @@ pub use dial::{dial_settings, tls_config, uri};
 pub use error::{ClientError, Context};
 pub use explain::{explain, report};
 pub use follow::follow_registry;
+pub use tls_probe::speaks_tls;
 
 use crate::{auth::AttachToken, cli::ClientArgs};
 

@@ -1,7 +1,7 @@
 //! The one line a client prints when it fails: what went wrong, the status
 //! code when a call was made, and what to do, chosen by the failure's case.
 
-use std::process::ExitCode;
+use std::{process::ExitCode, time::Duration};
 
 use etcd_registry::{EtcdError, FollowError};
 use tonic::Status;
@@ -30,6 +30,17 @@ pub fn report(outcome: Result<(), ClientError>, context: &Context<'_>) -> ExitCo
 /// over TCP, with no TLS asked for and no registry to say which.
 fn could_be_tls(context: &Context<'_>) -> bool {
     !context.args.speaks_tls() && context.args.registry().is_none() && !dials_unix(context)
+}
+
+/// How long each step of asking a server whether it speaks TLS may take.
+const TLS_PROBE_WITHIN: Duration = Duration::from_secs(2);
+
+/// The one address the client dialled, if it dialled one (`--addr` once).
+fn dialled(context: &Context<'_>) -> Option<String> {
+    match context.args.addrs(context.program).as_slice() {
+        [one] => Some(one.clone()),
+        _ => None,
+    }
 }
 
 /// Whether the client dials unix domain sockets (`--addr unix:PATH`),
@@ -150,9 +161,14 @@ fn reaching(advice: Advice, failure: &str, context: &Context<'_>) -> Option<Stri
         Advice::AddMtls => words::ADD_MTLS,
         Advice::ServerShutDown => words::SERVER_SHUT_DOWN,
         // A plaintext client's first bytes can meet a TLS server's hang-up
-        // before its answer: then this is all the client sees, and both
-        // causes are possible.
-        Advice::ConnectionLost if could_be_tls(context) => words::CONNECTION_LOST_OR_TLS,
+        // before its answer: then this is all the client sees. So the
+        // server is asked, in TLS, whether it speaks it (`speaks_tls`).
+        Advice::ConnectionLost if could_be_tls(context) => match dialled(context) {
+            Some(addr) if super::speaks_tls(&addr, TLS_PROBE_WITHIN) => words::ADD_TLS,
+            Some(_) => words::CONNECTION_LOST,
+            // Several addresses: which one broke is not known here.
+            None => words::CONNECTION_LOST_OR_TLS,
+        },
         Advice::ConnectionLost => words::CONNECTION_LOST,
         _ => return None,
     };

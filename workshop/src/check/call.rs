@@ -31,7 +31,7 @@ use std::{
 };
 
 use plumbing::addr::AddrProblem;
-use tokio::{net::TcpStream, sync::mpsc};
+use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{
     Code, Status,
@@ -121,7 +121,7 @@ pub fn call(args: CallArgs) -> ExitCode {
             Ok(Err(Failure::Status(status)))
                 if number != 10
                     && std::error::Error::source(&status).is_some()
-                    && speaks_tls(&addr).await =>
+                    && plumbing::client::speaks_tls(&addr, CONNECT_TIMEOUT) =>
             {
                 Ok(Err(Failure::SpeaksTls))
             }
@@ -225,38 +225,6 @@ impl Failure {
             Failure::SpeaksTls => ui::CALL_SPEAKS_TLS.with(&[("addr", &addr), ("number", number)]),
             Failure::Said(said) => said.clone(),
         }
-    }
-}
-
-/// Whether the server at `addr` speaks TLS, asked in TLS: a handshake
-/// that trusts no CA goes as far as refusing the server's certificate only
-/// if the server answered it in TLS. A plaintext call that meets a TLS
-/// server fails in one of several ways (an oversized HTTP/2 frame, a reset,
-/// a cancel), depending on who reads first; this question has one answer.
-async fn speaks_tls(addr: &str) -> bool {
-    let Ok(Ok(stream)) = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(addr)).await
-    else {
-        return false;
-    };
-    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
-    let Ok(config) = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map(|config| {
-            config
-                .with_root_certificates(rustls::RootCertStore::empty())
-                .with_no_client_auth()
-        })
-    else {
-        return false;
-    };
-    let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
-    let name = rustls::pki_types::ServerName::from(std::net::Ipv4Addr::LOCALHOST);
-    let handshake = connector.connect(name, stream);
-    match tokio::time::timeout(CONNECT_TIMEOUT, handshake).await {
-        Ok(Err(e)) => (e.get_ref())
-            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-            .is_some_and(|e| matches!(e, rustls::Error::InvalidCertificate(_))),
-        Ok(Ok(_)) | Err(_) => false,
     }
 }
 
