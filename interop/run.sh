@@ -37,6 +37,14 @@ trap cleanup EXIT
 
 fail() { echo "interop: FAILED: $*" >&2; exit 1; }
 
+# A topic named with no counterpart: say which names there are, before any work.
+for topic in "$@"; do
+  if [ ! -f "interop/topics/$topic.sh" ]; then
+    known=$(cd interop/topics && ls -- *.sh | sed 's/\.sh$//' | tr '\n' ' ')
+    fail "no Python counterpart for a topic named '$topic'; the topics are: $known"
+  fi
+done
+
 # Waits until something accepts connections on 127.0.0.1:$1 (at most 60 s).
 wait_for_port() {
   "$venv/bin/python" - "$1" <<'PY'
