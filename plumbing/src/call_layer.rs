@@ -25,7 +25,12 @@
 //! may never finish by itself, though. When the grace period is over, the
 //! server fires a [`CancellationToken`], and every call still open ends with
 //! UNAVAILABLE ("the server is shutting down"): a status the client can act
-//! on, instead of a connection cut mid-message.
+//! on, instead of a connection cut mid-message. One call is known never to
+//! finish by itself: a health *watch* (`grpc.health.v1.Health/Watch`), which
+//! balancers and clients following the registry keep open on every server.
+//! Once it has told its watcher NOT_SERVING, it has nothing left to say: it
+//! ends when the shutdown begins ([`CallLayer::with_watches_ended_at`]),
+//! instead of holding the whole grace period.
 //!
 //! **Messages over the size limit.** A request message longer than the
 //! server accepts (`--max-message-bytes`) should fail with
@@ -61,6 +66,9 @@ mod limits;
 
 pub use connection_info::ConnectionInfo;
 
+/// The health service's watch: a call that only ends when its caller leaves.
+const HEALTH_WATCH: &str = "/grpc.health.v1.Health/Watch";
+
 /// How much earlier than tonic's own timer ours fires. Both timers round to
 /// whole milliseconds, so one millisecond keeps ours first.
 const MARGIN: Duration = Duration::from_millis(1);
@@ -79,6 +87,8 @@ pub const SHUTTING_DOWN: &str = "the server is shutting down";
 pub struct CallLayer {
     /// Fired by the server when the shutdown grace period is over.
     cutoff: CancellationToken,
+    /// Fired when the shutdown begins: health watches end then.
+    watches_end: Option<CancellationToken>,
     /// The largest request message, in bytes, if the layer was told.
     message_limit: Option<MessageLimit>,
 }
@@ -88,7 +98,18 @@ impl CallLayer {
     pub fn new(cutoff: CancellationToken) -> Self {
         Self {
             cutoff,
+            watches_end: None,
             message_limit: None,
+        }
+    }
+
+    /// Also ends every health watch (UNAVAILABLE) once `stop` fires, the
+    /// signal that begins the shutdown, after NOT_SERVING has been said:
+    /// a watch never ends by itself, and would hold the grace period.
+    pub fn with_watches_ended_at(self, stop: CancellationToken) -> Self {
+        Self {
+            watches_end: Some(stop),
+            ..self
         }
     }
 
@@ -110,6 +131,7 @@ impl<S> Layer<S> for CallLayer {
         CallService {
             inner,
             cutoff: self.cutoff.clone(),
+            watches_end: self.watches_end.clone(),
             message_limit: self.message_limit,
         }
     }
@@ -122,6 +144,8 @@ pub struct CallService<S> {
     inner: S,
     /// Fired when the shutdown grace period is over.
     cutoff: CancellationToken,
+    /// Fired when the shutdown begins, for health watches.
+    watches_end: Option<CancellationToken>,
     /// Watches each request's messages, if there is a limit.
     message_limit: Option<MessageLimit>,
 }
@@ -149,6 +173,12 @@ where
             .get(&GRPC_TIMEOUT)
             .and_then(|value| parse_grpc_timeout(value.as_bytes()));
         let method = request.uri().clone();
+        // A health watch ends when the shutdown begins; any other call
+        // when the grace period is over.
+        let cutoff = match &self.watches_end {
+            Some(stop) if method.path() == HEALTH_WATCH => stop.clone(),
+            _ => self.cutoff.clone(),
+        };
         log_client_certificate(&request);
         // The request body reaches tonic's decoder through the limit.
         let request = match self.message_limit {
@@ -160,7 +190,7 @@ where
             limits: Some(Limits {
                 method: method.clone(),
                 deadline: timeout.map(|t| Box::pin(tokio::time::sleep(t.saturating_sub(MARGIN)))),
-                cutoff: Box::pin(self.cutoff.clone().cancelled_owned()),
+                cutoff: Box::pin(cutoff.cancelled_owned()),
             }),
             watch: Watch::new(method, "before the reply; the call was abandoned"),
         }
@@ -211,12 +241,15 @@ where
             let limits = this.limits.take();
             return Poll::Ready(response.map(|response| {
                 // A page's live feed (Server-Sent Events: the web crate's
-                // `/events` and `/room`) is a reply that ends when its
-                // reader leaves: its normal end, not a call abandoned.
-                let endless = response
+                // `/events` and `/room`) and a health watch are replies that
+                // end when their reader leaves: their normal end, not a call
+                // abandoned.
+                let feed = response
                     .headers()
                     .get(http::header::CONTENT_TYPE)
                     .is_some_and(|kind| kind.as_bytes().starts_with(b"text/event-stream"));
+                let watch = (limits.as_ref()).is_some_and(|l| l.method.path() == HEALTH_WATCH);
+                let endless = feed || watch;
                 response.map(|body| Body::new(GuardedBody::new(body, limits, !endless)))
             }));
         }

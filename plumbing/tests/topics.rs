@@ -441,3 +441,32 @@ async fn a_unix_socket_path_that_cannot_be_used_is_one_clear_line() {
     }
     std::fs::remove_file(not_a_socket).unwrap();
 }
+
+#[tokio::test]
+async fn a_health_watch_hears_not_serving_then_ends_when_the_shutdown_begins() {
+    // Balancers and clients following the registry keep a watch open on
+    // every server. It must not hold the shutdown's grace period: it hears
+    // NOT_SERVING, then ends, and the server stops with nothing in flight.
+    let server = start(ServerArgs::default()).await;
+    let mut health = HealthClient::new(server.channel().await);
+    let request = HealthCheckRequest {
+        service: "hello.DoStuff".to_owned(),
+    };
+    let mut statuses = health.watch(request).await.unwrap().into_inner();
+    let first = statuses.message().await.unwrap().unwrap();
+    assert_eq!(first.status(), ServingStatus::Serving);
+
+    // A grace far longer than the test may take: if the watch held it,
+    // the bound below would fail.
+    let stopping = tokio::spawn(server.into_server().shutdown(Duration::from_secs(600)));
+    let heard = async {
+        let next = statuses.message().await.unwrap().unwrap();
+        assert_eq!(next.status(), ServingStatus::NotServing);
+        let end = statuses.message().await.unwrap_err();
+        assert_eq!(end.code(), Code::Unavailable, "{end:?}");
+        stopping.await.unwrap();
+    };
+    tokio::time::timeout(Duration::from_secs(30), heard)
+        .await
+        .expect("the health watch held the shutdown's grace period");
+}

@@ -22,7 +22,10 @@ pub fn configure(
     let builder = with_keepalive(builder, args);
     // The layer also refuses a request message over `--max-message-bytes`
     // by its length, with RESOURCE_EXHAUSTED (see `call_layer`).
-    let calls = CallLayer::new(lifecycle.cutoff.clone()).with_message_limit(args.max_message_bytes);
+    // And ends health watches when the shutdown begins (see `call_layer`).
+    let calls = CallLayer::new(lifecycle.cutoff.clone())
+        .with_message_limit(args.max_message_bytes)
+        .with_watches_ended_at(lifecycle.stop.clone());
     Ok(builder.layer(calls))
 }
 

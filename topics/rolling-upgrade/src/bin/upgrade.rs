@@ -17,10 +17,8 @@ use tracing::error;
 async fn main() -> ExitCode {
     let args = Args::parse();
     // The servers' own log lines (registered, deregistered, ...) only with
-    // RUST_LOG=info: the steps below say what happens. And not the call
-    // layer's warning that a health watch's caller went away: the client
-    // drops its watch on each server that leaves etcd, as it should.
-    plumbing::logging::init("warn,plumbing::call_layer=error");
+    // RUST_LOG=info: the steps below say what happens.
+    plumbing::logging::init("warn");
     let client_args = upgrade::client_args(&args);
     let context = Context::new(TOPIC, &client_args);
     match upgrade::run(&args, |step| println!("{step}")).await {
