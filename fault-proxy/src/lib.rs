@@ -55,6 +55,8 @@ mod proxy;
 pub mod rng;
 
 #[cfg(test)]
+mod frames_tests;
+#[cfg(test)]
 mod tests;
 
 pub use faults::{After, Cut, CutKind, Direction, Directions, Faults, Shaping, Which};
