@@ -17,6 +17,9 @@ const MAX_FRAMES_SHOWN = 400;
 const shown = [];
 let total = 0;
 let missed = 0;
+// The proxy's address, as the server says (first on /frames); until then
+// the one the hint suggests.
+let proxy = null;
 
 function el(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
@@ -104,6 +107,9 @@ function onEvent(event) {
   } else if (event.type === "closed") {
     const state = connection(event.conn).querySelector(".conn-state");
     state.textContent = t("conn_closed");
+  } else if (event.type === "proxy") {
+    proxy = event.addr;
+    label();
   } else if (event.type === "missed") {
     missed += event.count;
   }
@@ -116,9 +122,13 @@ function onEvent(event) {
 function label() {
   $("#frames").lang = htmlLang;
   $("#frames-title").replaceChildren(t("frames_title"), " ", el("span", { class: "dim" }, t("frames_subtitle")));
-  $("#frames-empty").replaceChildren(t("frames_empty"), " ",
-    el("code", {}, "cargo run -p web -- --proxy 127.0.0.1:9000"), " ", t("frames_then"), " ",
-    el("code", {}, "cargo run -p bidi-streaming --bin client -- --addr 127.0.0.1:9000"));
+  const client = el("code", {}, `cargo run -p bidi-streaming --bin client -- --addr ${proxy ?? "127.0.0.1:9000"}`);
+  if (proxy) {
+    $("#frames-empty").replaceChildren(t("frames_point"), " ", client);
+  } else {
+    $("#frames-empty").replaceChildren(t("frames_empty"), " ",
+      el("code", {}, "cargo run -p web -- --proxy 127.0.0.1:9000"), " ", t("frames_then"), " ", client);
+  }
   $("#frames-link").textContent = t("tab_frames", { n: total });
 }
 

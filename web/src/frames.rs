@@ -19,7 +19,8 @@
 //! ```
 //!
 //! and `{"type":"open","conn":1}` / `{"type":"closed","conn":1}` as each
-//! connection comes and goes, so the page can draw a lane per stream.
+//! connection comes and goes, so the page can draw a lane per stream. The
+//! first event a page gets names the proxy's address (`{"type":"proxy"}`).
 //!
 //! Only plaintext HTTP/2 is decoded: the page's own calls are gRPC-Web
 //! over HTTP/1.1 to the server's port, and do not pass the proxy.
@@ -66,6 +67,9 @@ struct Shared {
     /// The last frames, and the last number given. A `std` mutex: held for
     /// a push, never across an `.await`.
     kept: Mutex<(u64, VecDeque<Arc<str>>)>,
+    /// The proxy's address, once it listens: the first thing a page is
+    /// told, so its hint names the real port.
+    proxy: Mutex<Option<String>>,
 }
 
 impl Default for FrameFeed {
@@ -75,6 +79,7 @@ impl Default for FrameFeed {
             shared: Arc::new(Shared {
                 channel,
                 kept: Mutex::new((0, VecDeque::with_capacity(KEPT_FRAMES + 1))),
+                proxy: Mutex::new(None),
             }),
         }
     }
@@ -122,17 +127,24 @@ impl FrameFeed {
         let _ = self.shared.channel.send(text);
     }
 
-    /// The kept events, and a receiver of every later one.
+    /// The proxy's address (`{"type":"proxy","addr":...}`, first on
+    /// `/frames`), if it runs; then the kept events, and a receiver of
+    /// every later one.
     fn subscribe(&self) -> (Vec<Arc<str>>, Receiver<Arc<str>>) {
+        let proxy = self
+            .shared
+            .proxy
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let first = proxy.map(|addr| json!({ "type": "proxy", "addr": addr }).to_string().into());
         let kept = self
             .shared
             .kept
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        (
-            kept.1.iter().cloned().collect(),
-            self.shared.channel.subscribe(),
-        )
+        let events = first.into_iter().chain(kept.1.iter().cloned()).collect();
+        (events, self.shared.channel.subscribe())
     }
 }
 
@@ -154,9 +166,11 @@ impl Observer for FrameFeed {
 /// Starts the frame-decoding proxy on `listen`, relaying to `to` (the web
 /// server's own gRPC port), publishing into `feed`.
 pub async fn start_proxy(listen: &str, to: &str, feed: FrameFeed) -> std::io::Result<RunningProxy> {
-    let sink = feed.clone();
+    let (sink, shared) = (feed.clone(), feed.shared.clone());
     let observer = Frames::new(feed, move |frame: Frame| sink.publish(&frame));
-    fault_proxy::start(listen, to, Faults::none(), observer).await
+    let proxy = fault_proxy::start(listen, to, Faults::none(), observer).await?;
+    *shared.proxy.lock().unwrap_or_else(PoisonError::into_inner) = Some(proxy.addr().to_string());
+    Ok(proxy)
 }
 
 /// The route `/frames`.
