@@ -33,8 +33,9 @@ function connection(conn) {
   let block = document.querySelector(`#frame-conns > [data-conn="${conn}"]`);
   if (!block) {
     block = el("li", { class: "conn", "data-conn": String(conn) },
-      el("h3", {}, t("conn_title", { n: conn }), " ", el("span", { class: "conn-state dim" })),
-      el("ol", { class: "lanes" }));
+      el("h3", {}, t("conn_title", { n: conn }), " ", el("span", { class: "agent mono" }), " ",
+        el("span", { class: "conn-state dim" })),
+      el("ol", { class: "streams" }));
     $("#frame-conns").prepend(block);
   }
   return block;
@@ -42,14 +43,14 @@ function connection(conn) {
 
 // A stream's lane in its connection's block.
 function lane(conn, stream) {
-  const lanes = connection(conn).querySelector(".lanes");
-  let row = lanes.querySelector(`:scope > [data-stream="${stream}"]`);
+  const streams = connection(conn).querySelector(".streams");
+  let row = streams.querySelector(`:scope > [data-stream="${stream}"]`);
   if (!row) {
     const label = stream === 0 ? t("stream_conn") : t("stream_call", { n: stream });
-    row = el("li", { class: "lane", "data-stream": String(stream) },
+    row = el("li", { class: "stream", "data-stream": String(stream) },
       el("span", { class: "lane-name" }, label, el("span", { class: "method mono" })),
       el("ol", { class: "frames" }));
-    lanes.append(row);
+    streams.append(row);
   }
   return row;
 }
@@ -75,6 +76,9 @@ function drawFrame(frame) {
   const row = lane(frame.conn, frame.stream);
   const path = frame.fields.find(([name]) => name === ":path");
   if (path) row.querySelector(".method").textContent = ` ${path[1]}`;
+  // Who is calling: each client names itself (tonic/0.14.9, grpc-python/1.x).
+  const agent = frame.fields.find(([name]) => name === "user-agent");
+  if (agent) connection(frame.conn).querySelector(".agent").textContent = agent[1];
   const arrow = frame.dir === "up" ? "→" : "←";
   const tip = [`${t(frame.dir === "up" ? "dir_up" : "dir_down")}, ${frame.length} B`,
     ...frame.flags, ...frame.fields.map(([name, value]) => `${name}: ${value}`)].join("\n");
@@ -89,12 +93,12 @@ function drawFrame(frame) {
 
 // Removes a chip, and its lane and connection if they are left empty.
 function forget(chip) {
-  const row = chip.closest(".lane");
+  const row = chip.closest(".stream");
   chip.remove();
   if (row && !row.querySelector(".frame")) {
     const block = row.closest(".conn");
     row.remove();
-    if (block && !block.querySelector(".lane")) block.remove();
+    if (block && !block.querySelector(".stream")) block.remove();
   }
 }
 
