@@ -152,9 +152,12 @@ pub async fn start_with_frames(
         let to = SocketAddr::new(Ipv4Addr::LOCALHOST.into(), addr.port()).to_string();
         let proxy = frames::start_proxy(listen, &to, frames)
             .await
-            .map_err(|error| match error.kind() {
-                std::io::ErrorKind::AddrInUse => StartError::PortInUse(listen.clone()),
-                _ => StartError::CannotListen(listen.clone(), error),
+            .map_err(|error| {
+                // In the server's words ("cannot start the server: ..."),
+                // naming --proxy: plumbing's own port errors advise --addr.
+                let why = lang::os_error(&error);
+                let line = words::PROXY_CANNOT_LISTEN.with(&[("addr", listen), ("why", &why)]);
+                StartError::Runtime(std::io::Error::other(line))
             })?;
         info!("{}", words::PROXY.with(&[("addr", &proxy.addr())]));
         tokio::spawn(async move {
@@ -201,6 +204,9 @@ mod words {
         PROXY:
             "frames: point a client at {addr} (e.g. --addr {addr}); the page's Frames view draws each HTTP/2 frame"
             "quadros: aponte um cliente para {addr} (p. ex. --addr {addr}); a vista Quadros da página desenha cada quadro HTTP/2";
+        PROXY_CANNOT_LISTEN:
+            "cannot listen on {addr} for --proxy ({why}); pass another --proxy HOST:PORT"
+            "não foi possível escutar em {addr} para --proxy ({why}); passe outro --proxy HOST:PORTA";
         ONLY_THIS_MACHINE:
             "only this machine can reach 127.0.0.1: for a class, serve on every address with --addr 0.0.0.0:{port}"
             "só esta máquina alcança 127.0.0.1: para uma turma, sirva em todos os endereços com --addr 0.0.0.0:{port}";

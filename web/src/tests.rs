@@ -819,3 +819,21 @@ async fn a_call_through_the_proxy_reaches_the_frames_feed_as_headers_data_and_tr
     assert_eq!(frames[0]["kind"], "SETTINGS");
     assert_eq!(frames[0]["stream"], 0);
 }
+
+#[tokio::test]
+async fn a_proxy_port_in_use_stops_the_server_with_one_line_naming_the_proxy_flag() {
+    let taken = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let args = Args {
+        common: ServerArgs {
+            addr: Some("127.0.0.1:0".to_owned()),
+            ..ServerArgs::default()
+        },
+        proxy: Some(taken.local_addr().unwrap().to_string()),
+        ..Args::default()
+    };
+    let Err(error) = server::start(Feed::new(1), &args).await else {
+        panic!("the server started with its proxy's port taken");
+    };
+    let line = error.to_string();
+    assert!(line.contains("--proxy") && !line.contains('\n'), "{line}");
+}
