@@ -39,19 +39,29 @@ use std::{
 use axum::{
     Router,
     extract::State,
-    response::sse::{Event as SseEvent, Sse},
+    http::{StatusCode, header},
+    response::{
+        IntoResponse, Response,
+        sse::{Event as SseEvent, Sse},
+    },
     routing::get,
 };
 use fault_proxy::{Direction, Event, Faults, Frame, Frames, Observer, RunningProxy};
-use futures::{Stream, StreamExt as _, stream};
+use futures::{StreamExt as _, stream};
 use serde_json::{Value, json};
 use tokio::sync::broadcast::{self, Receiver, error::RecvError};
+
+use crate::feed::MAX_PAGES;
 
 /// How many frames a page opened late is shown: a few dozen calls' worth.
 pub const KEPT_FRAMES: usize = 500;
 
 /// How many frames the channel holds for a page that is behind.
 const CHANNEL_CAPACITY: usize = 1024;
+
+/// What a page on `/frames` gets: the events to show at once, and a
+/// receiver of every later one.
+type Subscription = (Vec<Arc<str>>, Receiver<Arc<str>>);
 
 /// The frames feed: cheap to clone, every clone the same feed.
 #[derive(Clone, Debug)]
@@ -129,8 +139,8 @@ impl FrameFeed {
 
     /// The proxy's address (`{"type":"proxy","addr":...}`, first on
     /// `/frames`), if it runs; then the kept events, and a receiver of
-    /// every later one.
-    fn subscribe(&self) -> (Vec<Arc<str>>, Receiver<Arc<str>>) {
+    /// every later one; `None` when [`MAX_PAGES`] pages are subscribed.
+    fn subscribe(&self) -> Option<Subscription> {
         let proxy = self
             .shared
             .proxy
@@ -143,8 +153,13 @@ impl FrameFeed {
             .kept
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
+        // Counted and subscribed under the lock: two pages cannot both
+        // take the last place.
+        if self.shared.channel.receiver_count() >= MAX_PAGES {
+            return None;
+        }
         let events = first.into_iter().chain(kept.1.iter().cloned()).collect();
-        (events, self.shared.channel.subscribe())
+        Some((events, self.shared.channel.subscribe()))
     }
 }
 
@@ -178,12 +193,18 @@ pub fn routes(feed: FrameFeed) -> Router {
     Router::new().route("/frames", get(frames)).with_state(feed)
 }
 
-/// `GET /frames`: the kept frames, then each as it is decoded.
-async fn frames(
-    State(feed): State<FrameFeed>,
-) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
-    let (kept, receiver) = feed.subscribe();
-    let kept = stream::iter(kept).map(|text| Ok(SseEvent::default().data(&*text)));
+/// `GET /frames`: the kept frames, then each as it is decoded; or 503
+/// with [`MAX_PAGES`] pages already fed (as `/events`, for the same reason:
+/// each page that never reads holds megabytes of kernel buffers).
+async fn frames(State(feed): State<FrameFeed>) -> Response {
+    let Some((kept, receiver)) = feed.subscribe() else {
+        let why = format!(
+            "the frames feed already serves {MAX_PAGES} pages, the most it feeds at once; close a tab that has this page open, then reload\n"
+        );
+        let headers = [(header::CONTENT_TYPE, "text/plain; charset=utf-8")];
+        return (StatusCode::SERVICE_UNAVAILABLE, headers, why).into_response();
+    };
+    let kept = stream::iter(kept).map(|text| Ok::<_, Infallible>(SseEvent::default().data(&*text)));
     let live = stream::unfold(receiver, async |mut receiver| {
         let data = match receiver.recv().await {
             Ok(text) => text.to_string(),
@@ -195,5 +216,5 @@ async fn frames(
         };
         Some((Ok(SseEvent::default().data(data)), receiver))
     });
-    Sse::new(kept.chain(live))
+    Sse::new(kept.chain(live)).into_response()
 }

@@ -837,3 +837,19 @@ async fn a_proxy_port_in_use_stops_the_server_with_one_line_naming_the_proxy_fla
     let line = error.to_string();
     assert!(line.contains("--proxy") && !line.contains('\n'), "{line}");
 }
+
+#[tokio::test]
+async fn one_frames_page_over_the_cap_is_refused_with_why() {
+    let server = start(10).await;
+    let mut pages = Vec::new();
+    for _ in 0..MAX_PAGES {
+        pages.push(Events::open_at(&server, "/frames").await);
+    }
+    let (status, why) = get_with_host(&server, "/frames", "localhost").await;
+    assert_eq!(status, http::StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        why.contains(&format!("already serves {MAX_PAGES} pages")),
+        "{why}"
+    );
+    assert_eq!(why.lines().count(), 1, "{why}");
+}
