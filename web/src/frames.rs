@@ -28,7 +28,7 @@
 //! As for `/events` ([`crate::feed`]), a [`broadcast`] channel never makes
 //! the relay wait for a slow page, and a ring keeps the last
 //! [`KEPT_FRAMES`] for a page opened late: memory stays fixed however
-//! long the session.
+//! long the session; and at most [`MAX_PAGES`] pages are fed at once.
 
 use std::{
     collections::VecDeque,
