@@ -74,6 +74,10 @@ pub struct Args {
     /// The seed of every random draw (jitter, --chance): the same seed, the same faults [default: from the clock, printed]
     #[arg(long, value_name = "S")]
     pub seed: Option<u64>,
+
+    /// Print every HTTP/2 frame that passes, decoded, one per line (plaintext gRPC only)
+    #[arg(long)]
+    pub frames: bool,
 }
 
 impl Args {

@@ -25,6 +25,8 @@
 //!   ways to cut one; [`start`] and [`RunningProxy`].
 //! - [`observe`]: the [`Event`]s printed, and the [`Chunk`]s delivered,
 //!   handed to an [`Observer`]: the seam where a frame decoder plugs in.
+//! - [`frames`]: HTTP/2 frames decoded from the relayed bytes (`--frames`),
+//!   with [`hpack`] for their header fields.
 //! - [`rng`]: SplitMix64, the seeded generator.
 //! - [`cli`]: the program's flags.
 //!
@@ -45,14 +47,19 @@
 
 pub mod cli;
 pub mod faults;
+pub mod frames;
+pub mod hpack;
 pub mod observe;
 mod pipe;
 mod proxy;
 pub mod rng;
 
 #[cfg(test)]
+mod frames_tests;
+#[cfg(test)]
 mod tests;
 
 pub use faults::{After, Cut, CutKind, Direction, Directions, Faults, Shaping, Which};
+pub use frames::{Frame, Frames, GrpcMessage};
 pub use observe::{Chunk, Event, Observer, Print, Side};
 pub use proxy::{RunningProxy, start};

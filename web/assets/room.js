@@ -99,13 +99,15 @@ function label() {
   $("#calls-link").textContent = t("tab_calls");
 }
 
-// /#room shows the class; anything else, the calls.
+// /#room shows the class, /#frames the frames (frames.js); anything
+// else, the calls.
 function route() {
   const room = location.hash === "#room";
+  const calls = !room && location.hash !== "#frames";
   $("#room").hidden = !room;
-  $("main").hidden = room;
+  $("main").hidden = !calls;
   $("#room-link").toggleAttribute("aria-current", room);
-  $("#calls-link").toggleAttribute("aria-current", !room);
+  $("#calls-link").toggleAttribute("aria-current", calls);
 }
 
 label();

@@ -2,12 +2,15 @@
 // playwright-core (never a downloaded browser). run.sh starts the server
 // and passes its address; each check prints one line.
 //
-//   node test.mjs http://127.0.0.1:PORT /usr/bin/chromium ../screenshot.png
+//   node test.mjs http://127.0.0.1:PORT /usr/bin/chromium ../screenshot.png 127.0.0.1:PROXY_PORT
+//
+// FRAMES_PYTHON and FRAMES_PYGEN: a python with grpcio, and the directory
+// of hello_pb2*.py, for a grpcio call through the proxy (run.sh sets them).
 import { spawn } from "node:child_process";
 import http2 from "node:http2";
 import { chromium } from "playwright-core";
 
-const [url, executablePath, screenshot] = process.argv.slice(2);
+const [url, executablePath, screenshot, proxyAddr] = process.argv.slice(2);
 const addr = new URL(url).host;
 const TIMEOUT = 15_000;
 
@@ -230,6 +233,64 @@ try {
     && (await room.textContent("#try-title")).startsWith("Try it"),
     `pt-BR, the whole page: "${tryTitle}", "${liveTitle}"; en-US: "${await room.textContent("#try-title")}"`);
   check(errors.length === 0, `no script errors on the class pages ${JSON.stringify(errors)}`);
+
+  // 7. The Frames view (/#frames): a bidi chat from our CLI client and a
+  //    unary call from grpcio, both through the server's --proxy, drawn as
+  //    lanes per stream, live in English, replayed to a page in pt-BR.
+  const frames = await browser.newPage({ viewport: { width: 1280, height: 720 }, locale: "en-US" });
+  frames.setDefaultTimeout(TIMEOUT);
+  frames.on("pageerror", (error) => errors.push(error.message));
+  await frames.goto(`${url}/#frames`);
+  await frames.waitForFunction((proxy) => !document.querySelector("#frames").hidden
+    && document.querySelector("main").hidden && document.querySelector("#frames-empty").textContent.includes(proxy), proxyAddr);
+  check(true, `Frames view, empty: "${(await frames.textContent("#frames-empty")).trim()}"`);
+  const chatThrough = spawn("cargo", ["run", "-q", "-p", "bidi-streaming", "--bin", "client", "--",
+    "--addr", proxyAddr, "--count", "3", "--interval-ms", "300"], { stdio: ["ignore", "pipe", "inherit"] });
+  // Drawn while the chat is still going: its lane shows up before the end.
+  const chatLane = 'li.stream:has(.method:text-matches("say_hello_chat"))';
+  await frames.waitForSelector(`${chatLane} li.frame.down[data-kind="DATA"]`);
+  const midChat = await frames.$$eval(`${chatLane} li.frame`, (chips) => chips.length);
+  const chatExit = await new Promise((resolve) => chatThrough.on("exit", resolve));
+  check(chatExit === 0, `bidi client through the proxy at ${proxyAddr}: exit 0 (its lane had ${midChat} frames mid-chat)`);
+  const python = spawn(process.env.FRAMES_PYTHON ?? "python3", ["-c", [
+    "import sys; sys.path.insert(0, sys.argv[2])",
+    "import grpc, hello_pb2, hello_pb2_grpc",
+    "stub = hello_pb2_grpc.DoStuffStub(grpc.insecure_channel(sys.argv[1]))",
+    "print(stub.say_hello(hello_pb2.HelloRequest(pid=5), timeout=10).retval)",
+  ].join("\n"), proxyAddr, process.env.FRAMES_PYGEN ?? "."], { stdio: ["ignore", "pipe", "inherit"] });
+  let pyPrinted = "";
+  python.stdout.on("data", (data) => { pyPrinted += data; });
+  const pyExit = await new Promise((resolve) => python.on("exit", resolve));
+  check(pyExit === 0 && pyPrinted.trim() === "Hello, 5!", `grpcio through the proxy: "${pyPrinted.trim()}"`);
+  const pyLane = 'li.conn:has(.agent:text-matches("grpc-python")) li.stream:has(.method:text-matches("/say_hello$"))';
+  await frames.waitForSelector(`${pyLane} li.frame.down[data-kind="HEADERS"][title*="grpc-status: 0"]`);
+  const lanes = async (page) => page.$$eval("li.conn", (conns) => conns.map((conn) => ({
+    title: conn.querySelector("h3").textContent,
+    lanes: [...conn.querySelectorAll("li.stream")].map((lane) => ({
+      name: lane.querySelector(".lane-name").textContent,
+      kinds: [...lane.querySelectorAll("li.frame")].map((chip) => `${chip.classList.contains("up") ? "→" : "←"}${chip.dataset.kind}`),
+    })),
+  })));
+  const en = await lanes(frames);
+  const describe = (conns) => conns.map((conn) => `${conn.title}: ${conn.lanes.map((lane) => `${lane.name} (${lane.kinds.length})`).join(", ")}`).join("; ");
+  const chatKinds = en.flatMap((conn) => conn.lanes).find((lane) => lane.name.includes("say_hello_chat"))?.kinds ?? [];
+  check(en.length === 2 && en.every((conn) => conn.lanes.some((lane) => lane.name.startsWith("stream 0")))
+    && chatKinds[0] === "→HEADERS" && chatKinds.filter((kind) => kind === "→DATA").length >= 3
+    && chatKinds.at(-1) === "←HEADERS",
+    `en-US lanes: ${describe(en)}`);
+  await frames.screenshot({ path: screenshot.replace(/\.png$/, "-frames.png") });
+
+  const framesPt = await browser.newPage({ viewport: { width: 1280, height: 720 }, locale: "pt-BR" });
+  framesPt.setDefaultTimeout(TIMEOUT);
+  framesPt.on("pageerror", (error) => errors.push(error.message));
+  await framesPt.goto(`${url}/#frames`);
+  await framesPt.waitForFunction(() => document.querySelectorAll("li.conn").length === 2);
+  const pt2 = await lanes(framesPt);
+  check(describe(pt2).includes("conexão 1") && describe(pt2).includes("stream 0: a conexão")
+    && (await framesPt.textContent("#frames-title")).startsWith("Quadros HTTP/2")
+    && (await framesPt.textContent("#frames-link")).startsWith("Quadros ("),
+    `pt-BR, replayed to a page opened late: "${await framesPt.textContent("#frames-title")}"; ${describe(pt2)}`);
+  check(errors.length === 0, `no script errors on the frames pages ${JSON.stringify(errors)}`);
 } finally {
   await browser.close();
 }

@@ -23,6 +23,8 @@
 //! - [`watch`]: the tower layer that sees every call and its messages;
 //! - [`feed`]: how the events reach every page without a slow page ever
 //!   slowing a call, or growing the server's memory;
+//! - [`frames`]: with `--proxy`, the HTTP/2 frames of calls through an
+//!   in-process proxy, for the page's Frames view (`/frames`);
 //! - [`page`]: the page's files (in `web/assets/`, compiled in) and the
 //!   Server-Sent Events feed, to at most [`feed::MAX_PAGES`] pages at once;
 //! - [`host`]: which names the page answers to, against DNS rebinding.
@@ -33,6 +35,7 @@
 
 pub mod client;
 pub mod feed;
+pub mod frames;
 pub mod host;
 pub mod page;
 pub mod room;

@@ -33,7 +33,7 @@ use crate::feed::{Event, Feed, MAX_PAGES, Subscription};
 const RETRY_AFTER_SECS: &str = "10";
 
 /// The page, its style, and its scripts: paths and contents.
-const ASSETS: [(&str, &str, &str); 6] = [
+const ASSETS: [(&str, &str, &str); 7] = [
     (
         "/",
         "text/html; charset=utf-8",
@@ -59,6 +59,12 @@ const ASSETS: [(&str, &str, &str); 6] = [
         "/room.js",
         "text/javascript; charset=utf-8",
         include_str!("../assets/room.js"),
+    ),
+    // The Frames view (`/#frames`, fed by `/frames`: `crate::frames`).
+    (
+        "/frames.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../assets/frames.js"),
     ),
     (
         "/i18n.js",

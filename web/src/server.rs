@@ -40,6 +40,7 @@ use tracing::info;
 use crate::{
     TOPIC,
     feed::Feed,
+    frames::{self, FrameFeed},
     host::{self, AllowedHosts},
     page,
     room::{self, Room},
@@ -66,6 +67,12 @@ pub struct Args {
     /// asking by any other name are refused, against DNS rebinding
     #[arg(long = "allow-host", value_name = "NAME")]
     pub allow_hosts: Vec<String>,
+
+    /// Also listen here with a proxy to this server that decodes the HTTP/2
+    /// frames of every call through it, for the page's Frames view: point
+    /// a client's --addr here (e.g. 127.0.0.1:9000)
+    #[arg(long, value_name = "HOST:PORT")]
+    pub proxy: Option<String>,
 }
 
 impl Default for Args {
@@ -74,6 +81,7 @@ impl Default for Args {
             common: ServerArgs::default(),
             keep_calls: 50,
             allow_hosts: Vec::new(),
+            proxy: None,
         }
     }
 }
@@ -81,6 +89,15 @@ impl Default for Args {
 /// Assembles and starts the server; returns once it is listening. `feed`
 /// is where the calls are published (tests keep a clone to watch it).
 pub async fn start(feed: Feed, args: &Args) -> Result<RunningServer, StartError> {
+    start_with_frames(feed, FrameFeed::default(), args).await
+}
+
+/// [`start`], with the Frames view's feed given (tests keep a clone).
+pub async fn start_with_frames(
+    feed: Feed,
+    frames: FrameFeed,
+    args: &Args,
+) -> Result<RunningServer, StartError> {
     let common = &args.common;
     let lifecycle = Lifecycle::new();
 
@@ -115,16 +132,39 @@ pub async fn start(feed: Feed, args: &Args) -> Result<RunningServer, StartError>
         .into_axum_router()
         .merge(page::routes(feed))
         .merge(room::routes(page_room))
+        .merge(frames::routes(frames.clone()))
         .layer(middleware::from_fn_with_state(hosts, host::check));
     let router = builder.add_routes(Routes::from(routes));
 
     // 4. Bind and serve.
     let listener = server::bind(TOPIC, common).await?;
     let listening = listener.listening();
+    // Taken before `started` consumes the lifecycle: the proxy's stop.
+    let proxy_stop = lifecycle.stop_signal();
     let serving = tokio::spawn(
         router.serve_with_incoming_shutdown(listener.incoming(common), lifecycle.stop_signal()),
     );
     let running = lifecycle.started(serving, listening, TOPIC, common).await?;
+
+    // 5. With --proxy: the frame-decoding proxy in front of this server,
+    //    stopped when the server stops.
+    if let (Some(listen), Some(addr)) = (&args.proxy, running.addr()) {
+        let to = SocketAddr::new(Ipv4Addr::LOCALHOST.into(), addr.port()).to_string();
+        let proxy = frames::start_proxy(listen, &to, frames)
+            .await
+            .map_err(|error| {
+                // In the server's words ("cannot start the server: ..."),
+                // naming --proxy: plumbing's own port errors advise --addr.
+                let why = lang::os_error(&error);
+                let line = words::PROXY_CANNOT_LISTEN.with(&[("addr", listen), ("why", &why)]);
+                StartError::Runtime(std::io::Error::other(line))
+            })?;
+        info!("{}", words::PROXY.with(&[("addr", &proxy.addr())]));
+        tokio::spawn(async move {
+            proxy_stop.await;
+            proxy.stop().await;
+        });
+    }
     if let Some(addr) = running.addr() {
         // The projector's browser may use 127.0.0.1; the students need
         // this machine's address on the network, which the page shows.
@@ -161,6 +201,12 @@ mod words {
         STUDENTS_REPORT:
             "students report with: cargo run -p workshop -- progress --share {url} --name NAME"
             "os alunos informam com: cargo run -p workshop -- progress --share {url} --name NOME";
+        PROXY:
+            "frames: point a client at {addr} (e.g. --addr {addr}); the page's Frames view draws each HTTP/2 frame"
+            "quadros: aponte um cliente para {addr} (p. ex. --addr {addr}); a vista Quadros da página desenha cada quadro HTTP/2";
+        PROXY_CANNOT_LISTEN:
+            "cannot listen on {addr} for --proxy ({why}); pass another --proxy HOST:PORT"
+            "não foi possível escutar em {addr} para --proxy ({why}); passe outro --proxy HOST:PORTA";
         ONLY_THIS_MACHINE:
             "only this machine can reach 127.0.0.1: for a class, serve on every address with --addr 0.0.0.0:{port}"
             "só esta máquina alcança 127.0.0.1: para uma turma, sirva em todos os endereços com --addr 0.0.0.0:{port}";

@@ -745,3 +745,111 @@ async fn a_bad_name_is_refused_with_invalid_argument_and_why() {
     let mut page = Events::open_at(&server, "/room").await;
     assert_eq!(page.next().await["students"], serde_json::json!([]));
 }
+
+#[tokio::test]
+async fn a_call_through_the_proxy_reaches_the_frames_feed_as_headers_data_and_trailers() {
+    let server = start_with(Args {
+        proxy: Some("127.0.0.1:0".to_owned()),
+        ..Args::default()
+    })
+    .await;
+    let mut page = Events::open_at(&server, "/frames").await;
+    // The first event names the proxy, for the page's hint (and for us).
+    let first = page.next().await;
+    assert_eq!(first["type"], "proxy");
+    let mut through = server.client_args.clone();
+    through.addr = vec![first["addr"].as_str().unwrap().to_owned()];
+    let mut stub = test_support::stub(&through).await.unwrap();
+    let reply = test_support::say_hello(&mut stub, 7, Some(Duration::from_secs(5))).await;
+    assert_eq!(reply.unwrap(), "Hello, 7!");
+
+    // Every frame up to the call's trailers (the last of the call).
+    let field = |frame: &Value, name: &str| -> Option<String> {
+        let fields = frame["fields"].as_array()?;
+        let pair = fields.iter().find(|pair| pair[0] == name)?;
+        Some(pair[1].as_str()?.to_owned())
+    };
+    let mut frames = Vec::new();
+    loop {
+        let event = page.next().await;
+        if event["type"] != "frame" {
+            continue;
+        }
+        let last = event["dir"] == "down" && field(&event, "grpc-status").is_some();
+        frames.push(event);
+        if last {
+            break;
+        }
+    }
+    let call: Vec<&Value> = frames.iter().filter(|f| f["stream"] == 1).collect();
+    let kinds: Vec<(&str, &str)> = (call.iter())
+        .filter(|f| f["kind"] != "DATA" || f["length"] != 0)
+        .map(|f| (f["dir"].as_str().unwrap(), f["kind"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("up", "HEADERS"),
+            ("up", "DATA"),
+            ("down", "HEADERS"),
+            ("down", "DATA"),
+            ("down", "HEADERS")
+        ]
+    );
+    assert_eq!(
+        field(call[0], ":path").as_deref(),
+        Some("/hello.DoStuff/say_hello")
+    );
+    let request = call.iter().find(|f| f["kind"] == "DATA").unwrap();
+    // pid 7: one field, tag and varint, 2 bytes, behind its 5-byte prefix.
+    assert_eq!(
+        request["messages"],
+        serde_json::json!([{"compressed": false, "length": 2}])
+    );
+    assert_eq!(request["length"], 7);
+    let trailers = call.last().unwrap();
+    assert_eq!(field(trailers, "grpc-status").as_deref(), Some("0"));
+    assert!(
+        trailers["flags"]
+            .as_array()
+            .unwrap()
+            .contains(&"END_STREAM".into())
+    );
+    // The connection's own frames are on stream 0: SETTINGS first, up.
+    assert_eq!(frames[0]["kind"], "SETTINGS");
+    assert_eq!(frames[0]["stream"], 0);
+}
+
+#[tokio::test]
+async fn a_proxy_port_in_use_stops_the_server_with_one_line_naming_the_proxy_flag() {
+    let taken = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let args = Args {
+        common: ServerArgs {
+            addr: Some("127.0.0.1:0".to_owned()),
+            ..ServerArgs::default()
+        },
+        proxy: Some(taken.local_addr().unwrap().to_string()),
+        ..Args::default()
+    };
+    let Err(error) = server::start(Feed::new(1), &args).await else {
+        panic!("the server started with its proxy's port taken");
+    };
+    let line = error.to_string();
+    assert!(line.contains("--proxy") && !line.contains('\n'), "{line}");
+}
+
+#[tokio::test]
+async fn one_frames_page_over_the_cap_is_refused_with_why() {
+    let server = start(10).await;
+    let mut pages = Vec::new();
+    for _ in 0..MAX_PAGES {
+        pages.push(Events::open_at(&server, "/frames").await);
+    }
+    let (status, why) = get_with_host(&server, "/frames", "localhost").await;
+    assert_eq!(status, http::StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        why.contains(&format!("already serves {MAX_PAGES} pages")),
+        "{why}"
+    );
+    assert_eq!(why.lines().count(), 1, "{why}");
+}

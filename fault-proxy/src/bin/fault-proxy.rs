@@ -9,15 +9,25 @@ use std::{
 };
 
 use clap::Parser;
-use fault_proxy::{Print, cli::Args};
+use fault_proxy::{Frames, Observer, Print, cli::Args};
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
+    if args.frames {
+        // Each decoded frame a line, between the connection's events.
+        run(args, Frames::new(Print, |frame| println!("{frame}"))).await
+    } else {
+        run(args, Print).await
+    }
+}
+
+/// Runs the proxy with `observer` until Ctrl-C.
+async fn run(args: Args, observer: impl Observer) -> ExitCode {
     // No --seed: one from the clock, printed, so a run worth repeating can be.
     let seed = args.seed.unwrap_or_else(seed_from_clock);
     let faults = args.faults(seed);
-    let proxy = match fault_proxy::start(&args.listen, &args.to, faults.clone(), Print).await {
+    let proxy = match fault_proxy::start(&args.listen, &args.to, faults.clone(), observer).await {
         Ok(proxy) => proxy,
         Err(error) => {
             eprintln!(
