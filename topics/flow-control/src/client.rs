@@ -37,7 +37,7 @@ use crate::{
 };
 
 /// The stub with `--token` attached, as every client of ours has it.
-type Stub = TransferClient<
+pub type Stub = TransferClient<
     tonic::service::interceptor::InterceptedService<Channel, plumbing::auth::AttachToken>,
 >;
 
@@ -134,8 +134,10 @@ impl Downloaded {
 /// A plain `std` file behind a buffer: each write is a copy into memory,
 /// and one system call per 8 KiB, quick enough not to need `tokio::fs`
 /// (which would hand each write to a thread of its own anyway).
-enum Sink {
+pub enum Sink {
+    /// `--out PATH`.
     File(BufWriter<File>),
+    /// No `--out`.
     Discard,
 }
 
@@ -212,7 +214,7 @@ pub fn endpoint(
 
 /// The whole download: calls from offset 0, and again from where it
 /// stopped each time the connection broke (at most `--max-resumes`).
-async fn download(
+pub async fn download(
     mut stub: Stub,
     size: u64,
     args: &Args,

@@ -23,7 +23,7 @@ pub fn fill(offset: u64, buf: &mut [u8]) {
     let mut word = splitmix64(offset / 8).to_le_bytes();
     for (i, byte) in buf.iter_mut().enumerate() {
         let at = offset + i as u64;
-        if at % 8 == 0 {
+        if at.is_multiple_of(8) {
             word = splitmix64(at / 8).to_le_bytes();
         }
         *byte = word[(at % 8) as usize];

@@ -174,7 +174,7 @@ pub fn checksum(size: u64) -> Fnv1a {
 pub async fn start(files: Files, args: &Args) -> Result<RunningServer, StartError> {
     let lifecycle = Lifecycle::new();
     let common = &args.common;
-    let builder = server::configure(Server::builder(), common, &lifecycle)?;
+    let mut builder = server::configure(Server::builder(), common, &lifecycle)?;
     // The server's own windows (`initial_stream_window_size`, ...) govern
     // what clients may send it; a download is governed by the *client's*
     // windows, which the client sets (see `client.rs`). tonic's defaults
