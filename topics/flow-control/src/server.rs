@@ -179,7 +179,6 @@ pub async fn start(files: Files, args: &Args) -> Result<RunningServer, StartErro
     // what clients may send it; a download is governed by the *client's*
     // windows, which the client sets (see `client.rs`). tonic's defaults
     // stay here.
-    let mut builder = builder;
     let transfer = InterceptedService::new(TransferServer::new(files), server::token_check(common));
     let router = builder
         .add_routes(lifecycle.health_and_reflection_describing(&[FILE_DESCRIPTOR_SET])?)
