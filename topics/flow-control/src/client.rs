@@ -238,9 +238,9 @@ pub async fn download(
             }
             Err(status) if broken(&status) && resumed_from.len() < args.max_resumes as usize => {
                 println!(
-                    "the connection broke at byte {} ({:?}: {}); resuming from byte {}",
+                    "the connection broke at byte {} ({}: {}); resuming from byte {}",
                     progress.offset,
-                    status.code(),
+                    plumbing::code_name(status.code()),
                     status.message(),
                     progress.offset
                 );
