@@ -118,7 +118,7 @@ impl Files {
         let start =
             tokio::task::spawn_blocking(move || content::checksum_of_first(offset, CHUNK_BYTES));
         let Ok(mut hasher) = start.await else { return };
-        let mut at = offset;
+        let (mut at, mut chunks, mut waits) = (offset, 0, 0);
         while at < size {
             let mut data = vec![0; CHUNK_BYTES.min((size - at) as usize)];
             content::fill(at, &mut data);
@@ -128,10 +128,14 @@ impl Files {
                 offset: at,
                 piece: Some(Piece::Data(data)),
             };
-            if self.send(&tx, chunk).await.is_err() {
-                info!("download: the client left at byte {at}");
-                return;
+            match self.send(&tx, chunk).await {
+                Ok(waited) => waits += u64::from(waited),
+                Err(()) => {
+                    info!("download: the client left at byte {at}");
+                    return;
+                }
             }
+            chunks += 1;
             self.produced.fetch_add(len, Ordering::Relaxed);
             at += len;
         }
@@ -141,23 +145,26 @@ impl Files {
         };
         if self.send(&tx, last).await.is_ok() {
             info!(
-                "download: sent bytes {offset} to {size}, fnv1a64 {:016x}; the send waited {} times so far",
+                "download: sent bytes {offset} to {size}, fnv1a64 {:016x}; the send waited for room {waits} times in {chunks} chunks",
                 hasher.value(),
-                self.waits.load(Ordering::Relaxed)
             );
         }
     }
 
     /// Sends one chunk: at once if the channel has room, else counted as a
-    /// wait and then waited for. The `.await` is the backpressure: this
+    /// wait and then waited for. `Ok(true)`: it waited. The `.await` is the backpressure: this
     /// task sleeps until tonic took a chunk out, which it does only when
     /// HTTP/2's window lets it send.
-    async fn send(&self, tx: &mpsc::Sender<Result<Chunk, Status>>, chunk: Chunk) -> Result<(), ()> {
+    async fn send(
+        &self,
+        tx: &mpsc::Sender<Result<Chunk, Status>>,
+        chunk: Chunk,
+    ) -> Result<bool, ()> {
         match tx.try_send(Ok(chunk)) {
-            Ok(()) => Ok(()),
+            Ok(()) => Ok(false),
             Err(TrySendError::Full(chunk)) => {
                 self.waits.fetch_add(1, Ordering::Relaxed);
-                tx.send(chunk).await.map_err(|_| ())
+                tx.send(chunk).await.map(|()| true).map_err(|_| ())
             }
             Err(TrySendError::Closed(_)) => Err(()),
         }
