@@ -51,8 +51,9 @@ pub struct Args {
     #[command(flatten)]
     pub common: ClientArgs,
 
-    /// The file's size, in MiB (1 GiB = 1024)
-    #[arg(long, value_name = "MIB", default_value_t = 64)]
+    /// The file's size, in MiB (1 GiB = 1024; the server allows up to 16 GiB)
+    #[arg(long, value_name = "MIB", default_value_t = 64,
+          value_parser = clap::value_parser!(u64).range(0..=16 * 1024))]
     pub size_mib: u64,
 
     /// Write the file here [default: count and check the bytes, keep none]
@@ -60,7 +61,9 @@ pub struct Args {
     pub out: Option<PathBuf>,
 
     /// Fixed HTTP/2 receive windows of this many KiB, per stream and per connection [default: tonic's, 2 MiB per stream]
-    #[arg(long, value_name = "KIB", conflicts_with = "adaptive")]
+    // HTTP/2 allows windows up to 2^31 - 1 bytes: 2,097,151 KiB.
+    #[arg(long, value_name = "KIB", conflicts_with = "adaptive",
+          value_parser = clap::value_parser!(u32).range(1..=2_097_151))]
     pub window_kib: Option<u32>,
 
     /// tonic's adaptive window: grown to the link's bandwidth × round trip, measured with PINGs
@@ -227,6 +230,7 @@ pub async fn download(
     };
     let mut resumed_from = Vec::new();
     loop {
+        let before = progress.offset;
         match download_from(&mut stub, size, args, &mut progress, sink).await {
             Ok(fnv1a64) => {
                 return Ok(Downloaded {
@@ -236,7 +240,13 @@ pub async fn download(
                     took: started.elapsed(),
                 });
             }
-            Err(status) if broken(&status) && resumed_from.len() < args.max_resumes as usize => {
+            // Resumed only if this call got somewhere: a call that got no
+            // byte (no server there, say) would only fail again.
+            Err(status)
+                if broken(&status)
+                    && progress.offset > before
+                    && resumed_from.len() < args.max_resumes as usize =>
+            {
                 println!(
                     "the connection broke at byte {} ({}: {}); resuming from byte {}",
                     progress.offset,

@@ -10,7 +10,10 @@ use std::{
 };
 
 use fault_proxy::{After, CutKind, Directions, Faults, RunningProxy, Which};
-use plumbing::cli::{ClientArgs, ServerArgs};
+use plumbing::{
+    cli::{ClientArgs, ServerArgs},
+    client::ClientError,
+};
 use test_support::TestServer;
 use tonic::{Code, Request};
 
@@ -225,6 +228,21 @@ async fn a_64_kib_window_on_a_50_ms_link_carries_one_window_per_round_trip() {
     // The ordering of the three is printed, not asserted: on a busy
     // two-core machine the large and adaptive figures move with the load.
     proxy.stop().await;
+}
+
+#[tokio::test]
+async fn a_download_from_no_server_fails_without_resuming() {
+    let common = ClientArgs {
+        addr: vec![test_support::closed_addr().to_string()],
+        ..ClientArgs::default()
+    };
+    let args = client_args(common);
+    let stub = connect(&args.common, Windows::Default).await.unwrap();
+    let outcome = download(stub, SIZE, &args, &mut Sink::Discard).await;
+    let Err(ClientError::Call(status)) = outcome else {
+        panic!("{outcome:?}")
+    };
+    assert_eq!(status.code(), Code::Unavailable, "{status:?}");
 }
 
 #[tokio::test]
