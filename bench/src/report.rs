@@ -231,7 +231,7 @@ pub fn write_benchmarks(results: &Path, out: &Path) -> Result<(), String> {
     }
     // What the figures against the goals mean, and a profile taken by hand
     // (see the file for how), kept beside the code.
-    for hand_written in ["peers-notes.md", "profile.md"] {
+    for hand_written in ["peers-notes.md", "profile.md", "transfer.md"] {
         let path = out
             .parent()
             .unwrap_or(Path::new("."))

@@ -19,7 +19,7 @@ type HelloStreamRequest struct {
 }
 
 // codec replaces grpc-go's "proto" codec (the one application/grpc uses)
-// for these three messages.
+// for these messages (and topics.proto's DownloadRequest and Chunk).
 type codec struct{}
 
 func (codec) Name() string { return "proto" }
@@ -34,6 +34,20 @@ func (codec) Marshal(v interface{}) ([]byte, error) {
 		b = append(b, 1<<3|2)
 		b = appendVarint(b, uint64(len(m.Retval)))
 		return append(b, m.Retval...), nil
+	case *Chunk:
+		b := make([]byte, 0, 1+10+1+10+len(m.Data))
+		if m.Offset != 0 {
+			b = appendVarint(append(b, 1<<3|0), m.Offset)
+		}
+		if m.Checksum {
+			b = append(b, 3<<3|1)
+			for i := 0; i < 8; i++ {
+				b = append(b, byte(m.Fnv1a64>>(8*i)))
+			}
+			return b, nil
+		}
+		b = appendVarint(append(b, 2<<3|2), uint64(len(m.Data)))
+		return append(b, m.Data...), nil
 	case *HelloRequest:
 		b := []byte{}
 		if m.Pid != 0 {
@@ -63,6 +77,16 @@ func (codec) Unmarshal(data []byte, v interface{}) error {
 				m.Count = uint32(value)
 			case 3:
 				m.IntervalMs = uint32(value)
+			}
+		})
+	case *DownloadRequest:
+		*m = DownloadRequest{}
+		return fields(data, func(num, value uint64, _ []byte) {
+			switch num {
+			case 1:
+				m.Size = value
+			case 2:
+				m.Offset = value
 			}
 		})
 	case *HelloReply:

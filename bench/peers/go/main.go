@@ -1,5 +1,6 @@
 // A grpc-go server for hello.DoStuff (proto/hello.proto), for bench/compare.sh
-// to measure beside ours: the server a student would write in Go.
+// to measure beside ours: the server a student would write in Go; and
+// topics.Transfer/Download (transfer.go) for bench/transfer.sh.
 //
 // No protoc and no generated code: the service is registered with a
 // grpc.ServiceDesc written by hand, and the proto's three tiny messages are
@@ -160,6 +161,7 @@ func main() {
 	}
 	server := grpc.NewServer()
 	server.RegisterService(&serviceDesc, doStuff{})
+	server.RegisterService(&transferDesc, nil)
 	log.Printf("grpc-go server on %s", *addr)
 	if err := server.Serve(listener); err != nil {
 		log.Fatal(err)
