@@ -41,21 +41,35 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Re-run this script only when the interface changes.
     println!("cargo:rerun-if-changed={proto_file}");
 
-    // The class on the projector's own small service (`proto/class.proto`),
-    // compiled the same way into `class.rs`, with its own descriptor: here
+    // Two more files, each compiled the same way into a module of its own,
+    // with its own descriptor, and each only with its cargo feature: a
+    // lesson's build pays for neither.
+    //
+    // `proto/class.proto`, the class on the projector's small service: here
     // because both the web server (which serves it) and the workshop (which
     // calls it) already depend on this crate, so neither builds the other.
-    // Only with the `class` feature, which those two ask for: a lesson's
-    // build does not pay for it.
-    if std::env::var_os("CARGO_FEATURE_CLASS").is_none() {
-        return Ok(());
+    if env::var_os("CARGO_FEATURE_CLASS").is_some() {
+        let class_file = "../proto/class.proto";
+        let class = protox::compile([class_file], [proto_dir])?;
+        std::fs::write(out_dir.join("class_descriptor.bin"), class.encode_to_vec())?;
+        tonic_prost_build::configure()
+            .codec_path("crate::codec::SmallBuffers")
+            .compile_fds(class)?;
+        println!("cargo:rerun-if-changed={class_file}");
     }
-    let class_file = "../proto/class.proto";
-    let class = protox::compile([class_file], [proto_dir])?;
-    std::fs::write(out_dir.join("class_descriptor.bin"), class.encode_to_vec())?;
-    tonic_prost_build::configure()
-        .codec_path("crate::codec::SmallBuffers")
-        .compile_fds(class)?;
-    println!("cargo:rerun-if-changed={class_file}");
+    // `proto/topics.proto`, the messages the note's proto lacks, shared by
+    // the topics that need them (compression, flow-control): compiled once,
+    // here, rather than by each. prost's own codec: a transfer's chunks are
+    // large, the small buffers are for the note's small messages.
+    if env::var_os("CARGO_FEATURE_TOPICS").is_some() {
+        let topics_file = "../proto/topics.proto";
+        let topics = protox::compile([topics_file], [proto_dir])?;
+        std::fs::write(
+            out_dir.join("topics_descriptor.bin"),
+            topics.encode_to_vec(),
+        )?;
+        tonic_prost_build::configure().compile_fds(topics)?;
+        println!("cargo:rerun-if-changed={topics_file}");
+    }
     Ok(())
 }

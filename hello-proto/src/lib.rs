@@ -30,6 +30,8 @@
 pub mod class;
 pub mod codec;
 pub mod lessons;
+#[cfg(feature = "topics")]
+pub mod topics;
 
 /// The code generated from `proto/hello.proto` (package `hello`).
 ///

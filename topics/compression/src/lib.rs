@@ -27,20 +27,11 @@ mod tests;
 
 use plumbing::Program;
 
-/// The code generated from `proto/topics.proto` (package `topics`) by
-/// `build.rs`: `ReportRequest`, `Report`, and the `Compression` service's
-/// client (`compression_client`) and server (`compression_server`).
-pub mod pb {
-    // Generated code: the docs lint is relaxed here only.
-    #![allow(missing_docs)]
-
-    tonic::include_proto!("topics");
-
-    /// The encoded descriptor of `topics.proto` that `build.rs` saved:
-    /// the server's reflection serves it, so that grpcurl can call
-    /// `topics.Compression/get_report` without the `.proto` file.
-    pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("topics_descriptor");
-}
+/// The code generated from `proto/topics.proto` (package `topics`), by
+/// `hello-proto` with its `topics` feature: `ReportRequest`, `Report`, and the `Compression` service's
+/// client (`compression_client`) and server (`compression_server`), and the
+/// descriptor its reflection serves (`pb::FILE_DESCRIPTOR_SET`).
+pub use hello_proto::topics as pb;
 
 /// This topic, for the plumbing's messages: its name, its port, its methods.
 pub const TOPIC: Program = Program::new("compression", "127.0.0.1:8904", &["get_report"]);

@@ -128,7 +128,7 @@ pub async fn start(args: &Args) -> Result<RunningServer, StartError> {
     let reports = InterceptedService::new(reports, server::token_check(common));
 
     // Health and reflection as every server of ours has them, reflection
-    // also describing topics.Compression (from `build.rs`), so that grpcurl
+    // also describing topics.Compression (from hello-proto's `topics`), so that grpcurl
     // calls get_report with no `-proto proto/topics.proto`.
     let router = builder
         .add_routes(lifecycle.health_and_reflection_describing(&[FILE_DESCRIPTOR_SET])?)

@@ -29,19 +29,11 @@ mod tests;
 
 use plumbing::Program;
 
-/// The code generated from `proto/topics.proto` (package `topics`) by
-/// `build.rs`: `DownloadRequest`, `Chunk`, and the `Transfer` service's
-/// client (`transfer_client`) and server (`transfer_server`).
-pub mod pb {
-    // Generated code: the docs lint is relaxed here only.
-    #![allow(missing_docs)]
-
-    tonic::include_proto!("topics");
-
-    /// The encoded descriptor of `topics.proto` that `build.rs` saved, for
-    /// the server's reflection.
-    pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("topics_descriptor");
-}
+/// The code generated from `proto/topics.proto` (package `topics`), by
+/// `hello-proto` with its `topics` feature: `DownloadRequest`, `Chunk`, and the `Transfer` service's
+/// client (`transfer_client`) and server (`transfer_server`), and the
+/// descriptor its reflection serves (`pb::FILE_DESCRIPTOR_SET`).
+pub use hello_proto::topics as pb;
 
 /// This topic, for the plumbing's messages: its name, its port, its method.
 pub const TOPIC: Program = Program::new("flow-control", "127.0.0.1:8921", &["Download"]);
