@@ -175,9 +175,9 @@ where
         let method = request.uri().clone();
         // A health watch ends when the shutdown begins; any other call
         // when the grace period is over.
-        let cutoff = match &self.watches_end {
-            Some(stop) if method.path() == HEALTH_WATCH => stop.clone(),
-            _ => self.cutoff.clone(),
+        let (cutoff, at_stop) = match &self.watches_end {
+            Some(stop) if method.path() == HEALTH_WATCH => (stop.clone(), true),
+            _ => (self.cutoff.clone(), false),
         };
         log_client_certificate(&request);
         // The request body reaches tonic's decoder through the limit.
@@ -191,6 +191,7 @@ where
                 method: method.clone(),
                 deadline: timeout.map(|t| Box::pin(tokio::time::sleep(t.saturating_sub(MARGIN)))),
                 cutoff: Box::pin(cutoff.cancelled_owned()),
+                at_stop,
             }),
             watch: Watch::new(method, "before the reply; the call was abandoned"),
         }

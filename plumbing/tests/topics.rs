@@ -447,6 +447,7 @@ async fn a_health_watch_hears_not_serving_then_ends_when_the_shutdown_begins() {
     // Balancers and clients following the registry keep a watch open on
     // every server. It must not hold the shutdown's grace period: it hears
     // NOT_SERVING, then ends, and the server stops with nothing in flight.
+    test_support::capture_logs(tracing::Level::INFO);
     let server = start(ServerArgs::default()).await;
     let mut health = HealthClient::new(server.channel().await);
     let request = HealthCheckRequest {
@@ -469,4 +470,14 @@ async fn a_health_watch_hears_not_serving_then_ends_when_the_shutdown_begins() {
     tokio::time::timeout(Duration::from_secs(30), heard)
         .await
         .expect("the health watch held the shutdown's grace period");
+    // Its normal end: said, not warned of as a grace period over.
+    let logs = test_support::captured_logs();
+    assert!(
+        logs.contains("Watch: the server is stopping; the health watch, told NOT_SERVING, ended"),
+        "{logs}"
+    );
+    assert!(
+        !logs.contains("Watch: the shutdown's grace period is over"),
+        "{logs}"
+    );
 }

@@ -40,18 +40,29 @@ pub(super) struct Limits {
     pub(super) method: Uri,
     /// When the caller stops waiting, if it said (`grpc-timeout`).
     pub(super) deadline: Option<Pin<Box<Sleep>>>,
-    /// Completes when the shutdown grace period is over.
+    /// Completes when the shutdown grace period is over (for a health
+    /// watch, when the shutdown begins: `at_stop`).
     pub(super) cutoff: Pin<Box<WaitForCancellationFutureOwned>>,
+    /// Whether `cutoff` is the shutdown's beginning: a health watch's
+    /// normal end, said without a warning.
+    pub(super) at_stop: bool,
 }
 
 impl Limits {
     /// Ready with the status to end the call with, once a limit is reached.
     pub(super) fn poll_reached(&mut self, cx: &mut Context<'_>) -> Poll<Status> {
         if self.cutoff.as_mut().poll(cx).is_ready() {
-            tracing::warn!(
-                "{}: the shutdown's grace period is over; ended the call, answering UNAVAILABLE",
-                self.method.path()
-            );
+            if self.at_stop {
+                tracing::info!(
+                    "{}: the server is stopping; the health watch, told NOT_SERVING, ended",
+                    self.method.path()
+                );
+            } else {
+                tracing::warn!(
+                    "{}: the shutdown's grace period is over; ended the call, answering UNAVAILABLE",
+                    self.method.path()
+                );
+            }
             return Poll::Ready(Status::unavailable(SHUTTING_DOWN));
         }
         if let Some(deadline) = &mut self.deadline {
