@@ -70,6 +70,9 @@ texts! {
     CANNOT_REACH:
         "cannot reach the {program} server {at} ({failure}); check {which}, and that its machine is on the network"
         "não foi possível alcançar o servidor {program} {at} ({failure}); confira {which}, e se a máquina dele está na rede";
+    RESET_AS_IT_OPENED:
+        "{program} server {at}: the connection was reset as it opened ({failure}); something listens there but hung up: if it is a proxy, is its server running? else, is it this kind of server? start one with: {start}"
+        "servidor {program} {at}: a conexão foi resetada ao abrir ({failure}); algo escuta ali mas desligou: se for um proxy, o servidor dele está rodando? senão, é este tipo de servidor? inicie um com: {start}";
     THE_REGISTERED_ADDRESS:
         "the address it registered"
         "o endereço que ele registrou";

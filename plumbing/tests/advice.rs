@@ -238,6 +238,33 @@ async fn a_tls_server_dialled_by_a_name_its_certificate_lacks_is_explained() {
     let _ = std::fs::remove_dir_all(certs);
 }
 
+// Two threads: the advice asks the address, in TLS and blocking, whether
+// it speaks TLS, and the listener below must be free to answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_reset_as_it_opens_is_not_an_address_to_check_nor_tls() {
+    // What a proxy whose server is down does (the fault proxy resets the
+    // client): the address is right and its machine is up. Ten tries, as
+    // the reset can meet the client while connecting or just after.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    tokio::spawn(async move {
+        while let Ok((connection, _)) = listener.accept().await {
+            // Linger zero: the close is a reset (RST), not a FIN.
+            let _ = connection.set_zero_linger();
+            drop(connection);
+        }
+    });
+    for _ in 0..10 {
+        let (_, advice, line) = fail(&dialling(&addr)).await;
+        assert!(
+            matches!(advice, Advice::ResetAsItOpened | Advice::ConnectionLost),
+            "{advice:?}: {line}"
+        );
+        assert!(!line.contains("check the address"), "{line}");
+        assert!(!line.contains("TLS"), "{line}");
+    }
+}
+
 #[tokio::test]
 async fn a_tls_server_says_so_when_asked_in_tls_and_a_plaintext_one_does_not() {
     // What decides "add --tls" for a connection that broke: the question

@@ -22,6 +22,11 @@ pub enum Advice {
     /// The address could not be reached at all (no such host, no route, a
     /// timeout): check it.
     CheckAddress,
+    /// Something at the address accepted the connection and reset it at
+    /// once: the address is right and its machine is up, but what listens
+    /// there hung up (a proxy whose server is down, a program that is not
+    /// a gRPC server).
+    ResetAsItOpened,
     /// The server speaks TLS and this client does not: add `--tls`.
     AddTls,
     /// This client speaks TLS and the server does not: drop `--tls`.
@@ -103,6 +108,10 @@ pub fn classify(status: &Status, context: &Context<'_>) -> Advice {
             Some(io::ErrorKind::ConnectionRefused | io::ErrorKind::NotFound) => Advice::StartServer,
             // Closed in the middle of our TLS hello: it does not speak TLS.
             Some(io::ErrorKind::UnexpectedEof) => tls_mismatch,
+            // Reached, then hung up on: not an address to check.
+            Some(io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted) => {
+                Advice::ResetAsItOpened
+            }
             _ => Advice::CheckAddress,
         };
     }

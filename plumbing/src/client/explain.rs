@@ -153,6 +153,13 @@ fn reaching(advice: Advice, failure: &str, context: &Context<'_>) -> Option<Stri
         Advice::StartServer if args.registry().is_some() => words::SERVER_STOPPED_REGISTERED,
         Advice::StartServer => words::NOTHING_LISTENS,
         Advice::CheckAddress => words::CANNOT_REACH,
+        // A plaintext hello can be hung up on by a TLS server too: asked.
+        Advice::ResetAsItOpened => match dialled(context) {
+            Some(addr) if could_be_tls(context) && super::speaks_tls(&addr, TLS_PROBE_WITHIN) => {
+                words::ADD_TLS
+            }
+            _ => words::RESET_AS_IT_OPENED,
+        },
         Advice::AddTls => words::ADD_TLS,
         Advice::DropTls => words::DROP_TLS,
         Advice::FixRegisteredTls => words::FIX_REGISTERED_TLS,
