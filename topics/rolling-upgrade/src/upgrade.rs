@@ -277,8 +277,7 @@ pub async fn run(args: &Args, mut on_step: impl FnMut(Step)) -> Result<Summary, 
     // 4. Only v2 now: some more calls, counted apart from their start,
     //    then the count.
     calling.late.store(true, Ordering::Relaxed);
-    let before = calling.tally();
-    calling.made(before.made + args.calls_per_step).await;
+    calling.made_late(args.calls_per_step).await;
     let (all, after_the_last_v1) = calling.stop().await;
     for v2 in new {
         v2.server.shutdown(grace).await;
@@ -424,9 +423,15 @@ impl Calling {
             .clone()
     }
 
-    /// Waits until they have made `calls` calls in all.
-    async fn made(&self, calls: u64) {
-        while self.tally().made < calls {
+    /// Waits until they have made `calls` calls started late (after the
+    /// last v1 server stopped).
+    async fn made_late(&self, calls: u64) {
+        let made = || {
+            (self.late_tally.lock())
+                .unwrap_or_else(PoisonError::into_inner)
+                .made
+        };
+        while made() < calls {
             tokio::time::sleep(POLL).await;
         }
     }
